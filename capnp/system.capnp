@@ -1,0 +1,64 @@
+# Peer-level capabilities a Wetware node hands to its guests.
+#
+# File, interface and method identities match the reference node
+# (github.com/wetware/ww) so that peers built from either codebase
+# understand each other.  New methods only ever take new ordinals.
+# Every capability here is issued under an epoch: once the node adopts a
+# new epoch, calls on the old capability fail with a `staleEpoch` reason.
+
+@0xbf5147b78c0e6a2f;
+
+struct PeerInfo {
+  peerId @0 :Data;       # binary libp2p peer ID (multihash of the public key)
+  addrs @1 :List(Data);  # binary multiaddrs the peer is reachable on
+}
+
+interface Host {
+  id @0 () -> (peerId :Data);
+  # This node's binary libp2p peer ID.
+
+  addrs @1 () -> (addrs :List(Data));
+  # Binary multiaddrs the node's swarm listens on.
+
+  peers @2 () -> (peers :List(PeerInfo));
+  # Peers with a live connection to this node.
+
+  connect @3 (peerId :Data, addrs :List(Data)) -> ();
+  # Open a swarm connection to a peer at the given addresses.
+
+  executor @4 () -> (executor :Executor);
+  # An Executor issued under the same epoch as this Host.
+}
+
+interface Executor {
+  runBytes @0 (wasm :Data, args :List(Text), env :List(Text)) -> (process :Process);
+  # Start a child guest from component bytes; env entries are "KEY=VALUE".
+
+  echo @1 (message :Text) -> (response :Text);
+  # Returns `message` unchanged: a liveness and latency probe.
+}
+
+interface Process {
+  stdin @0 () -> (stream :ByteStream);
+  # Writable end of the child's standard input.
+
+  stdout @1 () -> (stream :ByteStream);
+  # Readable end of the child's standard output.
+
+  stderr @2 () -> (stream :ByteStream);
+  # Readable end of the child's standard error.
+
+  wait @3 () -> (exitCode :Int32);
+  # Resolves with the exit code once the child has stopped.
+}
+
+interface ByteStream {
+  read @0 (maxBytes :UInt32) -> (data :Data);
+  # Up to maxBytes bytes; empty data means end of stream.
+
+  write @1 (data :Data) -> ();
+  # Appends data; fails once the stream is closed.
+
+  close @2 () -> ();
+  # Ends the stream: reads then see end of stream, writes fail.
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what wetnode needs into this checkout; safe to run again (each step
+# skips itself when its inputs have not changed).
+#
+#   scripts/install.sh          the node: .venv with wetnode and its dependencies
+#   scripts/install.sh --test   also test tools: pytest, npm tools (anvil, solc, IPFS)
+#
+# Needs: python3 (>= 3.11) with venv, gcc + Python headers and libgmp-dev
+# (fastecdsa, pinned by libp2p, builds from source), node + npm for --test.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+say() { printf '[install] %s\n' "$*" >&2; }
+
+stamp_ok() {  # stamp_ok NAME HASH: true when NAME was installed from inputs HASH
+    [[ -f ".venv/.stamp-$1" && "$(cat ".venv/.stamp-$1")" == "$2" ]]
+}
+
+if ! dpkg -s libgmp-dev >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
+    say "installing libgmp-dev (needed to build fastecdsa)"
+    apt-get install -y -q libgmp-dev >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q libgmp-dev >/dev/null; }
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+    say "creating .venv"
+    python3 -m venv .venv
+fi
+
+extras=""
+[[ $want_test == 1 ]] && extras="[test]"
+py_hash=$(cat pyproject.toml | sha256sum | cut -c1-16)"$extras"
+if ! stamp_ok python "$py_hash"; then
+    say "installing wetnode$extras into .venv (first time: about a minute)"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".$extras"
+    echo "$py_hash" > .venv/.stamp-python
+fi
+
+if [[ $want_test == 1 && -f scripts/node/package.json ]]; then
+    node_hash=$(cat scripts/node/package.json | sha256sum | cut -c1-16)
+    if ! stamp_ok node "$node_hash"; then
+        say "installing npm test tools (scripts/node)"
+        (cd scripts/node && npm install --no-audit --no-fund --loglevel=error)
+        echo "$node_hash" > .venv/.stamp-node
+    fi
+fi
+say "ready"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (idempotent) and runs the whole suite:
+# lint, then pytest.  Extra arguments go to pytest.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+scripts/install.sh --test
+echo "[test] ruff check" >&2
+.venv/bin/ruff check .
+echo "[test] pytest" >&2
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [[ $status == 5 ]]; then
+    echo "[test] pytest collected no tests: that is a failure here" >&2
+    exit 1
+fi
+exit $status

@@ -1,0 +1,5 @@
+"""`python -m wetnode` is the `ww` command."""
+
+from wetnode.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""The `ww` command: global flags, logging, error reporting, dispatch.
+
+Each subcommand lives in `wetnode.commands.<name>` and exposes
+`configure(parser)` and `run(args) -> int`.  Modules are imported only when
+their subcommand runs, so `ww --help` stays fast and a broken optional
+dependency cannot take down unrelated commands.
+
+Exit codes: 0 success, 1 runtime failure, 2 usage error; `ww run` exits with
+pid0's own code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from wetnode import __version__
+from wetnode.errors import UserError
+
+# name -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("wetnode.commands.run", "merge image layers and boot pid0"),
+    "keygen": ("wetnode.commands.keygen", "create a node key (secp256k1)"),
+    "init": ("wetnode.commands.init", "scaffold a Python guest project"),
+    "build": ("wetnode.commands.build", "build a Python guest into boot/main.wasm"),
+    "image": ("wetnode.commands.image", "inspect merged image layers"),
+    "push": ("wetnode.commands.push", "add an image to IPFS (and set a stem head)"),
+    "dial": ("wetnode.commands.dial", "call a remote node's exported membrane"),
+    "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
+}
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ww", description="A Wetware node: run WASM agents with capability-based RPC."
+    )
+    parser.add_argument("--version", action="version", version=f"ww {__version__}")
+    add_global_flags(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        add_global_flags(sp, suppress_defaults=True)
+        sp.set_defaults(_module=module)
+        _configure(module, sp)
+    return parser
+
+
+def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool = False) -> None:
+    """Flags accepted before or after the subcommand name."""
+    default = argparse.SUPPRESS if suppress_defaults else None
+    parser.add_argument(
+        "--log-level",
+        default=default,
+        help="log level: debug, info, warning, error (env WW_LOG; default warning)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="show tracebacks and debug logs",
+    )
+
+
+def _configure(module: str, parser: argparse.ArgumentParser) -> None:
+    mod = importlib.import_module(module)
+    mod.configure(parser)
+
+
+def setup_logging(level_name: str | None, debug: bool) -> None:
+    name = (level_name or os.environ.get("WW_LOG") or ("debug" if debug else "warning")).upper()
+    level = logging.getLevelName(name)
+    if not isinstance(level, int):
+        raise UserError(
+            f"log level {name.lower()!r} is not one of debug, info, warning, error",
+            exit_code=2,
+        )
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    try:
+        setup_logging(getattr(args, "log_level", None), debug)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        mod = importlib.import_module(args._module)
+        return int(mod.run(args) or 0)
+    except UserError as exc:
+        if debug:
+            logging.getLogger("wetnode").exception("error")
+        print(f"ww {args.command or ''}: {exc}".replace("  ", " "), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

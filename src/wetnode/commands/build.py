@@ -1,0 +1,13 @@
+"""`ww build`: placeholder until the cell work lands."""
+
+import argparse
+
+from wetnode.commands import arrives_with
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def run(args: argparse.Namespace) -> int:
+    raise arrives_with("the cell work")

@@ -1,0 +1,13 @@
+"""`ww dial`: placeholder until the network work (issue 6) lands."""
+
+import argparse
+
+from wetnode.commands import arrives_with
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def run(args: argparse.Namespace) -> int:
+    raise arrives_with("the network work (issue 6)")

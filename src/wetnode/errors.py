@@ -1,0 +1,23 @@
+"""Errors a user can act on.
+
+A `UserError` carries one line that names the thing at fault and what to do
+about it.  The CLI prints that line without a traceback (unless `--debug`)
+and exits with the error's code.
+"""
+
+
+class UserError(Exception):
+    """A problem with the user's input or environment, not a bug."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(UserError):
+    """The command line itself is wrong (exit 2)."""
+
+    exit_code = 2

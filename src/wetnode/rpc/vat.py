@@ -1,0 +1,239 @@
+"""The vat thread: pycapnp's event loop, bridged to trio.
+
+pycapnp drives Cap'n Proto through the C++ KJ event loop integrated with
+asyncio, and its objects only work on the thread whose loop created them.
+trio-asyncio cannot host that loop (platform notes), so the node runs one
+asyncio loop in one dedicated thread -- the *vat* -- and every pycapnp
+object lives and dies there.  This module is the one bridge between the two
+worlds:
+
+* trio -> vat: ``await vat.run(fn, *args)`` runs the coroutine function
+  ``fn(*args)`` on the vat loop and returns its result to trio.  Cancelling
+  the trio side cancels the asyncio task.
+* vat -> trio: ``await vat.to_trio(fn, *args)``, awaited from code running on
+  the vat (a capability server's method, say), runs the trio async function
+  ``fn(*args)`` as a task of the vat's trio nursery and returns its result.
+* connections: ``await vat.connect(sock, bootstrap)`` (on the vat) wraps a
+  connected socket in a two-party RPC connection.  Both ends of every link use
+  ``TwoPartyServer`` when they offer a bootstrap capability, so that both
+  may export one: RPC is symmetric, and the host takes whatever a guest
+  exports.
+
+Rule: pycapnp objects never cross to trio.  What ``vat.run`` returns must be
+plain Python data (or a ``Connection``, which the vat closes when it stops):
+a pycapnp object freed on another thread aborts the process.
+
+Nothing else in the node starts threads for Cap'n Proto.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+import capnp
+import outcome
+import trio
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class VatClosed(RuntimeError):
+    """The vat thread has stopped; no more Cap'n Proto work can run."""
+
+
+class Connection:
+    """One two-party Cap'n Proto connection, owned by the vat thread.
+
+    Use its methods only from code running on the vat (inside ``vat.run``).
+    """
+
+    def __init__(
+        self, server: capnp.TwoPartyServer | capnp.TwoPartyClient, stream: capnp.AsyncIoStream
+    ) -> None:
+        self._server: Any = server
+        self._stream: Any = stream
+
+    def bootstrap(self) -> Any:
+        """The capability the other side exports (a promise until it answers)."""
+        return self._server.bootstrap()
+
+    async def disconnected(self) -> None:
+        """Returns once the other side has gone away or the link broke."""
+        try:
+            await self._server.on_disconnect()
+        except capnp.KjException as exc:
+            log.debug("connection ended: %s", exc.description)
+
+    def close(self) -> None:
+        """Close the link and drop the pycapnp objects (on the vat thread).
+
+        Dropping them here matters: pycapnp objects freed on another thread
+        abort the process, and a trio-side handle may outlive the vat.
+        """
+        if self._server is not None:
+            self._server.close()
+            self._stream.close()
+        self._server = self._stream = None
+
+
+class Vat:
+    """Handle on the vat thread; create it with ``open_vat()``."""
+
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self._nursery = nursery
+        self._trio_token = trio.lowlevel.current_trio_token()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="ww-vat", daemon=True)
+        self._failure: BaseException | None = None
+        self._connections: set[Connection] = set()
+
+    # -- the thread ----------------------------------------------------------
+
+    def _main(self) -> None:
+        async def body() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await self._stop.wait()
+            for connection in list(self._connections):
+                connection.close()
+            self._connections.clear()
+
+        try:
+            asyncio.run(capnp.run(body()))
+        except BaseException as exc:  # reported to whoever waits next
+            self._failure = exc
+            log.exception("vat thread failed")
+        finally:
+            self._loop = None
+            self._ready.set()
+
+    def _start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._loop is None:
+            raise VatClosed(f"the Cap'n Proto thread failed to start: {self._failure!r}")
+
+    def _shutdown(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            with suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(stop.set)
+        self._thread.join()
+
+    # -- trio -> vat ---------------------------------------------------------
+
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run coroutine function ``fn(*args)`` on the vat; return its result."""
+        loop = self._loop
+        if loop is None:
+            raise VatClosed("the Cap'n Proto thread has stopped")
+        token = trio.lowlevel.current_trio_token()
+        done = trio.Event()
+
+        def notify(_: concurrent.futures.Future[T]) -> None:
+            with suppress(trio.RunFinishedError):
+                token.run_sync_soon(done.set)
+
+        future = asyncio.run_coroutine_threadsafe(_call(fn, args), loop)
+        future.add_done_callback(notify)
+        try:
+            await done.wait()
+        except trio.Cancelled:
+            future.cancel()
+            raise
+        return future.result()
+
+    # -- vat -> trio ---------------------------------------------------------
+
+    async def to_trio(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """From the vat thread: run trio async function ``fn(*args)``, await it.
+
+        The task runs in the vat's trio nursery, so it is cancelled when the
+        node shuts down; cancelling the awaiting asyncio task cancels it too.
+        """
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[outcome.Outcome[T]] = loop.create_future()
+        scope = trio.CancelScope()
+
+        def deliver(value: outcome.Outcome[T]) -> None:
+            if not result.done():
+                result.set_result(value)
+
+        async def task() -> None:
+            value: outcome.Outcome[T] = outcome.Error(VatClosed("the node is shutting down"))
+            try:
+                with scope:
+                    try:
+                        value = outcome.Value(await fn(*args))
+                    except Exception as exc:
+                        value = outcome.Error(exc)
+            finally:
+                with suppress(RuntimeError):  # vat loop already gone: nobody waits
+                    loop.call_soon_threadsafe(deliver, value)
+
+        try:
+            self._trio_token.run_sync_soon(self._nursery.start_soon, task)
+        except trio.RunFinishedError as exc:
+            raise VatClosed("the node's trio loop has finished") from exc
+        try:
+            return (await result).unwrap()
+        except asyncio.CancelledError:
+            with suppress(trio.RunFinishedError):
+                self._trio_token.run_sync_soon(scope.cancel)
+            raise
+
+    # -- connections (call these on the vat) ---------------------------------
+
+    async def connect(self, sock: socket.socket, bootstrap: Any = None) -> Connection:
+        """Speak two-party RPC on a connected socket; offer ``bootstrap``.
+
+        Takes ownership of ``sock``.  Must run on the vat (``vat.run``).  The
+        vat closes the connection when it stops, if nobody did before.
+        """
+        stream = await capnp.AsyncIoStream.create_connection(sock=sock)
+        if bootstrap is None:  # pycapnp's server side insists on a bootstrap
+            connection = Connection(capnp.TwoPartyClient(stream), stream)
+        else:
+            connection = Connection(capnp.TwoPartyServer(stream, bootstrap=bootstrap), stream)
+        self._connections.add(connection)
+        return connection
+
+    def forget(self, connection: Connection) -> None:
+        """Close ``connection`` now (on the vat) and stop tracking it."""
+        connection.close()
+        self._connections.discard(connection)
+
+
+async def _call(fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
+    return await fn(*args)
+
+
+@asynccontextmanager
+async def open_vat() -> AsyncIterator[Vat]:
+    """Start the vat thread for the duration of the block.
+
+    The yielded ``Vat`` also owns a trio nursery for work the vat hands back
+    to trio (``to_trio``); leaving the block cancels that work and stops the
+    thread, which cancels whatever still runs on the asyncio side.
+    """
+    async with trio.open_nursery() as nursery:
+        vat = Vat(nursery)
+        await trio.to_thread.run_sync(vat._start)
+        try:
+            yield vat
+        finally:
+            nursery.cancel_scope.cancel()
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(vat._shutdown)
