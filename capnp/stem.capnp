@@ -29,3 +29,16 @@ interface Membrane {
   # Challenge-response: the membrane has `signer` sign a fresh nonce, checks
   # the signature, then returns capabilities bound to the current epoch.
 }
+
+interface GuestMembrane @0xe74d1a63914101b6 extends(Membrane) {
+  # What the host bootstraps to a guest on its local link (pid0 or a child
+  # spawned with Executor.runBytes).  On the wire it is a Membrane: callers
+  # that only know Membrane see the same interface ID and ordinals.  The one
+  # addition solves the first-graft problem: a fresh guest holds no key, and
+  # no key ever enters guest memory.
+
+  signer @0 () -> (signer :Signer);
+  # A host-side Signer for the graft domain, bound to the key this membrane
+  # verifies grafts against (the node key for pid0, a per-child key for a
+  # child).  It is the guest's re-graft credential, so it survives epochs.
+}

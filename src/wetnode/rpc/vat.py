@@ -68,6 +68,8 @@ class Connection:
 
     async def disconnected(self) -> None:
         """Returns once the other side has gone away or the link broke."""
+        if self._server is None:  # closed on this side already
+            return
         try:
             await self._server.on_disconnect()
         except capnp.KjException as exc:

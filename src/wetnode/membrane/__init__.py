@@ -1,0 +1,39 @@
+"""The host side of the membrane: how guests obtain their capabilities.
+
+A guest receives a ``GuestMembrane`` on its RPC link, grafts with a Signer
+(challenge-response, key held host-side) and gets epoch-scoped Identity, Host,
+Executor and Ipfs capabilities.  See docs/capabilities.md.
+"""
+
+from wetnode.membrane.epoch import Epoch, EpochClock
+from wetnode.membrane.node import MembraneHost, open_membrane_host
+from wetnode.membrane.ports import (
+    GuestProcess,
+    IpfsBackend,
+    IpfsEntry,
+    Network,
+    OfflineNetwork,
+    PeerInfo,
+    Spawner,
+)
+from wetnode.membrane.session import ALL, CHILD, Grants
+from wetnode.membrane.signing import Secp256k1Key, SignerKey
+
+__all__ = [
+    "ALL",
+    "CHILD",
+    "Epoch",
+    "EpochClock",
+    "Grants",
+    "GuestProcess",
+    "IpfsBackend",
+    "IpfsEntry",
+    "MembraneHost",
+    "Network",
+    "OfflineNetwork",
+    "PeerInfo",
+    "Secp256k1Key",
+    "SignerKey",
+    "Spawner",
+    "open_membrane_host",
+]

@@ -1,0 +1,71 @@
+"""Epochs and the guard that makes capabilities stale (sans-IO).
+
+The host owns one ``EpochClock``.  Every capability a graft hands out keeps an
+``EpochGuard`` holding the ``seq`` it was issued under; the guard's check runs
+when a call starts and fails once the clock has moved on, so a guest holding
+old capabilities must graft again.  Without ``--stem`` nothing advances the
+clock and ``seq`` stays 0.
+
+Threads: the stem pipeline advances the clock from trio while capability
+servers check it on the vat thread.  ``advance`` publishes a new immutable
+``Epoch`` with one reference assignment, which Python makes atomic, so readers
+see either the old or the new epoch, never a mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wetnode.membrane.errors import StaleEpoch
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """Mirror of ``stem.capnp`` Epoch: the adopted head of the Atom contract."""
+
+    seq: int
+    head: bytes = b""
+    adopted_block: int = 0
+
+
+GENESIS = Epoch(seq=0)
+
+
+class EpochClock:
+    """The node's current epoch; it only moves forward."""
+
+    def __init__(self, initial: Epoch = GENESIS) -> None:
+        self._current = initial
+
+    @property
+    def current(self) -> Epoch:
+        return self._current
+
+    def advance(self, epoch: Epoch) -> None:
+        """Adopt ``epoch``; its ``seq`` must be greater than the current one."""
+        if epoch.seq <= self._current.seq:
+            raise ValueError(
+                f"epoch seq must increase: current {self._current.seq}, offered {epoch.seq}"
+            )
+        self._current = epoch
+
+    def guard(self) -> EpochGuard:
+        """A guard for capabilities issued now."""
+        return EpochGuard(self, self._current.seq)
+
+
+@dataclass(frozen=True)
+class EpochGuard:
+    """Remembers the epoch a capability was issued under."""
+
+    clock: EpochClock
+    issued_seq: int
+
+    def check(self) -> None:
+        """Raise ``StaleEpoch`` unless the issuing epoch is still current."""
+        current = self.clock.current.seq
+        if current != self.issued_seq:
+            raise StaleEpoch(
+                f"staleEpoch: capability issued under epoch {self.issued_seq}, "
+                f"the node is at epoch {current}; graft again"
+            )

@@ -1,0 +1,158 @@
+"""The host side of the membrane: serve guests their Membrane, own their children.
+
+``open_membrane_host`` gives the node one ``MembraneHost`` for its lifetime.
+The node calls ``attach_pid0(sock)`` with the host end of pid0's RPC channel;
+children started through any Executor are attached the same way with a key of
+their own.  ``advance_epoch`` is the stem pipeline's lever: every capability
+issued under an older epoch fails with ``staleEpoch`` from then on.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import trio
+
+from wetnode.membrane.epoch import Epoch, EpochClock
+from wetnode.membrane.errors import NotAvailable, install_wire_reasons
+from wetnode.membrane.guests import Child, GuestLink, stop_all
+from wetnode.membrane.ports import IpfsBackend, Network, Spawner
+from wetnode.membrane.servers.membrane import GuestMembraneServer
+from wetnode.membrane.session import ALL, CHILD, Grants, Session
+from wetnode.membrane.signing import Secp256k1Key, SignerKey
+from wetnode.rpc.vat import Connection, Vat
+
+log = logging.getLogger(__name__)
+
+
+class MembraneHost:
+    """Serves Membranes to local guests; create it with ``open_membrane_host``."""
+
+    def __init__(
+        self,
+        vat: Vat,
+        nursery: trio.Nursery,
+        node_key: SignerKey,
+        network: Network,
+        spawner: Spawner | None,
+        ipfs: IpfsBackend | None,
+        child_grants: Grants,
+    ) -> None:
+        self.vat = vat
+        self.clock = EpochClock()
+        self._nursery = nursery
+        self._node_key = node_key
+        self._network = network
+        self._spawner = spawner
+        self._ipfs = ipfs
+        self._child_grants = child_grants
+        self._links: set[GuestLink] = set()
+        self._serial = 0
+
+    def advance_epoch(self, epoch: Epoch) -> None:
+        """Adopt ``epoch``: everything issued under an older one goes stale."""
+        self.clock.advance(epoch)
+        log.info("adopted epoch %d; older capabilities are now stale", epoch.seq)
+
+    async def attach_pid0(self, sock: socket.socket) -> GuestLink:
+        """Serve pid0 its Membrane on ``sock`` (grafts verify the node key)."""
+        return await self._attach(sock, "pid0", self._node_key, ALL)
+
+    async def _attach(
+        self, sock: socket.socket, name: str, key: SignerKey, grants: Grants
+    ) -> GuestLink:
+        link = GuestLink(self.vat, name)
+
+        async def spawn(wasm: bytes, args: Sequence[str], env: dict[str, str]) -> Child:
+            return await self._spawn_child(link, wasm, args, env)
+
+        session = Session(self.vat, self.clock, key, grants, self._network, self._ipfs, spawn)
+        link.connection = await self.vat.run(_serve, self.vat, sock, session)
+        self._links.add(link)
+        self._nursery.start_soon(self._watch, link)
+        return link
+
+    async def _watch(self, link: GuestLink) -> None:
+        """When a guest's link breaks its capabilities are gone: stop its children."""
+        connection = link.connection
+        assert connection is not None
+        try:
+            if link.closing:  # closed before this task ran: the connection is gone
+                return
+            async with trio.open_nursery() as nursery:
+
+                async def until_closed() -> None:
+                    await link.closed.wait()
+                    nursery.cancel_scope.cancel()
+
+                nursery.start_soon(until_closed)
+                # Scheduled on the vat before any close() can schedule the
+                # connection's teardown there (both run from this trio thread).
+                await self.vat.run(connection.disconnected)
+                log.debug("guest link %s disconnected", link.name)
+                nursery.cancel_scope.cancel()
+            await link.close()
+        finally:
+            self._links.discard(link)
+
+    async def _spawn_child(
+        self, parent: GuestLink, wasm: bytes, args: Sequence[str], env: dict[str, str]
+    ) -> Child:
+        if self._spawner is None:
+            raise NotAvailable("runBytes: this node has no guest runtime to run children")
+        self._serial += 1
+        name = f"{parent.name}/{self._serial}"
+        host_end, guest_end = socket.socketpair()
+        link = await self._attach(host_end, name, Secp256k1Key(), self._child_grants)
+        try:
+            process = await self._spawner.spawn(wasm, args, env, guest_end)
+        except BaseException:
+            guest_end.close()
+            await link.close()
+            raise
+        child = Child(process, link)
+        parent.children.add(child)
+        self._nursery.start_soon(child.supervise, parent)
+        if parent.closing:  # the parent went away while its child was starting
+            child.kill()
+        log.info("started child guest %s", name)
+        return child
+
+    async def aclose(self) -> None:
+        """Stop every guest's children and drop every link."""
+        with trio.CancelScope(shield=True):
+            for link in list(self._links):
+                await stop_all(link.children)
+            for link in list(self._links):
+                await link.close()
+
+
+async def _serve(vat: Vat, sock: socket.socket, session: Session) -> Connection:
+    return await vat.connect(sock, GuestMembraneServer(session))
+
+
+@asynccontextmanager
+async def open_membrane_host(
+    vat: Vat,
+    *,
+    node_key: SignerKey,
+    network: Network,
+    spawner: Spawner | None = None,
+    ipfs: IpfsBackend | None = None,
+    child_grants: Grants = CHILD,
+) -> AsyncIterator[MembraneHost]:
+    """A ``MembraneHost`` for the block; leaving it stops all guests' children.
+
+    Enter it inside ``open_vat()``: the host must stop before the vat does.
+    """
+    install_wire_reasons()
+    async with trio.open_nursery() as nursery:
+        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants)
+        try:
+            yield host
+        finally:
+            await host.aclose()
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,105 @@
+"""What the capability servers need from the rest of the node.
+
+The membrane knows nothing of libp2p, wasmtime or Kubo: the node injects these
+small interfaces, implemented by the network, cell and IPFS packages.  All of
+them are trio-side; the servers reach them through ``Vat.to_trio``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import trio
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    peer_id: bytes  # raw libp2p peer ID
+    addrs: tuple[bytes, ...]  # binary multiaddrs
+
+
+class Network(Protocol):
+    """This node's swarm."""
+
+    @property
+    def peer_id(self) -> bytes:
+        """Raw libp2p peer ID (constant for the node's lifetime)."""
+        ...
+
+    async def listen_addrs(self) -> list[bytes]:
+        """Binary multiaddrs the swarm listens on."""
+        ...
+
+    async def peers(self) -> list[PeerInfo]:
+        """Peers with a live connection."""
+        ...
+
+    async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
+        """Dial ``peer_id`` at ``addrs``; raise with a clear message on failure."""
+        ...
+
+
+class GuestProcess(Protocol):
+    """A running guest: its stdio as trio streams, its exit, a way to stop it."""
+
+    stdin: trio.abc.SendStream
+    stdout: trio.abc.ReceiveStream
+    stderr: trio.abc.ReceiveStream
+
+    async def wait(self) -> int:
+        """The exit code, once the guest has stopped."""
+        ...
+
+    def kill(self) -> None:
+        """Stop the guest now (no effect once it has stopped)."""
+        ...
+
+
+class Spawner(Protocol):
+    """Starts guests (the cell's wasm runtime in production)."""
+
+    async def spawn(
+        self, wasm: bytes, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+    ) -> GuestProcess:
+        """Start ``wasm`` with ``args`` and exactly ``env``; ``rpc`` (ownership
+        passes to the spawner) becomes the guest's Cap'n Proto channel, whose
+        other end serves the guest its own Membrane."""
+        ...
+
+
+@dataclass(frozen=True)
+class IpfsEntry:
+    name: str
+    size: int
+    type: Literal["file", "directory"]
+    cid: bytes  # binary CID
+
+
+class IpfsBackend(Protocol):
+    """The IPFS node the ``Ipfs.Client`` capability delegates to."""
+
+    async def cat(self, path: str) -> bytes: ...
+
+    async def ls(self, path: str) -> list[IpfsEntry]: ...
+
+
+@dataclass(frozen=True)
+class OfflineNetwork:
+    """A node with an identity but no swarm: no addresses, no peers, no dialing.
+
+    What the membrane serves before (or without) the libp2p network.
+    """
+
+    peer_id: bytes
+
+    async def listen_addrs(self) -> list[bytes]:
+        return []
+
+    async def peers(self) -> list[PeerInfo]:
+        return []
+
+    async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
+        raise ConnectionError("this node runs offline: it has no swarm to dial peers with")

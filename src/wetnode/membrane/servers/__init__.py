@@ -1,0 +1,1 @@
+"""pycapnp capability servers; they run on the vat thread only."""

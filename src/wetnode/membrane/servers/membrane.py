@@ -1,0 +1,79 @@
+"""GuestMembrane: what the host bootstraps to a guest; graft is challenge-response.
+
+``graft(signer)`` draws a fresh random 64-bit nonce, has ``signer`` sign it
+under the graft domain (see ``signing``), and checks the 64-byte ``r || s``
+signature against this membrane's key before it hands out any capability.
+A null signer, a signer that fails or hangs, and a signature from another key
+are each refused with a ``graftRefused`` reason.
+
+``signer()`` is the first-graft answer: a fresh guest has no key and must
+never see one, so the membrane gives it a host-side Signer bound to exactly
+the key it verifies.  That Signer is not epoch-scoped: it is how the guest
+grafts again after an epoch change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+import capnp
+
+from wetnode.membrane.errors import GraftRefused, remote_reason
+from wetnode.membrane.servers.executor import ExecutorServer
+from wetnode.membrane.servers.host import HostServer
+from wetnode.membrane.servers.identity import IdentityServer, SignerServer
+from wetnode.membrane.servers.ipfs import IpfsClientServer
+from wetnode.membrane.session import Session
+from wetnode.membrane.signing import GRAFT, graft_message, verify
+from wetnode.rpc import schema
+
+log = logging.getLogger(__name__)
+
+_stem = schema.stem()
+
+SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
+
+
+class GuestMembraneServer(_stem.GuestMembrane.Server):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def signer(self, **_: Any) -> SignerServer:
+        return SignerServer(GRAFT, self._session.key)
+
+    async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        await self._challenge(signer.cast_as(_stem.Signer))
+        session = self._session
+        guard = session.clock.guard()
+        results = _context.results
+        results.identity = IdentityServer(guard, session.key)
+        if session.grants.host:
+            results.host = HostServer(guard, session)
+        if session.grants.executor:
+            results.executor = ExecutorServer(guard, session)
+        if session.grants.ipfs:
+            results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+
+    async def _challenge(self, signer: Any) -> None:
+        nonce = secrets.randbits(64)
+        try:
+            async with asyncio.timeout(SIGN_TIMEOUT):
+                signature = bytes((await signer.sign(nonce)).sig)
+        except TimeoutError:
+            raise GraftRefused(
+                f"graftRefused: the signer did not answer within {SIGN_TIMEOUT:g} s"
+            ) from None
+        except capnp.KjException as exc:
+            reason = remote_reason(exc)
+            if "null capability" in reason:
+                raise GraftRefused("graftRefused: no signer was passed to graft") from None
+            raise GraftRefused(f"graftRefused: the signer failed: {reason}") from None
+        if not verify(self._session.key.public_key, graft_message(nonce), signature):
+            log.info("graft refused: signature does not verify")
+            raise GraftRefused(
+                "graftRefused: the signature does not verify against this membrane's key "
+                "(expected 64-byte r||s secp256k1 over the ww-membrane-graft envelope)"
+            )

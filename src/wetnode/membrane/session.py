@@ -1,0 +1,48 @@
+"""What one guest's capability servers share: its key, grants and services.
+
+A ``Session`` is made by the host for each guest link (pid0, or one child) and
+lives on the vat thread inside that guest's servers.  Its trio-side parts
+(``network``, ``ipfs``, ``spawn``) are only ever awaited through ``vat.to_trio``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wetnode.membrane.epoch import EpochClock
+from wetnode.membrane.ports import IpfsBackend, Network
+from wetnode.membrane.signing import SignerKey
+from wetnode.rpc.vat import Vat
+
+if TYPE_CHECKING:
+    from wetnode.membrane.guests import Child
+
+
+@dataclass(frozen=True)
+class Grants:
+    """Which capabilities a guest's graft returns (withheld ones come back null)."""
+
+    host: bool = True
+    executor: bool = True
+    ipfs: bool = True
+
+
+ALL = Grants()
+# A child starts without network authority: it computes, spawns its own
+# children and reads IPFS; talking to peers is something pid0 does for it.
+CHILD = Grants(host=False)
+
+SpawnChild = Callable[[bytes, Sequence[str], dict[str, str]], Awaitable["Child"]]
+
+
+@dataclass(frozen=True)
+class Session:
+    vat: Vat
+    clock: EpochClock
+    key: SignerKey  # the key this guest grafts with; it never leaves the host
+    grants: Grants
+    network: Network
+    ipfs: IpfsBackend | None
+    spawn: SpawnChild  # starts a child owned by this guest (trio-side)
