@@ -1,13 +1,115 @@
-"""`ww stem`: placeholder until the stem work (issue 8) lands."""
+"""`ww stem`: deploy an Atom contract and read its head.
+
+    ww stem deploy [--cid CID] [--rpc-url URL] [--identity PATH | --key HEX]
+    ww stem head ADDRESS [--rpc-url URL]
+
+Moving the head is `ww push --stem ADDRESS` (it adds the image to IPFS first);
+it calls `wetnode.stem.contract.set_head`.
+"""
+
+from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
-from wetnode.commands import arrives_with
+from wetnode.errors import UsageError, UserError
+from wetnode.ipfs.cid import Cid
+from wetnode.ipfs.errors import InvalidCid
+
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+# An empty UnixFS directory: a fresh stem points at "nothing published yet".
+EMPTY_DIRECTORY_CID = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
+KEY_ENV = "WW_STEM_KEY"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    actions = parser.add_subparsers(dest="stem_action", metavar="ACTION")
+    deploy = actions.add_parser("deploy", help="deploy a new Atom contract; prints its address")
+    deploy.add_argument(
+        "--cid",
+        default=EMPTY_DIRECTORY_CID,
+        help="initial head (a CID; default: the empty directory)",
+    )
+    add_chain_flags(deploy)
+    add_key_flags(deploy)
+    head = actions.add_parser("head", help="print an Atom contract's seq and head CID")
+    head.add_argument("address", metavar="ADDRESS", help="the Atom contract (0x...)")
+    add_chain_flags(head)
+
+
+def add_chain_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rpc-url", default=DEFAULT_RPC_URL, help=f"HTTP JSON-RPC of the chain ({DEFAULT_RPC_URL})"
+    )
+    parser.add_argument(
+        "--chain-id", type=int, default=None, help="refuse to act unless the chain has this id"
+    )
+
+
+def add_key_flags(parser: argparse.ArgumentParser) -> None:
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--identity",
+        type=Path,
+        metavar="PATH",
+        help="sign with this node key file (the one `ww keygen` writes)",
+    )
+    keys.add_argument(
+        "--key",
+        metavar="HEX",
+        help=f"sign with this secp256k1 secret (hex; env {KEY_ENV} keeps it out of ps)",
+    )
+
+
+def signing_key(args: argparse.Namespace) -> bytes | str:
+    """The secret to sign with, from --identity, --key or $WW_STEM_KEY."""
+    if args.identity is not None:
+        return identity_secret(args.identity)
+    key = args.key or os.environ.get(KEY_ENV)
+    if not key:
+        raise UsageError(f"no signing key: pass --identity PATH or --key HEX (or set {KEY_ENV})")
+    return key
+
+
+def identity_secret(path: Path) -> bytes:
+    """The 32-byte secret of a node key file."""
+    try:
+        from wetnode.keys import NodeKey
+    except ImportError:
+        raise UserError(
+            "--identity needs node key support (wetnode.keys), missing in this build: use --key"
+        ) from None
+    return NodeKey.load(path).secret
+
+
+def cid_bytes(text: str) -> bytes:
+    try:
+        return Cid.parse(text).to_bytes()
+    except InvalidCid as exc:
+        raise UsageError(f"--cid: {exc}") from None
+
+
+def cid_text(raw: bytes) -> str:
+    """The CID's text form, or hex for head bytes that are not a CID."""
+    try:
+        return str(Cid.from_bytes(raw))
+    except InvalidCid:
+        return f"0x{raw.hex()} (not a CID)"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise arrives_with("the stem work (issue 8)")
+    if args.stem_action == "deploy":
+        initial, key = cid_bytes(args.cid), signing_key(args)
+        from wetnode.stem import contract  # web3 takes seconds to import: only when needed
+
+        print(contract.deploy(args.rpc_url, key, initial, chain_id=args.chain_id))
+        return 0
+    if args.stem_action == "head":
+        from wetnode.stem import contract
+
+        head = contract.read_head(args.rpc_url, args.address, chain_id=args.chain_id)
+        print(f"seq {head.seq}")
+        print(f"cid {cid_text(head.cid)}")
+        return 0
+    raise UsageError("ww stem needs an action: deploy or head (see ww stem --help)")

@@ -1,0 +1,9 @@
+"""Stem: the on-chain head of an image (the Atom contract) and the epoch pipeline.
+
+- ``abi``: the contract's artifact, selectors and log decoding.
+- ``contract``: deploy, read the head, move the head (sync web3 over HTTP).
+- ``finalizer``: sans-IO confirmation counting with reorg detection.
+- ``indexer``: follows HeadUpdated logs and new blocks over a WebSocket (trio).
+- ``epochs``: indexer -> finalizer -> ``on_epoch`` callback.
+- ``devchain``: starts a local anvil for tests, benchmarks and demos.
+"""

@@ -1,0 +1,1 @@
+"""Tests of the stem: the Atom contract, the finalizer, the epoch pipeline."""
