@@ -1,13 +1,151 @@
-"""`ww dial`: placeholder until the network work (issue 6) lands."""
+"""`ww dial ADDRESS [METHOD [ARG ...]]`: call a remote node's exported capability.
+
+Without METHOD it checks that the node answers on the export protocol.  With
+METHOD it bootstraps the export as ``--interface`` (default system.Executor)
+and calls METHOD with the ARGs given in the order of its parameters; Text,
+Data (UTF-8 of the argument), numbers and Bool can be given on the command
+line.  A result with one Text field prints as is; other results print as
+JSON (Data as hex, capabilities as "<capability>").
+
+    ww dial /ip4/127.0.0.1/tcp/2025/p2p/16Uiu2... echo "hello"
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import logging
+from typing import Any
 
-from wetnode.commands import arrives_with
+import capnp
+import trio
+
+from wetnode import client
+from wetnode.errors import UsageError, UserError
+from wetnode.net.dial import Remote
+from wetnode.net.protocol import PROTOCOL
+from wetnode.rpc import schema
+
+DEFAULT_INTERFACE = "system.Executor"
+
+_INTEGERS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument("address", help="the node's multiaddr, ending in /p2p/PEER_ID")
+    parser.add_argument("method", nargs="?", help="method of the exported interface to call")
+    parser.add_argument("args", nargs="*", help="the method's parameters, in order")
+    parser.add_argument(
+        "--interface",
+        default=DEFAULT_INTERFACE,
+        help=f"schema.Interface the export implements (default {DEFAULT_INTERFACE})",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the whole call"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise arrives_with("the network work (issue 6)")
+    if not args.debug:  # py-libp2p logs every failed dial attempt at ERROR; one line is ours
+        logging.getLogger("libp2p").setLevel(logging.CRITICAL)
+    interface = _interface(args.interface) if args.method else None
+    if interface is not None:
+        _check_method(interface, args.interface, args.method, args.args)
+    return trio.run(_dial, args, interface)
+
+
+async def _dial(args: argparse.Namespace, interface: Any) -> int:
+    with trio.move_on_after(args.timeout) as scope:
+        async with client.dial(args.address, interface=interface) as remote:
+            if args.method is None:
+                print(f"{remote.peer_id} serves {PROTOCOL}")
+                return 0
+            result = await _call(remote, args.method, args.args)
+            print(result if isinstance(result, str) else json.dumps(result, indent=2))
+            return 0
+    assert scope.cancelled_caught
+    raise UserError(f"no answer from {args.address} within {args.timeout:g} s (--timeout)")
+
+
+def _interface(name: str) -> Any:
+    module_name, _, iface = name.partition(".")
+    try:
+        return getattr(schema.load(module_name), iface)
+    except (KeyError, AttributeError):
+        raise UsageError(
+            f"--interface {name!r} is not a known interface; use schema.Interface, "
+            f"e.g. {DEFAULT_INTERFACE} or stem.Membrane"
+        ) from None
+
+
+def _check_method(interface: Any, iface_name: str, method: str, values: list[str]) -> None:
+    methods = interface.schema.methods
+    if method not in methods:
+        raise UsageError(
+            f"{iface_name} has no method {method!r}; it has: {', '.join(sorted(methods))}"
+        )
+    fields = methods[method].param_type.fields_list
+    if len(values) != len(fields):
+        names = " ".join(f.proto.name.upper() for f in fields) or "no arguments"
+        raise UsageError(f"{iface_name}.{method} takes {names} ({len(values)} given)")
+    for field, value in zip(fields, values, strict=True):
+        _convert(field, value)  # fail on the command line, before dialling
+
+
+def _convert(field: Any, value: str) -> Any:
+    kind = field.proto.slot.type.which()
+    name = field.proto.name
+    try:
+        if kind == "text":
+            return value
+        if kind == "data":
+            return value.encode()
+        if kind in _INTEGERS:
+            return int(value, 0)
+        if kind in ("float32", "float64"):
+            return float(value)
+        if kind == "bool" and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    except ValueError:
+        raise UsageError(f"parameter {name}: {value!r} is not a valid {kind}") from None
+    raise UsageError(f"parameter {name} ({kind}) cannot be given on the command line")
+
+
+async def _call(remote: Remote, method: str, values: list[str]) -> Any:
+    try:
+        return await remote.run(_invoke, method, values)
+    except capnp.KjException as exc:
+        if exc.type == "DISCONNECTED":
+            raise UserError(f"{remote.peer_id} disconnected during {method}") from exc
+        raise UserError(f"{method} failed on {remote.peer_id}: {exc.description}") from exc
+
+
+async def _invoke(cap: Any, method: str, values: list[str]) -> Any:
+    """On the vat: call ``method`` and turn the result into plain data."""
+    spec = cap.schema.methods[method]
+    fields = spec.param_type.fields_list
+    params = {f.proto.name: _convert(f, v) for f, v in zip(fields, values, strict=True)}
+    response = await cap._send(method, **params)
+    fields = spec.result_type.fields_list
+    if len(fields) == 1 and fields[0].proto.slot.type.which() == "text":
+        return getattr(response, fields[0].proto.name)
+    return {f.proto.name: _plain(f, response) for f in fields}
+
+
+def _plain(field: Any, response: Any) -> Any:
+    kind = field.proto.slot.type.which()
+    if kind in ("interface", "anyPointer"):
+        return "<capability>"
+    return _jsonable(getattr(response, field.proto.name))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if hasattr(value, "to_dict"):
+        return _jsonable(value.to_dict())
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("_DynamicList"):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,205 @@
+"""Network benchmark: remote Cap'n Proto calls between two real node processes.
+
+Run: ``python -m bench net``.  Starts a node process (tests/net/serve_echo.py)
+on 127.0.0.1 and measures, in the same run:
+
+* latency: a remote ``echo`` call round trip against a raw libp2p stream
+  ping-pong of the same size on the same connection (target ratio <= 2),
+  both from a Cap'n Proto program's view (calls issued on the vat) and from a
+  trio program's (each call crosses into the vat and back);
+* throughput: ByteStream ``write`` of 64 KiB chunks (16 in flight) to a
+  ByteStream-exporting node, against a raw libp2p stream echo;
+* load: 50 concurrent clients (one stream and RPC connection each) x 200
+  calls; every call must succeed; the node's RSS before and after two runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import trio
+
+from wetnode.net.dial import Remote, open_remote, parse_peer_address
+from wetnode.net.swarm import Swarm, open_swarm
+from wetnode.rpc import schema
+from wetnode.rpc.vat import Vat, open_vat
+
+ROUNDS = 7  # alternating blocks of each latency measurement
+BLOCK = 200  # round trips per block
+PAYLOAD = b"x" * 64
+CHUNK = 64 * 1024
+THROUGHPUT_BYTES = 32 * 1024 * 1024
+IN_FLIGHT = 16
+CLIENTS = 50
+CALLS_PER_CLIENT = 200
+
+
+def _load_node_module() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "tests" / "net" / "serve_echo.py"
+    spec = importlib.util.spec_from_file_location("serve_echo", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _median_us(samples: list[float]) -> float:
+    return statistics.median(samples) * 1e6
+
+
+async def _ping_pong(stream: Any, n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await stream.write(PAYLOAD)
+        got = b""
+        while len(got) < len(PAYLOAD):
+            got += await stream.read(len(PAYLOAD) - len(got))
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def _vat_calls(cap: Any, n: int) -> list[float]:
+    text = PAYLOAD.decode()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await cap.echo(text)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def _echo(cap: Any, text: str) -> str:
+    return (await cap.echo(text)).response
+
+
+async def _trio_calls(remote: Remote, n: int) -> list[float]:
+    text = PAYLOAD.decode()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await remote.run(_echo, text)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> None:
+    peer_id, transport = parse_peer_address(node.address)
+    executor = schema.system().Executor
+    async with open_remote(swarm, vat, peer_id, [transport], interface=executor) as remote:
+        stream = await swarm.open_stream(peer_id, raw_protocol)
+        await _ping_pong(stream, 50)
+        await remote.run(_vat_calls, 50)
+        raw: list[float] = []
+        on_vat: list[float] = []
+        from_trio: list[float] = []
+        for _ in range(ROUNDS):
+            raw += await _ping_pong(stream, BLOCK)
+            on_vat += await remote.run(_vat_calls, BLOCK)
+            from_trio += await _trio_calls(remote, BLOCK)
+        await stream.close()
+    base = _median_us(raw)
+    print(f"raw libp2p stream ping-pong ({len(PAYLOAD)} B): median {base:7.0f} us")
+    for label, samples in (("issued on the vat", on_vat), ("issued from trio", from_trio)):
+        median = _median_us(samples)
+        print(f"remote echo call, {label:18}: median {median:7.0f} us  ratio {median / base:.2f}")
+
+
+async def _write_chunks(cap: Any, total: int) -> float:
+    data = bytes(CHUNK)
+    start = time.perf_counter()
+    pending: list[Any] = []
+    for _ in range(total // CHUNK):
+        pending.append(cap.write(data))
+        if len(pending) >= IN_FLIGHT:
+            await pending.pop(0)
+    for promise in pending:
+        await promise
+    return time.perf_counter() - start
+
+
+async def throughput(swarm: Swarm, vat: Vat, node: Any, sink: Any, raw_protocol: str) -> None:
+    peer_id, transport = parse_peer_address(sink.address)
+    stream_iface = schema.system().ByteStream
+    async with open_remote(swarm, vat, peer_id, [transport], interface=stream_iface) as remote:
+        await remote.run(_write_chunks, 4 * CHUNK)
+        seconds = await remote.run(_write_chunks, THROUGHPUT_BYTES)
+    rpc_mbs = THROUGHPUT_BYTES / seconds / 1e6
+    raw_mbs = await _raw_echo_throughput(swarm, node, raw_protocol)
+    print(f"ByteStream.write across nodes (64 KiB x {IN_FLIGHT} in flight): {rpc_mbs:6.1f} MB/s")
+    print(f"raw libp2p stream echo (64 KiB writes, bytes both ways):    {raw_mbs:6.1f} MB/s")
+
+
+async def _raw_echo_throughput(swarm: Swarm, node: Any, raw_protocol: str) -> float:
+    peer_id, transport = parse_peer_address(node.address)
+    await swarm.connect(peer_id, [transport])
+    stream = await swarm.open_stream(peer_id, raw_protocol)
+    total = THROUGHPUT_BYTES // 4
+    data = bytes(CHUNK)
+    start = time.perf_counter()
+
+    async def drain() -> None:
+        got = 0
+        while got < total:
+            got += len(await stream.read(CHUNK))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(drain)
+        for _ in range(total // CHUNK):
+            await stream.write(data)
+    seconds = time.perf_counter() - start
+    await stream.close()
+    return total / seconds / 1e6
+
+
+async def load(swarm: Swarm, vat: Vat, node: Any) -> None:
+    peer_id, transport = parse_peer_address(node.address)
+    await swarm.connect(peer_id, [transport])
+    executor = schema.system().Executor
+    before = node.rss_kib()
+    for run in (1, 2):
+        ok = 0
+
+        async def client(index: int) -> None:
+            nonlocal ok
+            async with open_remote(swarm, vat, peer_id, interface=executor) as remote:
+                for call in range(CALLS_PER_CLIENT):
+                    text = f"{index}:{call}"
+                    if await remote.run(_echo, text) == text:
+                        ok += 1
+
+        start = time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            for index in range(CLIENTS):
+                nursery.start_soon(client, index)
+        seconds = time.perf_counter() - start
+        total = CLIENTS * CALLS_PER_CLIENT
+        print(
+            f"load run {run}: {CLIENTS} clients x {CALLS_PER_CLIENT} calls: {ok}/{total} ok "
+            f"in {seconds:.1f} s ({total / seconds:.0f} calls/s); "
+            f"node RSS {node.rss_kib() / 1024:.1f} MiB (before: {before / 1024:.1f} MiB)"
+        )
+
+
+async def _main() -> None:
+    nodes = _load_node_module()
+    with nodes.spawn("executor") as node, nodes.spawn("bytestream") as sink:
+        print(f"node {node.address}", file=sys.stderr)
+        async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
+            await latency(swarm, vat, node, nodes.RAW_ECHO)
+            await throughput(swarm, vat, node, sink, nodes.RAW_ECHO)
+            await load(swarm, vat, node)
+
+
+def main() -> None:
+    trio.run(_main)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Byte pump between a libp2p stream (trio) and the vat's end of a socket pair.
+
+pycapnp reads and writes a real socket on its own asyncio thread (see
+wetnode.rpc.vat); libp2p streams live on trio.  Each Cap'n Proto connection
+over the network is therefore a ``socket.socketpair()``: the vat speaks RPC
+on one end, and this pump copies opaque bytes between the other end and the
+libp2p stream.  Nothing here parses Cap'n Proto: framing errors are pycapnp's
+to find, and when it drops the connection the pump sees end-of-file.
+
+Shutdown order matters:
+
+* A write to a libp2p stream is never cancelled.  py-libp2p encrypts a Noise
+  message (advancing the nonce) before sending it; cancelling the send
+  midway desynchronises the whole connection, and every other stream to that
+  peer dies with "Failed authentication of message".  Writes are shielded;
+  yamux bounds them itself (it gives up after 5 s without window credit).
+* When the peer ends its side (end-of-file or reset), the pump shuts the
+  socket for writing; pycapnp sees end-of-file, fails pending calls with
+  ``disconnected`` and closes its end, which ends the other direction.
+* When pycapnp closes its end, the pump stops reading the stream (cancelling
+  a read is harmless) and closes the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import trio
+from libp2p.abc import INetStream
+from libp2p.io.exceptions import IOException
+
+log = logging.getLogger(__name__)
+
+CHUNK = 256 * 1024  # bytes per read; Cap'n Proto messages arrive whole when small
+CLOSE_TIMEOUT = 2.0  # seconds a stream close may take before we reset it
+
+
+async def pump(stream: INetStream, sock: socket.socket) -> None:
+    """Copy bytes both ways until the vat's side ends; then close the stream.
+
+    Takes ownership of both.  Returns normally whatever way the link ended.
+    """
+    tsock = trio.socket.from_stdlib_socket(sock)
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_stream_to_socket, stream, tsock)
+            await _socket_to_stream(tsock, stream)
+            nursery.cancel_scope.cancel()  # only the stream read can still be waiting
+    finally:
+        tsock.close()
+        with trio.CancelScope(shield=True):
+            await _close_stream(stream)
+
+
+async def _stream_to_socket(stream: INetStream, sock: trio.socket.SocketType) -> None:
+    try:
+        while data := await stream.read(CHUNK):
+            view = memoryview(data)
+            while view:
+                view = view[await sock.send(view) :]
+    except (IOException, OSError) as exc:
+        log.debug("stream -> vat ended: %r", exc)
+    try:
+        sock.shutdown(socket.SHUT_WR)  # pycapnp sees end-of-file and disconnects
+    except OSError as exc:
+        log.debug("socket already closed: %r", exc)
+
+
+async def _socket_to_stream(sock: trio.socket.SocketType, stream: INetStream) -> None:
+    try:
+        while data := await sock.recv(CHUNK):
+            with trio.CancelScope(shield=True):
+                await stream.write(data)
+    except (IOException, OSError) as exc:
+        log.debug("vat -> stream ended: %r", exc)
+
+
+async def _close_stream(stream: INetStream) -> None:
+    """Close politely within a bound, else reset (py-libp2p closes can hang)."""
+    with trio.move_on_after(CLOSE_TIMEOUT) as scope:
+        try:
+            await stream.close()
+        except Exception as exc:  # already reset or the connection is gone
+            log.debug("stream close failed: %r", exc)
+    if scope.cancelled_caught:
+        try:
+            await stream.reset()
+        except Exception as exc:
+            log.debug("stream reset failed: %r", exc)

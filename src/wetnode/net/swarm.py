@@ -1,0 +1,202 @@
+"""A libp2p swarm on trio: TCP, Noise only, yamux, identify.
+
+py-libp2p's defaults are too loose for a node that serves capabilities: its
+default security options also accept plaintext and secio connections, and its
+identify agent names py-libp2p.  ``open_swarm`` builds a host that negotiates
+Noise and nothing else, speaks yamux only (mplex stalled on large transfers
+here), announces itself as ``wetware/0.1.0`` and allows one connection per
+peer (a higher limit adds a ~250 ms dial delay in py-libp2p 0.8.1).
+
+It also turns off py-libp2p's yamux "release on read" tuning
+(``PY_YAMUX_RELEASE_ON_READ=0``, unless the environment sets it): by default
+every read sends a WINDOW_UPDATE frame back, which doubles the frames -- and
+the loopback TCP sends, the dominant cost here -- of a small request/response.
+Without it, credit is returned in batches at half the window, as go-yamux does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import libp2p.identity.identify.identify as identify
+import multiaddr
+import trio
+from libp2p import new_host
+from libp2p.abc import IHost, INetStream
+from libp2p.crypto.keys import KeyPair
+from libp2p.crypto.secp256k1 import create_new_key_pair
+from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.network.config import ConnectionConfig
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import PeerStoreError
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
+from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
+from libp2p.stream_muxer.yamux.yamux import Yamux
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")  # read by yamux at call time
+
+DEFAULT_PORT = 2025
+AGENT_VERSION = "wetware/0.1.0"
+CONNECT_TIMEOUT = 10.0  # seconds to dial and upgrade a connection
+
+StreamHandler = Callable[[INetStream], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A connected peer: its id and the addresses we know it by."""
+
+    peer_id: ID
+    addrs: tuple[multiaddr.Multiaddr, ...]
+
+
+class Swarm:
+    """A running libp2p host; create it with ``open_swarm``."""
+
+    def __init__(self, host: IHost) -> None:
+        self.host = host
+
+    @property
+    def peer_id(self) -> ID:
+        return self.host.get_id()
+
+    def addrs(self) -> list[multiaddr.Multiaddr]:
+        """Dialable listen multiaddrs, each ending in ``/p2p/<peer id>``.
+
+        A wildcard listener (0.0.0.0) is listed under this machine's own
+        IPv4 addresses, since nobody can dial 0.0.0.0.
+        """
+        suffix = multiaddr.Multiaddr(f"/p2p/{self.peer_id}")
+        result: list[multiaddr.Multiaddr] = []
+        for addr in self.host.get_transport_addrs():
+            ip = addr.value_for_protocol("ip4") if _has(addr, "ip4") else None
+            if ip == "0.0.0.0":
+                port = addr.value_for_protocol("tcp")
+                result.extend(
+                    multiaddr.Multiaddr(f"/ip4/{local}/tcp/{port}").encapsulate(suffix)
+                    for local in _local_ipv4s()
+                )
+            else:
+                result.append(addr.encapsulate(suffix))
+        return result
+
+    def peers(self) -> list[Peer]:
+        """Peers with a live connection, with the addresses we know them by.
+
+        Those are the peerstore's addresses when it has any (dialled peers),
+        else the remote ends of our connections (peers that dialled us).
+        """
+        network = self.host.get_network()
+        store = self.host.get_peerstore()
+        result = []
+        for pid in self.host.get_connected_peers():
+            try:
+                addrs = list(store.addrs(pid))
+            except PeerStoreError:
+                addrs = []
+            if not addrs:
+                addrs = [
+                    multiaddr.Multiaddr(f"/ip4/{ip}/tcp/{port}")
+                    for conn in network.get_connections(pid)
+                    if (remote := conn.muxed_conn.get_remote_address()) is not None
+                    for ip, port in [remote]
+                ]
+            result.append(Peer(pid, tuple(addrs)))
+        return result
+
+    async def connect(self, peer_id: ID, addrs: Sequence[multiaddr.Multiaddr]) -> None:
+        """Open (or reuse) a connection to ``peer_id`` at ``addrs``, bounded in time.
+
+        py-libp2p keeps a dead peer's closed connection on record, and while
+        it is there ``connect`` takes it for a live one and never re-dials a
+        restarted peer; such leftovers are dropped first.
+        """
+        network = self.host.get_network()
+        existing = network.get_connections(peer_id)
+        if existing and all(conn.is_closed for conn in existing):
+            await network.close_peer(peer_id)
+        with trio.fail_after(CONNECT_TIMEOUT):
+            await self.host.connect(PeerInfo(peer_id, list(addrs)))
+
+    async def open_stream(self, peer_id: ID, protocol: str) -> INetStream:
+        """A new stream to a connected peer, negotiated to ``protocol``."""
+        with trio.fail_after(CONNECT_TIMEOUT):
+            return await self.host.new_stream(peer_id, [TProtocol(protocol)])
+
+    def handle(self, protocol: str, handler: StreamHandler) -> None:
+        """Serve inbound streams of ``protocol`` with ``handler`` (one task per stream)."""
+        self.host.set_stream_handler(TProtocol(protocol), handler)
+
+
+def _has(addr: multiaddr.Multiaddr, protocol: str) -> bool:
+    return any(p.name == protocol for p in addr.protocols())
+
+
+def _local_ipv4s() -> list[str]:
+    """Loopback plus the addresses the host name resolves to (best effort, no network)."""
+    found = ["127.0.0.1"]
+    try:
+        _, _, ips = socket.gethostbyname_ex(socket.gethostname())
+    except OSError:
+        ips = []
+    found.extend(ip for ip in ips if ip not in found)
+    return found
+
+
+def _build_host(key_pair: KeyPair) -> IHost:
+    identify.AGENT_VERSION = AGENT_VERSION  # py-libp2p reads this module global
+    noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
+    return new_host(
+        key_pair=key_pair,
+        sec_opt={TProtocol(NOISE_PROTOCOL_ID): noise},
+        muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux},
+        connection_config=ConnectionConfig(max_connections_per_peer=1),
+    )
+
+
+class PortInUse(OSError):
+    """Another process already listens on the requested port."""
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail early if ``host``:``port`` is taken.
+
+    py-libp2p binds with SO_REUSEPORT (for hole punching), so a second node on
+    the same port would bind without error and the kernel would split inbound
+    connections between the two.  A probe bind without SO_REUSEPORT refuses.
+    """
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    except OSError as exc:
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    finally:
+        probe.close()
+
+
+@asynccontextmanager
+async def open_swarm(
+    key_pair: KeyPair | None = None, *, port: int = DEFAULT_PORT, host: str = "0.0.0.0"
+) -> AsyncIterator[Swarm]:
+    """Run a host listening on ``host``:``port`` (0 picks a free port) for the block.
+
+    Without ``key_pair`` the node gets a fresh secp256k1 identity.
+    """
+    if port:
+        _check_port_free(host, port)
+    libp2p_host = _build_host(key_pair or create_new_key_pair())
+    async with libp2p_host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")]):
+        swarm = Swarm(libp2p_host)
+        log.info("swarm %s listening on %s", swarm.peer_id, swarm.addrs())
+        yield swarm
