@@ -1,13 +1,59 @@
-"""`ww push`: placeholder until the IPFS work (issue 7) lands."""
+"""`ww push [PATH]`: add an image tree to IPFS and print its root CID.
+
+The tree is imported exactly as `ipfs add -r` would (so any IPFS node computes
+the same CID) into the embedded block store, or into a Kubo daemon with
+`--ipfs-api` / `WW_IPFS_API`, and pinned there.
+"""
+
+from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 
-from wetnode.commands import arrives_with
+import trio
+
+from wetnode.errors import UserError
+from wetnode.ipfs.cid import Cid
+from wetnode.ipfs.connect import add_ipfs_flags, backend_from_args
+from wetnode.ipfs.progress import ByteProgress
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument("path", nargs="?", default=".", help="the image tree (default: .)")
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="push a tree without boot/main.wasm (a layer meant to stack on others)",
+    )
+    add_ipfs_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise arrives_with("the IPFS work (issue 7)")
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UserError(f"{root} is not a directory; pass the image tree to push")
+    if not args.partial and not (root / "boot" / "main.wasm").is_file():
+        raise UserError(
+            f"{root} has no boot/main.wasm, so it cannot boot; "
+            "build it first (ww build) or pass --partial to push a layer"
+        )
+    cid = trio.run(_push, root, args)
+    print(cid)
+    return 0
+
+
+async def _push(root: Path, args: argparse.Namespace) -> Cid:
+    backend = backend_from_args(args)
+    progress = ByteProgress(f"adding {root}")
+    try:
+        cid = await backend.add_path(root, progress=progress)
+    except OSError as exc:
+        raise UserError(f"cannot read {exc.filename or root}: {exc.strerror}") from None
+    finally:
+        await backend.aclose()
+    progress.finish()
+    log.info("pushed %s to the %s as %s", root, backend.name, cid)
+    return cid

@@ -1,0 +1,118 @@
+"""Blocks from other ww nodes over py-libp2p's bitswap, on the node's own libp2p host.
+
+py-libp2p ships the bitswap protocol (WANT-HAVE / WANT-BLOCK, 1.0-1.2); this
+module only plugs our verified block store into it, both ways: peers are
+served from the embedded store, and a block missing locally is asked of
+connected peers, re-verified against its CID (we do not rely on the library's
+check), then kept.  Every wait is bounded: content nobody serves becomes
+`ContentNotFound` after `timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import trio
+from libp2p.abc import IHost
+from libp2p.bitswap import BitswapClient, BitswapError
+from libp2p.bitswap import BlockStore as Libp2pBlockStore
+from libp2p.bitswap.cid import CIDInput, cid_to_bytes
+
+from wetnode.ipfs.blockstore import BlockStore
+from wetnode.ipfs.cid import Cid
+from wetnode.ipfs.embedded import EmbeddedBackend
+from wetnode.ipfs.errors import ContentNotFound, IpfsError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class ServedStore(Libp2pBlockStore):
+    """Our block store in the shape py-libp2p's bitswap reads and writes."""
+
+    def __init__(self, store: BlockStore) -> None:
+        self.store = store
+
+    async def get_block(self, cid: CIDInput) -> bytes | None:
+        key = Cid.from_bytes(cid_to_bytes(cid))
+        if not self.store.has(key):
+            return None
+        try:
+            return await self.store.get(key)
+        except IpfsError as exc:  # a damaged local block is not served
+            log.warning("not serving %s: %s", key, exc)
+            return None
+
+    async def put_block(self, cid: CIDInput, data: bytes) -> None:
+        await self.store.put(Cid.from_bytes(cid_to_bytes(cid)), data)
+
+    async def has_block(self, cid: CIDInput) -> bool:
+        return self.store.has(Cid.from_bytes(cid_to_bytes(cid)))
+
+    async def delete_block(self, cid: CIDInput) -> None:
+        self.store.delete(Cid.from_bytes(cid_to_bytes(cid)))
+
+    def get_all_cids(self) -> list[bytes]:
+        return [Cid.parse(key).to_bytes() for key in self.store.multihashes()]
+
+
+class BitswapBlocks:
+    """`Blocks`: the local store first, then connected peers, bounded by ``timeout``."""
+
+    def __init__(self, store: BlockStore, client: BitswapClient, timeout: float) -> None:
+        self._store = store
+        self._client = client
+        self._session = client.new_session()
+        self._timeout = timeout
+
+    async def get(self, cid: Cid) -> bytes:
+        if self._store.has(cid):
+            return await self._store.get(cid)
+        data: bytes | None = None
+        with trio.move_on_after(self._timeout + 1):
+            try:
+                data = await self._session.get_block(cid.to_bytes(), None, self._timeout)
+            except BitswapError as exc:
+                log.debug("bitswap could not fetch %s: %s", cid, exc)
+        if data is None:
+            raise ContentNotFound(
+                f"block {cid} was not found within {self._timeout:g}s: no connected peer "
+                "served it; connect to a node that has it (or use --ipfs-api)"
+            )
+        await self._store.put(cid, cid.verify(data))
+        return data
+
+    async def put(self, cid: Cid, block: bytes) -> None:
+        await self._client.add_block(cid.to_bytes(), cid.verify(block))
+
+
+class BitswapBackend(EmbeddedBackend):
+    """The embedded backend, plus fetching what it lacks from peers."""
+
+    def __init__(self, client: BitswapClient, root: Path | None, timeout: float) -> None:
+        super().__init__(root)
+        self.blocks = BitswapBlocks(self.store, client, timeout)
+        self.name = f"embedded block store with bitswap at {self.store.root.parent}"
+
+
+@asynccontextmanager
+async def open_bitswap(
+    host: IHost, root: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> AsyncIterator[BitswapBackend]:
+    """Serve and fetch blocks over ``host`` (already running) for the block's lifetime."""
+    store = EmbeddedBackend(root).store
+    client = BitswapClient(host, ServedStore(store))
+    async with trio.open_nursery() as nursery:
+        client.set_nursery(nursery)
+        await client.start()
+        try:
+            yield BitswapBackend(client, root, timeout)
+        finally:
+            with trio.move_on_after(5) as cleanup:
+                cleanup.shield = True
+                await client.stop()
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,84 @@
+"""Image layers from IPFS: `/ipfs/<cid>[/sub/path]` becomes a local directory.
+
+The tree is fetched once (every block verified), exported into a temporary
+directory beside the cache and renamed into place, so the cache only ever
+holds complete trees, keyed by the CID of the directory the path names.
+A cached `/ipfs/<cid>` needs no backend at all; a sub path is resolved again
+(a few small directory blocks) to learn which cached tree it names.
+Cached trees are treated as read-only layers by the image merge.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import trio
+
+from wetnode.ipfs import reader
+from wetnode.ipfs.backend import IpfsBackend
+from wetnode.ipfs.connect import backend_for
+from wetnode.ipfs.errors import PathNotFound
+from wetnode.ipfs.kubo import DEFAULT_TIMEOUT
+from wetnode.ipfs.paths import ipfs_dir, split_path
+from wetnode.ipfs.progress import ByteProgress
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/ipfs/"
+
+
+class IpfsLayerSource:
+    """Resolves `/ipfs/...` layer specs for the image merge (trio side)."""
+
+    prefix = PREFIX
+
+    def __init__(self, backend: IpfsBackend, cache: Path | None = None) -> None:
+        self._backend = backend
+        self._cache = cache if cache is not None else ipfs_dir() / "trees"
+
+    async def fetch(self, spec: str) -> Path:
+        root, segments = split_path(spec)
+        if not segments and (self._cache / str(root)).is_dir():
+            log.info("layer %s: cached at %s", spec, self._cache / str(root))
+            return self._cache / str(root)  # no round trip at all for a cached root
+        loaded = await reader.resolve(self._backend.blocks, spec)
+        if loaded.type != "directory":
+            raise PathNotFound(f"layer {spec} is a {loaded.type}; a layer must be a directory")
+        target = self._cache / str(loaded.cid)
+        if target.is_dir():
+            log.info("layer %s: cached at %s", spec, target)
+            return target
+        self._cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self._cache, prefix=".fetch-"))
+        progress = ByteProgress(f"fetching {spec}")
+        try:
+            await self._backend.export(f"/ipfs/{loaded.cid}", staging / "tree", progress)
+            try:
+                (staging / "tree").rename(target)
+            except OSError:
+                if not target.is_dir():  # else a concurrent fetch won the race: same tree
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        progress.finish()
+        return target
+
+
+def fetch_layer(spec: str, api: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Blocking: the local directory for an `/ipfs/...` layer spec, fetched if not cached.
+
+    For callers outside an event loop (the image merge before the node starts).
+    The backend lives only for this call: `--ipfs-api`/`WW_IPFS_API`, else embedded.
+    """
+
+    async def fetch() -> Path:
+        backend = backend_for(api, timeout=timeout)
+        try:
+            return await IpfsLayerSource(backend).fetch(spec)
+        finally:
+            await backend.aclose()
+
+    return trio.run(fetch)

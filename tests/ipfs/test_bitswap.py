@@ -1,0 +1,123 @@
+"""Two libp2p hosts (real TCP on loopback): one adds a tree, the other fetches it over bitswap."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from subprocess import PIPE
+
+import pytest
+import trio
+from libp2p import new_host
+from libp2p.abc import IHost
+from libp2p.crypto.secp256k1 import create_new_key_pair
+from libp2p.peer.peerinfo import info_from_p2p_addr
+from multiaddr import Multiaddr
+
+from wetnode.ipfs.bitswap import BitswapBackend, open_bitswap
+from wetnode.ipfs.errors import ContentNotFound
+from wetnode.ipfs.layer import IpfsLayerSource
+from wetnode.net.swarm import open_swarm
+
+pytestmark = pytest.mark.slow
+
+SERVE_BLOCKS = Path(__file__).parent / "serve_blocks.py"
+UNKNOWN = "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR"
+
+
+async def _pair(
+    stack: AsyncExitStack, tmp_path: Path, timeout: float
+) -> tuple[BitswapBackend, BitswapBackend]:
+    hosts: list[IHost] = []
+    for _ in range(2):
+        host = new_host(key_pair=create_new_key_pair())
+        await stack.enter_async_context(host.run([Multiaddr("/ip4/127.0.0.1/tcp/0")]))
+        hosts.append(host)
+    a = await stack.enter_async_context(open_bitswap(hosts[0], tmp_path / "a", timeout=timeout))
+    b = await stack.enter_async_context(open_bitswap(hosts[1], tmp_path / "b", timeout=timeout))
+    with trio.fail_after(10):
+        await hosts[1].connect(info_from_p2p_addr(hosts[0].get_addrs()[0]))
+    return a, b
+
+
+@pytest.fixture
+async def pair(tmp_path: Path) -> AsyncIterator[tuple[BitswapBackend, BitswapBackend]]:
+    async with AsyncExitStack() as stack:
+        yield await _pair(stack, tmp_path, timeout=3)
+
+
+async def test_a_tree_added_on_one_node_is_fetched_by_the_other(
+    pair: tuple[BitswapBackend, BitswapBackend], tmp_path: Path
+) -> None:
+    a, b = pair
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "motd").write_text("over bitswap\n")
+    (tree / "big.bin").write_bytes(os.urandom(700 * 1024))
+    root = await a.add_path(tree)
+    assert not b.store.has(root)
+    with trio.fail_after(60):
+        assert await b.cat(f"/ipfs/{root}/etc/motd") == b"over bitswap\n"
+        await b.export(f"/ipfs/{root}", tmp_path / "out")
+    assert (tmp_path / "out" / "big.bin").read_bytes() == (tree / "big.bin").read_bytes()
+    assert b.store.has(root)  # kept: the next read is local
+
+
+async def test_content_no_peer_has_fails_within_the_bound(
+    pair: tuple[BitswapBackend, BitswapBackend],
+) -> None:
+    _, b = pair
+    with trio.fail_after(10), pytest.raises(ContentNotFound, match="not found within 3s"):
+        await b.cat(f"/ipfs/{UNKNOWN}")
+
+
+async def test_a_block_damaged_on_the_serving_node_is_not_accepted(
+    tmp_path: Path,
+) -> None:
+    async with AsyncExitStack() as stack:
+        a, b = await _pair(stack, tmp_path, timeout=2)
+        root = await a.block_put(b"\x0a\x04\x08\x02\x18\x00")
+        a.store.path_of(root).write_bytes(b"\x0a\x04\x08\x02\x18\x01")
+        with trio.fail_after(10), pytest.raises(ContentNotFound):
+            await b.cat(f"/ipfs/{root}")
+        assert not b.store.has(root)
+
+
+async def test_a_tree_served_by_another_node_process_is_fetched(tmp_path: Path) -> None:
+    """Two OS processes, each with the node's own swarm (Noise + yamux) and bitswap."""
+    tree = tmp_path / "image"
+    (tree / "boot").mkdir(parents=True)
+    (tree / "boot" / "main.wasm").write_bytes(os.urandom(300 * 1024))
+    env = {**os.environ, "WW_HOME": str(tmp_path / "serving-node")}
+    proc = await trio.lowlevel.open_process(
+        [sys.executable, str(SERVE_BLOCKS), str(tree)], env=env, stdin=PIPE, stdout=PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        line = b""
+        with trio.fail_after(30):
+            while not line.endswith(b"\n"):
+                chunk = await proc.stdout.receive_some(4096)
+                assert chunk, "serve_blocks.py exited before it was ready"
+                line += chunk
+        _, address, root = line.decode().split()
+        info = info_from_p2p_addr(Multiaddr(address))
+        async with (
+            open_swarm(port=0, host="127.0.0.1") as swarm,
+            open_bitswap(swarm.host, tmp_path / "fetching-node", timeout=10) as ipfs,
+        ):
+            with trio.fail_after(60):
+                await swarm.connect(info.peer_id, info.addrs)
+                layer = await IpfsLayerSource(ipfs, tmp_path / "cache").fetch(f"/ipfs/{root}")
+        wasm = (layer / "boot" / "main.wasm").read_bytes()
+        assert wasm == (tree / "boot" / "main.wasm").read_bytes()
+    finally:
+        assert proc.stdin is not None
+        await proc.stdin.aclose()
+        with trio.move_on_after(10):
+            await proc.wait()
+        if proc.returncode is None:
+            proc.kill()
