@@ -31,7 +31,7 @@ interface UnixFS {
     type @2 :EntryType;
     cid  @3 :Data;
 
-    enum EntryType { file @0; directory @1; }
+    enum EntryType { file @0; directory @1; symlink @2; }
   }
 }
 

@@ -1,0 +1,117 @@
+"""Generated from capnp/stem.capnp by scripts/gen_guest_schemas.py. Do not edit."""
+
+from wetnode.guest import schema as _s
+from wetnode.guest._generated import ipfs  # registers types
+from wetnode.guest._generated import system  # registers types
+
+
+class Epoch(_s.Struct):
+    ID = 0xc736e79956026568
+    DATA_WORDS = 2
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('seq', ("num", "Q"), offset=0),
+        _s.Field('head', ("data",), offset=0),
+        _s.Field('adoptedBlock', ("num", "Q"), offset=8),
+    )
+
+
+class Signer_sign_Params(_s.Struct):
+    ID = 0xd69e2045cda218c6
+    DATA_WORDS = 1
+    PTR_COUNT = 0
+    FIELDS = (
+        _s.Field('nonce', ("num", "Q"), offset=0),
+    )
+
+
+class Signer_sign_Results(_s.Struct):
+    ID = 0xb37b945d7b765d8a
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('sig', ("data",), offset=0),
+    )
+
+
+class Identity_signer_Params(_s.Struct):
+    ID = 0xa56d9108b3436977
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('domain', ("text",), offset=0),
+    )
+
+
+class Identity_signer_Results(_s.Struct):
+    ID = 0x892a7fa9161c1a5c
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('signer', ("iface", 0xafafaf9468b6a274), offset=0),
+    )
+
+
+class Membrane_graft_Params(_s.Struct):
+    ID = 0xa2a2c11a72c21493
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('signer', ("iface", 0xafafaf9468b6a274), offset=0),
+    )
+
+
+class Membrane_graft_Results(_s.Struct):
+    ID = 0x84bddf053380d99e
+    DATA_WORDS = 0
+    PTR_COUNT = 4
+    FIELDS = (
+        _s.Field('identity', ("iface", 0xa7c200e5b4726d89), offset=0),
+        _s.Field('host', ("iface", 0x9ea70c8c9aefb70c), offset=1),
+        _s.Field('executor', ("iface", 0xbfa37c1e99b4a492), offset=2),
+        _s.Field('ipfs', ("iface", 0xd74f0585ce163b98), offset=3),
+    )
+
+
+class GuestMembrane_signer_Params(_s.Struct):
+    ID = 0xcc147f01bb72da38
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class GuestMembrane_signer_Results(_s.Struct):
+    ID = 0xd262c64c95caffa1
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('signer', ("iface", 0xafafaf9468b6a274), offset=0),
+    )
+
+
+class Signer(_s.Interface):
+    ID = 0xafafaf9468b6a274
+    METHODS = (
+        _s.Method('sign', 0, 0xd69e2045cda218c6, 0xb37b945d7b765d8a),
+    )
+
+
+class Identity(_s.Interface):
+    ID = 0xa7c200e5b4726d89
+    METHODS = (
+        _s.Method('signer', 0, 0xa56d9108b3436977, 0x892a7fa9161c1a5c),
+    )
+
+
+class Membrane(_s.Interface):
+    ID = 0xdb52c25106bc2c5e
+    METHODS = (
+        _s.Method('graft', 0, 0xa2a2c11a72c21493, 0x84bddf053380d99e),
+    )
+
+
+class GuestMembrane(_s.Interface):
+    ID = 0xe74d1a63914101b6
+    SUPERCLASSES = (Membrane,)
+    METHODS = (
+        _s.Method('signer', 0, 0xcc147f01bb72da38, 0xd262c64c95caffa1),
+    )

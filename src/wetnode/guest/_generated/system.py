@@ -1,0 +1,270 @@
+"""Generated from capnp/system.capnp by scripts/gen_guest_schemas.py. Do not edit."""
+
+from wetnode.guest import schema as _s
+
+
+class PeerInfo(_s.Struct):
+    ID = 0x9a219c7d16c9532a
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('peerId', ("data",), offset=0),
+        _s.Field('addrs', ("list", ("data",)), offset=1),
+    )
+
+
+class Host_id_Params(_s.Struct):
+    ID = 0xb36555c6fe67a030
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host_id_Results(_s.Struct):
+    ID = 0xe7082d37d1a4b2f8
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('peerId', ("data",), offset=0),
+    )
+
+
+class Host_addrs_Params(_s.Struct):
+    ID = 0xd4a226741bd30ca3
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host_addrs_Results(_s.Struct):
+    ID = 0xf88f3f70b7ff6492
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('addrs', ("list", ("data",)), offset=0),
+    )
+
+
+class Host_peers_Params(_s.Struct):
+    ID = 0xe6e20262e79b3f1c
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host_peers_Results(_s.Struct):
+    ID = 0xbeb702137f2b431d
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('peers', ("list", ("struct", 0x9a219c7d16c9532a)), offset=0),
+    )
+
+
+class Host_connect_Params(_s.Struct):
+    ID = 0xeefc4ef50b9ebf5e
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('peerId', ("data",), offset=0),
+        _s.Field('addrs', ("list", ("data",)), offset=1),
+    )
+
+
+class Host_connect_Results(_s.Struct):
+    ID = 0xcd6d51ed4fe1db9f
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host_executor_Params(_s.Struct):
+    ID = 0xaae7e1ad6ab59082
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host_executor_Results(_s.Struct):
+    ID = 0xc15f52d514bcb889
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('executor', ("iface", 0xbfa37c1e99b4a492), offset=0),
+    )
+
+
+class Executor_runBytes_Params(_s.Struct):
+    ID = 0xfd99858edaec5cbe
+    DATA_WORDS = 0
+    PTR_COUNT = 3
+    FIELDS = (
+        _s.Field('wasm', ("data",), offset=0),
+        _s.Field('args', ("list", ("text",)), offset=1),
+        _s.Field('env', ("list", ("text",)), offset=2),
+    )
+
+
+class Executor_runBytes_Results(_s.Struct):
+    ID = 0xc831f10a1507db94
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('process', ("iface", 0x97d4030d8435f0b1), offset=0),
+    )
+
+
+class Executor_echo_Params(_s.Struct):
+    ID = 0xd018ea8912f6f6b0
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('message', ("text",), offset=0),
+    )
+
+
+class Executor_echo_Results(_s.Struct):
+    ID = 0xeddd325c5b87460a
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('response', ("text",), offset=0),
+    )
+
+
+class Process_stdin_Params(_s.Struct):
+    ID = 0xa23c0a2af3746114
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_stdin_Results(_s.Struct):
+    ID = 0x98e6d6423a9132b9
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('stream', ("iface", 0xcb8707ff6dc46ee0), offset=0),
+    )
+
+
+class Process_stdout_Params(_s.Struct):
+    ID = 0xf5d2661717505b70
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_stdout_Results(_s.Struct):
+    ID = 0x8f5b69af39cf427d
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('stream', ("iface", 0xcb8707ff6dc46ee0), offset=0),
+    )
+
+
+class Process_stderr_Params(_s.Struct):
+    ID = 0xa003d3e817ce85c8
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_stderr_Results(_s.Struct):
+    ID = 0xf945201353815ab1
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('stream', ("iface", 0xcb8707ff6dc46ee0), offset=0),
+    )
+
+
+class Process_wait_Params(_s.Struct):
+    ID = 0xb93564518c7f4003
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_wait_Results(_s.Struct):
+    ID = 0xe8b1769b27d7ee79
+    DATA_WORDS = 1
+    PTR_COUNT = 0
+    FIELDS = (
+        _s.Field('exitCode', ("num", "i"), offset=0),
+    )
+
+
+class ByteStream_read_Params(_s.Struct):
+    ID = 0xcb6cc0bddba8089b
+    DATA_WORDS = 1
+    PTR_COUNT = 0
+    FIELDS = (
+        _s.Field('maxBytes', ("num", "I"), offset=0),
+    )
+
+
+class ByteStream_read_Results(_s.Struct):
+    ID = 0xb7a1267c5f7f68e1
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class ByteStream_write_Params(_s.Struct):
+    ID = 0xda4a7cfa987eb90d
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class ByteStream_write_Results(_s.Struct):
+    ID = 0xde0d73def8619020
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class ByteStream_close_Params(_s.Struct):
+    ID = 0xd4d55751d57f20d5
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class ByteStream_close_Results(_s.Struct):
+    ID = 0x9934e9217c7def52
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Host(_s.Interface):
+    ID = 0x9ea70c8c9aefb70c
+    METHODS = (
+        _s.Method('id', 0, 0xb36555c6fe67a030, 0xe7082d37d1a4b2f8),
+        _s.Method('addrs', 1, 0xd4a226741bd30ca3, 0xf88f3f70b7ff6492),
+        _s.Method('peers', 2, 0xe6e20262e79b3f1c, 0xbeb702137f2b431d),
+        _s.Method('connect', 3, 0xeefc4ef50b9ebf5e, 0xcd6d51ed4fe1db9f),
+        _s.Method('executor', 4, 0xaae7e1ad6ab59082, 0xc15f52d514bcb889),
+    )
+
+
+class Executor(_s.Interface):
+    ID = 0xbfa37c1e99b4a492
+    METHODS = (
+        _s.Method('runBytes', 0, 0xfd99858edaec5cbe, 0xc831f10a1507db94),
+        _s.Method('echo', 1, 0xd018ea8912f6f6b0, 0xeddd325c5b87460a),
+    )
+
+
+class Process(_s.Interface):
+    ID = 0x97d4030d8435f0b1
+    METHODS = (
+        _s.Method('stdin', 0, 0xa23c0a2af3746114, 0x98e6d6423a9132b9),
+        _s.Method('stdout', 1, 0xf5d2661717505b70, 0x8f5b69af39cf427d),
+        _s.Method('stderr', 2, 0xa003d3e817ce85c8, 0xf945201353815ab1),
+        _s.Method('wait', 3, 0xb93564518c7f4003, 0xe8b1769b27d7ee79),
+    )
+
+
+class ByteStream(_s.Interface):
+    ID = 0xcb8707ff6dc46ee0
+    METHODS = (
+        _s.Method('read', 0, 0xcb6cc0bddba8089b, 0xb7a1267c5f7f68e1),
+        _s.Method('write', 1, 0xda4a7cfa987eb90d, 0xde0d73def8619020),
+        _s.Method('close', 2, 0xd4d55751d57f20d5, 0x9934e9217c7def52),
+    )
