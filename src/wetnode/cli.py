@@ -1,9 +1,10 @@
 """The `ww` command: global flags, logging, error reporting, dispatch.
 
 Each subcommand lives in `wetnode.commands.<name>` and exposes
-`configure(parser)` and `run(args) -> int`.  Modules are imported only when
-their subcommand runs, so `ww --help` stays fast and a broken optional
-dependency cannot take down unrelated commands.
+`configure(parser)` and `run(args) -> int`.  Only the module of the
+subcommand being run is imported (libp2p, web3 and wasmtime are slow to
+import), so `ww --help` stays fast and a broken optional dependency cannot
+take down unrelated commands.
 
 Exit codes: 0 success, 1 runtime failure, 2 usage error; `ww run` exits with
 pid0's own code.
@@ -36,7 +37,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the subcommand named in `argv` gets its own flags."""
+    selected = next((arg for arg in argv if arg in SUBCOMMANDS), None)
     parser = argparse.ArgumentParser(
         prog="ww", description="A Wetware node: run WASM agents with capability-based RPC."
     )
@@ -47,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_text, description=help_text)
         add_global_flags(sp, suppress_defaults=True)
         sp.set_defaults(_module=module)
-        _configure(module, sp)
+        if name == selected:
+            importlib.import_module(module).configure(sp)
     return parser
 
 
@@ -67,11 +71,6 @@ def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool
     )
 
 
-def _configure(module: str, parser: argparse.ArgumentParser) -> None:
-    mod = importlib.import_module(module)
-    mod.configure(parser)
-
-
 def setup_logging(level_name: str | None, debug: bool) -> None:
     name = (level_name or os.environ.get("WW_LOG") or ("debug" if debug else "warning")).upper()
     level = logging.getLevelName(name)
@@ -84,7 +83,9 @@ def setup_logging(level_name: str | None, debug: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     try:

@@ -1,0 +1,340 @@
+"""A running node: the swarm, the vat, the membrane host and pid0, wired together.
+
+``ww run`` prepares a `Boot` (merged root, key, config) and calls `run_node`.
+Everything here is glue: each piece is built and tested in its own package;
+this module only adapts them to each other (the swarm to the membrane's
+`Network`, the cell to its `Spawner`) and owns their lifetimes in one nursery.
+
+Shutdown: pid0 exiting ends the node with pid0's exit code.  SIGINT/SIGTERM
+stop pid0 (its children are stopped by the membrane host) and the node exits
+0; a second SIGINT gives up at once with 130.  With a stem, a new final head
+reboots pid0 instead (see `Pid0Supervisor`).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import multiaddr
+import trio
+from libp2p.peer.id import ID
+
+from wetnode.cell import Cell, Engine, Exit, GuestSpec, Limits, Stdio, open_cell
+from wetnode.membrane.epoch import Epoch
+from wetnode.membrane.node import MembraneHost, open_membrane_host
+from wetnode.membrane.ports import IpfsBackend, PeerInfo
+from wetnode.membrane.signing import Secp256k1Key
+from wetnode.net import protocol
+from wetnode.net.swarm import Swarm, open_swarm
+from wetnode.rpc import schema
+from wetnode.rpc.vat import Vat, open_vat
+
+if TYPE_CHECKING:
+    from wetnode.stem.epochs import EpochPipeline
+
+log = logging.getLogger(__name__)
+
+PID0_BOOT = Path("boot") / "main.wasm"
+
+
+@dataclass
+class Boot:
+    """What `run_node` needs; `ww run` resolves it from flags, env and layers."""
+
+    roots: RootSource  # builds the merged root pid0 sees at `/`, per epoch
+    secret: bytes  # the node's 32-byte secp256k1 secret
+    cache_dir: Path
+    port: int = 2025
+    listen_host: str = "0.0.0.0"
+    tty: bool = False
+    limits: Limits = field(default_factory=Limits)
+    ipfs: IpfsBackend | None = None
+    stem: StemFollower | None = None
+
+
+class RootSource(Protocol):
+    """Builds the read-only root for pid0: the layers, on the epoch's head if any."""
+
+    async def root_for(self, epoch: Epoch | None) -> Path: ...
+
+
+class StemFollower(Protocol):
+    """Makes the epoch pipeline that follows the node's Atom contract."""
+
+    def pipeline(self, on_epoch: Callable[[Epoch], Awaitable[None]]) -> EpochPipeline: ...
+
+
+class SwarmNetwork:
+    """The libp2p swarm as the membrane's `Network` (binary IDs and multiaddrs)."""
+
+    def __init__(self, swarm: Swarm) -> None:
+        self._swarm = swarm
+        self.peer_id = swarm.peer_id.to_bytes()
+
+    async def listen_addrs(self) -> list[bytes]:
+        return [addr.to_bytes() for addr in self._swarm.addrs()]
+
+    async def peers(self) -> list[PeerInfo]:
+        return [
+            PeerInfo(p.peer_id.to_bytes(), tuple(a.to_bytes() for a in p.addrs))
+            for p in self._swarm.peers()
+        ]
+
+    async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
+        try:
+            pid = ID(peer_id)
+            maddrs = [multiaddr.Multiaddr(a) for a in addrs]
+        except Exception as exc:
+            raise ValueError(f"connect: malformed peer ID or multiaddr ({exc})") from exc
+        try:
+            await self._swarm.connect(pid, maddrs)
+        except trio.TooSlowError as exc:
+            raise ConnectionError(f"connect: peer {pid} did not answer in time") from exc
+        except Exception as exc:
+            raise ConnectionError(f"connect: cannot reach peer {pid}: {exc}") from exc
+
+
+class _DrainWatch(trio.abc.ReceiveStream):
+    """A child's output stream that reports when it has been read to the end."""
+
+    def __init__(self, inner: trio.abc.ReceiveStream, drained: trio.Event) -> None:
+        self._inner = inner
+        self._drained = drained
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        data = await self._inner.receive_some(max_bytes)
+        if not data:
+            self._drained.set()
+        return data
+
+    async def aclose(self) -> None:
+        self._drained.set()
+        await self._inner.aclose()
+
+
+class CellProcess:
+    """A child guest running in a cell, as the membrane's `GuestProcess`.
+
+    The cell (and with it the host ends of the child's pipes) stays open after
+    the child exits until its owner has read stdout and stderr to the end, or
+    kills it: output written just before exit is not lost.
+    """
+
+    def __init__(self, cell: Cell) -> None:
+        self._cell = cell
+        assert cell.stdin and cell.stdout and cell.stderr
+        self._stdout_done = trio.Event()
+        self._stderr_done = trio.Event()
+        self.released = trio.Event()
+        self.stdin = cell.stdin
+        self.stdout = _DrainWatch(cell.stdout, self._stdout_done)
+        self.stderr = _DrainWatch(cell.stderr, self._stderr_done)
+
+    async def wait(self) -> int:
+        exit_ = await self._cell.wait()
+        if exit_.reason:
+            log.info("child guest ended: %s (exit %d)", exit_.reason, exit_.code)
+        return exit_.code
+
+    async def drained(self) -> None:
+        await self._stdout_done.wait()
+        await self._stderr_done.wait()
+        self.released.set()
+
+    def kill(self) -> None:
+        self._cell.stop("killed by its owner")
+        self.released.set()
+
+
+class CellSpawner:
+    """Starts children in cells (no filesystem, piped stdio) in the node's nursery."""
+
+    def __init__(self, engine: Engine, nursery: trio.Nursery, limits: Limits) -> None:
+        self._engine = engine
+        self._nursery = nursery
+        self._limits = limits
+        self._serial = 0
+
+    async def spawn(
+        self, wasm: bytes, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+    ) -> CellProcess:
+        self._serial += 1
+        spec = GuestSpec(
+            component=wasm,
+            name=f"child-{self._serial}",
+            args=list(args),
+            env=env,
+            root=None,
+            stdio=Stdio.pipes(),
+            limits=self._limits,
+            channel=rpc,
+        )
+        return await self._nursery.start(self._run, spec)
+
+    async def _run(self, spec: GuestSpec, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
+            process = CellProcess(cell)
+            task_status.started(process)
+            nursery.start_soon(process.drained)
+            await cell.wait()
+            await process.released.wait()
+            nursery.cancel_scope.cancel()
+
+
+def _libp2p_key_pair(secret: bytes) -> Any:
+    from libp2p.crypto.secp256k1 import create_new_key_pair
+
+    return create_new_key_pair(secret)
+
+
+async def run_node(boot: Boot) -> int:
+    """Run the node until pid0 exits; return the exit code for `ww run`."""
+    key = Secp256k1Key(boot.secret)
+    with Engine(boot.cache_dir) as engine:
+        async with (
+            open_vat() as vat,
+            open_swarm(_libp2p_key_pair(boot.secret), port=boot.port, host=boot.listen_host)
+            as swarm,
+            trio.open_nursery() as children,
+            open_membrane_host(
+                vat,
+                node_key=key,
+                network=SwarmNetwork(swarm),
+                spawner=CellSpawner(engine, children, boot.limits),
+                ipfs=boot.ipfs,
+            ) as membranes,
+        ):
+            code = await Pid0Supervisor(boot, engine, vat, swarm, membranes).run()
+            children.cancel_scope.cancel()
+            return code
+
+
+class Pid0Supervisor:
+    """Boots pid0, reboots it on each new epoch, and ends the node with it.
+
+    With a stem, each final head is a new epoch: the membrane host adopts it
+    (every capability issued before fails with ``staleEpoch``), pid0 is
+    stopped, the root is rebuilt on the new base layer and pid0 boots again,
+    grafting afresh.  Without one, pid0 runs once.
+    """
+
+    def __init__(
+        self, boot: Boot, engine: Engine, vat: Vat, swarm: Swarm, membranes: MembraneHost
+    ) -> None:
+        self._boot = boot
+        self._engine = engine
+        self._vat = vat
+        self._swarm = swarm
+        self._membranes = membranes
+        self._cell: Cell | None = None
+        self._pending: Epoch | None = None
+        self._interrupted = False
+
+    async def run(self) -> int:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._stop_on_signal)
+            epoch: Epoch | None = None
+            if self._boot.stem is not None:
+                pipeline = self._boot.stem.pipeline(self._on_epoch)
+                await nursery.start(pipeline.run)
+                epoch = pipeline.current
+                assert epoch is not None
+                if epoch.seq > self._membranes.clock.current.seq:
+                    self._membranes.advance_epoch(epoch)
+            while True:
+                root = await self._boot.roots.root_for(epoch)
+                exit_ = await self._boot_once(root)
+                if self._pending is not None and not self._interrupted:
+                    epoch, self._pending = self._pending, None
+                    log.warning("epoch %d adopted: rebooting pid0 on its head", epoch.seq)
+                    continue
+                nursery.cancel_scope.cancel()
+                if self._interrupted:
+                    return 0
+                if exit_.reason:
+                    log.warning("pid0 ended: %s", exit_.reason)
+                return exit_.code
+
+    async def _boot_once(self, root: Path) -> Exit:
+        env = {"PATH": "/bin"}
+        if self._boot.tty:
+            env["WW_TTY"] = "1"
+        spec = GuestSpec(
+            component=root / PID0_BOOT,
+            name="pid0",
+            env=env,
+            root=root,
+            stdio=Stdio.inherit(),
+            limits=self._boot.limits,
+        )
+        async with open_cell(self._engine, spec) as cell:
+            link = await self._membranes.attach_pid0(cell.channel.dup())
+            protocol.serve(self._swarm, self._vat, _export_of(link))
+            log.info("node %s up; pid0 booted", self._swarm.peer_id)
+            self._cell = cell
+            if self._pending is not None or self._interrupted:
+                cell.stop("the node is shutting down")
+            try:
+                return await cell.wait()
+            finally:
+                self._cell = None
+                await link.close()
+
+    async def _on_epoch(self, epoch: Epoch) -> None:
+        self._membranes.advance_epoch(epoch)
+        self._pending = epoch
+        if self._cell is not None:
+            self._cell.stop(f"epoch {epoch.seq} adopted")
+
+    async def _stop_on_signal(self) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                if self._interrupted and signum == signal.SIGINT:
+                    raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
+                log.warning("%s: stopping pid0", signal.Signals(signum).name)
+                self._interrupted = True
+                if self._cell is not None:
+                    self._cell.stop("the node is shutting down")
+
+
+class ExportedMembrane(schema.stem().Membrane.Server):
+    """pid0's exported Membrane, re-served by the host to remote peers.
+
+    pycapnp cannot offer a promised client capability as a connection's
+    bootstrap (calls on it fail inside pycapnp), so the host offers this
+    server, which forwards `graft` to pid0's export.  The capabilities pid0's
+    graft returns travel back unchanged: remote peers reach exactly what pid0
+    chose to hand out, and pid0 sees the remote's signer.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        answer = await self._target.graft(signer)
+        results = _context.results
+        for name in ("identity", "host", "executor", "ipfs"):
+            setattr(results, name, getattr(answer, name))
+
+
+def _export_of(link: Any) -> Any:
+    """Per inbound stream (on the vat): the server that forwards to pid0's export.
+
+    pid0 is bootstrapped once, lazily, and the forwarder is shared by every
+    remote connection; it lives on the vat like every pycapnp object.
+    """
+    cache: list[ExportedMembrane] = []
+
+    def export() -> ExportedMembrane:
+        if not cache:
+            target = link.connection.bootstrap().cast_as(schema.stem().Membrane)
+            cache.append(ExportedMembrane(target))
+        return cache[0]
+
+    return export
