@@ -14,9 +14,11 @@ reboots pid0 instead (see `Pid0Supervisor`).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -270,10 +272,15 @@ class Pid0Supervisor:
             name="pid0",
             env=env,
             root=root,
-            stdio=Stdio.inherit(),
+            # stdin through a pipe: a guest blocked reading the terminal could
+            # not be stopped until a key was pressed (WASI reads are not
+            # interruptible); the host reads the terminal and closes the pipe.
+            stdio=Stdio("pipe", "inherit", "inherit"),
             limits=self._boot.limits,
         )
-        async with open_cell(self._engine, spec) as cell:
+        async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
+            assert cell.channel is not None and cell.stdin is not None
+            nursery.start_soon(_forward_stdin, cell.stdin)
             link = await self._membranes.attach_pid0(cell.channel.dup())
             protocol.serve(self._swarm, self._vat, _export_of(link))
             log.info("node %s up; pid0 booted", self._swarm.peer_id)
@@ -284,6 +291,7 @@ class Pid0Supervisor:
                 return await cell.wait()
             finally:
                 self._cell = None
+                nursery.cancel_scope.cancel()
                 await link.close()
 
     async def _on_epoch(self, epoch: Epoch) -> None:
@@ -301,6 +309,27 @@ class Pid0Supervisor:
                 self._interrupted = True
                 if self._cell is not None:
                     self._cell.stop("the node is shutting down")
+
+
+async def _forward_stdin(pipe: trio.abc.SendStream) -> None:
+    """Copy the node's stdin to pid0's until EOF, then close pid0's.
+
+    A worker thread does the blocking reads so that the terminal's file
+    description is never switched to non-blocking (the shell shares it); when
+    pid0 stops, the read in flight is abandoned.
+    """
+    try:
+        while True:
+            data = await trio.to_thread.run_sync(os.read, 0, 65536, abandon_on_cancel=True)
+            if not data:
+                break
+            await pipe.send_all(data)
+    except (trio.BrokenResourceError, trio.ClosedResourceError):
+        return  # pid0 is gone
+    except OSError as exc:  # no usable stdin (e.g. closed): pid0 just sees EOF
+        log.debug("stdin: %s", exc)
+    with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+        await pipe.aclose()
 
 
 class ExportedMembrane(schema.stem().Membrane.Server):

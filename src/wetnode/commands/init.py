@@ -1,13 +1,18 @@
-"""`ww init`: placeholder until the cell work lands."""
+"""`ww init [PATH]`: scaffold a Python guest project."""
 
 import argparse
+from pathlib import Path
 
-from wetnode.commands import arrives_with
+from wetnode.cell.python_guest import init_project
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument("path", nargs="?", default=".", type=Path,
+                        help="project directory (default: the current directory)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise arrives_with("the cell work")
+    for file in init_project(args.path):
+        print(f"created {file}")
+    print(f"next: ww build {args.path}")
+    return 0

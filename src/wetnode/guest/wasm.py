@@ -17,6 +17,9 @@ except ImportError:  # not inside a componentize-py build
     wit_channel = None
 
 
+WRITE_CHUNK = 64 * 1024
+
+
 class ChannelTransport:
     """Blocking read/write over the host's channel import."""
 
@@ -31,4 +34,8 @@ class ChannelTransport:
         return bytes(self._channel.read(max_bytes))
 
     def write(self, data: bytes) -> None:
-        self._channel.write(bytes(data))
+        # wasmtime-py lowers list<u8> one element at a time (~100x the bytes in
+        # host memory) and traps host calls of a few MiB: keep each call small.
+        view = memoryview(data)
+        for start in range(0, len(view), WRITE_CHUNK):
+            self._channel.write(bytes(view[start : start + WRITE_CHUNK]))

@@ -1,0 +1,28 @@
+"""The cell: run untrusted WebAssembly components with zero ambient authority.
+
+A guest sees only what its `GuestSpec` grants: a read-only root at `/`, the
+argv and env given, stdio as bound, and one byte channel to the host (which
+carries Cap'n Proto RPC).  No host files, env or network.  See docs/guest-abi.md.
+
+    with Engine(cache_dir) as engine:
+        async with open_cell(engine, GuestSpec(path, root=image)) as cell:
+            ...  # talk RPC on cell.channel
+            exit = await cell.wait()
+"""
+
+from wetnode.cell.cell import Cell, open_cell
+from wetnode.cell.engine import Engine
+from wetnode.cell.limits import Limits
+from wetnode.cell.spec import EXIT_KILLED, EXIT_TRAP, Exit, GuestSpec, Stdio
+
+__all__ = [
+    "EXIT_KILLED",
+    "EXIT_TRAP",
+    "Cell",
+    "Engine",
+    "Exit",
+    "GuestSpec",
+    "Limits",
+    "Stdio",
+    "open_cell",
+]

@@ -1,0 +1,108 @@
+"""On-disk cache of compiled components.
+
+Compiling a componentize-py guest takes seconds; loading its compiled artifact
+takes milliseconds.  An artifact only loads under the wasmtime version and
+engine settings that produced it, so both are part of the key.  Every entry
+carries a CRC-32 of its artifact (damage, not tampering, is the risk for the
+node's own cache; CRC-32 is 4x cheaper than BLAKE2b on a 35 MB artifact, which
+matters for start time), and wasmtime itself rejects artifacts of another
+version or engine configuration: a truncated, corrupt or foreign entry is
+recompiled (and replaced), never trusted and never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+from wasmtime import Engine, WasmtimeError
+from wasmtime.component import Component
+
+log = logging.getLogger(__name__)
+
+WASMTIME_VERSION = importlib.metadata.version("wasmtime")
+_CHUNK = 1 << 20
+
+
+def default_cache_dir() -> Path:
+    """`$WW_HOME/cache`, else `~/.ww/cache` (the node data dir's cache)."""
+    home = os.environ.get("WW_HOME")
+    data_dir = Path(home) if home else Path.home() / ".ww"
+    return data_dir / "cache"
+
+
+def cache_key(wasm: bytes, engine_fingerprint: str) -> str:
+    """Hash of the component's bytes, the wasmtime version and the engine settings.
+
+    Collision resistant, as it picks which machine code runs: BLAKE2b-256,
+    measured here 3-5x faster than SHA-256 on 20-35 MB guests.
+    """
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"{WASMTIME_VERSION}\0{engine_fingerprint}\0".encode())
+    digest.update(wasm)
+    return digest.hexdigest()
+
+
+class CompileCache:
+    """Compiled components under `directory/components/<key>.cwasm` (+ `.crc32`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory / "components"
+
+    def load(self, engine: Engine, key: str) -> Component | None:
+        """The cached component for `key`, or None if absent or unusable."""
+        artifact, digest_file = self._paths(key)
+        try:
+            expected = digest_file.read_text().strip()
+            actual = _file_crc32(artifact)
+        except OSError:
+            return None
+        if actual != expected:
+            log.warning("compile cache entry %s is corrupt; recompiling", artifact.name)
+            return None
+        try:
+            return Component.deserialize_file(engine, str(artifact))
+        except WasmtimeError as exc:
+            log.warning("compile cache entry %s is unusable (%s); recompiling", artifact.name,
+                        str(exc).splitlines()[0])
+            return None
+
+    def store(self, key: str, compiled: bytes) -> None:
+        """Write an entry atomically: readers see the old entry, no entry, or the whole new one."""
+        artifact, digest_file = self._paths(key)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(artifact, compiled)
+            _write_atomically(digest_file, _crc32_text(zlib.crc32(compiled)).encode())
+        except OSError as exc:
+            log.warning("cannot write compile cache entry in %s: %s", self.directory, exc)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.directory / f"{key}.cwasm", self.directory / f"{key}.crc32"
+
+
+def _file_crc32(path: Path) -> str:
+    crc = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return _crc32_text(crc)
+
+
+def _crc32_text(crc: int) -> str:
+    return f"{crc:08x}"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        try:
+            handle.write(data)
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)

@@ -1,0 +1,67 @@
+"""The guest's end of its channel: the `wetware:guest/channel` imports over a socket.
+
+The host end is a plain socket (the RPC vat wraps it); the guest end is read
+and written here with blocking calls on the guest's own thread, which release
+the GIL.  Stopping a guest shuts the socket down, which wakes a blocked read;
+the read then traps instead of reporting EOF, so the guest cannot carry on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+
+from wasmtime import WasmtimeError
+from wasmtime.component import Linker
+
+from wetnode.cell.capi import ValArray, add_raw_func, put_bytes, take_bytes
+
+CHANNEL_INTERFACE = "wetware:guest/channel@0.1.0"
+MAX_READ = 64 * 1024
+"""Cap on one read: each byte handed to the guest is a 32-byte C value in transit."""
+
+
+class GuestChannel:
+    """Host functions `read` and `write` bound to the guest's socket end."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._stop_reason: str | None = None
+        self._callbacks: list[object] = []  # C callbacks: alive as long as the guest
+
+    def define(self, linker: Linker) -> None:
+        with linker.root() as root, root.add_instance(CHANNEL_INTERFACE) as channel:
+            self._callbacks = [
+                add_raw_func(channel, "read", self._read),
+                add_raw_func(channel, "write", self._write),
+            ]
+
+    def stop(self, reason: str) -> None:
+        """Wake and fail any read or write in progress, and every later one (thread-safe)."""
+        self._stop_reason = reason
+        with contextlib.suppress(OSError):  # already shut down or closed
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _read(self, params: ValArray, _count: int, results: ValArray) -> None:
+        max_bytes = params[0].of.u32
+        if max_bytes == 0:
+            raise WasmtimeError("channel read of 0 bytes: max must be at least 1")
+        try:
+            data = self._sock.recv(min(max_bytes, MAX_READ))
+        except OSError as exc:
+            raise WasmtimeError(f"channel read failed: {exc}") from None
+        if not data and self._stop_reason is not None:
+            raise WasmtimeError(self._stop_reason)
+        put_bytes(results[0], data)
+
+    def _write(self, params: ValArray, _count: int, _results: ValArray) -> None:
+        data = take_bytes(params[0])
+        if self._stop_reason is not None:
+            raise WasmtimeError(self._stop_reason)
+        try:
+            self._sock.sendall(data)
+        except OSError as exc:
+            raise WasmtimeError(f"channel closed by the host: {exc}") from None

@@ -1,0 +1,143 @@
+"""The one wasmtime engine of a node process: settings, epoch ticker, compiled components.
+
+Why one engine: compiled components are tied to the engine that produced them,
+and epoch interruption needs a single clock to tick.  The ticker is a thread
+(not a trio task) because wasmtime's epochs must advance even while the trio
+loop is busy; each guest's store decides on every tick whether to continue
+(see `capi.py`), which is how one guest is stopped without touching others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import wasmtime
+from wasmtime.component import Component
+
+from wetnode.cell.cache import CompileCache, cache_key, default_cache_dir
+from wetnode.errors import UserError
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.01
+"""Epoch period: the worst-case delay before a running guest notices a stop or a CPU limit."""
+
+# Everything in the wasmtime Config that changes compiled code; part of the cache key.
+ENGINE_FINGERPRINT = "epoch_interruption=1"
+
+WASM_MAGIC = b"\0asm"
+CORE_MODULE_VERSION = b"\x01\x00\x00\x00"
+
+
+class Engine:
+    """Compiles and caches components; ticks the epoch for every guest it runs.
+
+    Use as a context manager (or call `close()`): closing stops the ticker and
+    frees compiled code before interpreter exit, which keeps wasmtime from
+    tearing down under a still-running thread.
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        config = wasmtime.Config()
+        config.epoch_interruption = True
+        self.wasmtime = wasmtime.Engine(config)
+        self.cache = CompileCache(cache_dir or default_cache_dir())
+        self.compiled = 0
+        """How many components this engine compiled (cache misses)."""
+        self._components: dict[str, Component] = {}
+        # An unchanged file keeps its key: a warm start neither reads nor hashes ~20 MB.
+        self._file_keys: dict[tuple[str, int, int, int, int], str] = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="wasm-epoch", daemon=True)
+        self._ticker.start()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the ticker, free compiled components and the engine (guests must have ended)."""
+        self._closing.set()
+        self._ticker.join()
+        with self._lock:
+            for component in self._components.values():
+                component.close()
+            self._components.clear()
+            self.wasmtime.close()
+
+    def load(self, source: bytes | Path, name: str) -> Component:
+        """The compiled component for `source`: from memory, the disk cache, or compiled now.
+
+        Blocking (a compile takes seconds): call it from a worker thread.
+        Raises `UserError` for anything that is not a WebAssembly component.
+        """
+        with self._lock:
+            identity = _file_identity(source) if isinstance(source, Path) else None
+            key = self._file_keys.get(identity) if identity else None
+            if key is None or key not in self._components:
+                wasm = _read_wasm(source, name)
+                key = cache_key(wasm, ENGINE_FINGERPRINT)
+                if identity:
+                    self._file_keys[identity] = key
+                if key not in self._components:
+                    self._components[key] = (
+                        self.cache.load(self.wasmtime, key) or self._compile(wasm, key, name)
+                    )
+            return self._components[key]
+
+    def _compile(self, wasm: bytes, key: str, name: str) -> Component:
+        log.warning("compiling guest %s (one-time, cached)…", name)
+        try:
+            component = Component(self.wasmtime, wasm)
+        except wasmtime.WasmtimeError as exc:
+            raise UserError(
+                f"{name} is not a valid WebAssembly component: {_first_line(exc)}"
+            ) from exc
+        self.compiled += 1
+        self.cache.store(key, bytes(component.serialize()))
+        return component
+
+    def _tick(self) -> None:
+        while not self._closing.wait(TICK_SECONDS):
+            self.wasmtime.increment_epoch()
+
+
+def _file_identity(path: Path) -> tuple[str, int, int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # _read_wasm reports it
+    return (str(path.resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _read_wasm(source: bytes | Path, name: str) -> bytes:
+    if isinstance(source, Path):
+        try:
+            wasm = source.read_bytes()
+        except OSError as exc:
+            raise UserError(f"cannot read guest {source}: {exc.strerror}") from exc
+    else:
+        wasm = source
+    if wasm[:4] != WASM_MAGIC:
+        raise UserError(f"{name} is not a WebAssembly file (no \\0asm header)")
+    if wasm[4:8] == CORE_MODULE_VERSION:
+        raise UserError(
+            f"{name} is a core WebAssembly module; wetnode runs components "
+            "(WASI 0.2): build it with `ww build` or for wasm32-wasip2"
+        )
+    return wasm
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

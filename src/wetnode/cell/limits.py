@@ -1,0 +1,33 @@
+"""Per-guest resource limits, set by the node's configuration.
+
+Going over a limit ends that guest only, with a reason naming the limit; the
+host and other guests keep running.  `None` means unlimited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one guest may use.
+
+    memory_bytes: linear memory the guest may hold in total; past it memory
+        growth fails inside the guest (a Python guest sees `MemoryError`).
+    cpu_seconds: CPU time the guest's thread may spend running WebAssembly.
+    wall_seconds: time from start until the host stops the guest, even if it
+        is blocked on its channel or stdio.
+    """
+
+    memory_bytes: int | None = 1024 * MiB
+    cpu_seconds: float | None = None
+    wall_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("memory_bytes", "cpu_seconds", "wall_seconds"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"guest limit {name} must be positive, got {value}")

@@ -1,0 +1,81 @@
+"""The compile cache: a second start does not compile; a bad entry is recompiled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import wasmtime
+from wasmtime.component import Component
+
+from wetnode.cell import Engine, Exit, GuestSpec, open_cell
+from wetnode.cell.cache import CompileCache, cache_key
+from wetnode.cell.engine import ENGINE_FINGERPRINT
+
+ANSWER = bytes(
+    wasmtime.wat2wasm(
+        """(component
+             (core module $m (func (export "run") (result i32) i32.const 42))
+             (core instance $i (instantiate $m))
+             (func (export "run") (result s32) (canon lift (core func $i "run"))))"""
+    )
+)
+
+
+def entry(cache_dir: Path, wasm: bytes) -> Path:
+    return cache_dir / "components" / f"{cache_key(wasm, ENGINE_FINGERPRINT)}.cwasm"
+
+
+async def run_answer(engine: Engine) -> Exit:
+    async with open_cell(engine, GuestSpec(ANSWER, name="answer")) as cell:
+        return await cell.wait()
+
+
+async def test_second_start_of_a_python_guest_hits_the_disk_cache(
+    engine: Engine, probe, cache_dir: Path
+) -> None:
+    async with open_cell(engine, probe("return", "0")) as cell:  # compiled here at most once
+        await cell.wait()
+    with Engine(cache_dir) as fresh:
+        async with open_cell(fresh, probe("return", "4")) as cell:
+            assert await cell.wait() == Exit(4)
+        assert fresh.compiled == 0
+
+
+async def test_corrupt_cache_entry_is_recompiled(tmp_path: Path) -> None:
+    with Engine(tmp_path) as first:
+        assert await run_answer(first) == Exit(42)
+        assert first.compiled == 1
+    artifact = entry(tmp_path, ANSWER)
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(data)
+
+    with Engine(tmp_path) as second:
+        assert await run_answer(second) == Exit(42)
+        assert second.compiled == 1
+    with Engine(tmp_path) as third:  # the rewritten entry is good again
+        assert await run_answer(third) == Exit(42)
+        assert third.compiled == 0
+
+
+async def test_foreign_cache_entry_with_a_valid_digest_is_recompiled(tmp_path: Path) -> None:
+    """An artifact from other engine settings (or another wasmtime) must not load."""
+    with Engine(tmp_path) as first:
+        await run_answer(first)
+    other = wasmtime.Engine(wasmtime.Config())  # no epoch interruption: incompatible code
+    foreign = bytes(Component(other, ANSWER).serialize())
+    CompileCache(tmp_path).store(cache_key(ANSWER, ENGINE_FINGERPRINT), foreign)
+    with Engine(tmp_path) as second:
+        assert await run_answer(second) == Exit(42)
+        assert second.compiled == 1
+
+
+async def test_truncated_or_missing_digest_is_recompiled(tmp_path: Path) -> None:
+    with Engine(tmp_path) as first:
+        await run_answer(first)
+    artifact = entry(tmp_path, ANSWER)
+    artifact.write_bytes(artifact.read_bytes()[:100])
+    artifact.with_suffix(".crc32").unlink()
+    with Engine(tmp_path) as second:
+        assert await run_answer(second) == Exit(42)
+        assert second.compiled == 1
