@@ -35,7 +35,8 @@ py_hash=$(cat pyproject.toml | sha256sum | cut -c1-16)"$extras"
 if ! stamp_ok python "$py_hash"; then
     say "installing wetnode$extras into .venv (first time: about a minute)"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".$extras"
+    .venv/bin/python -m pip install -q -e ".$extras" 2>&1 | grep -v -e "is ignored: it is neither" -e "^ *$" >&2 || true
+    .venv/bin/python -c "import wetnode, capnp, libp2p, wasmtime" || { say "installation failed"; exit 1; }
     echo "$py_hash" > .venv/.stamp-python
 fi
 

@@ -6,12 +6,17 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/install.sh --test
 echo "[test] ruff check" >&2
-.venv/bin/ruff check .
+lint=0
+.venv/bin/ruff check . || lint=$?
 echo "[test] pytest" >&2
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [[ $status == 5 ]]; then
     echo "[test] pytest collected no tests: that is a failure here" >&2
     exit 1
+fi
+if [[ $lint != 0 ]]; then
+    echo "[test] ruff found problems (see above)" >&2
+    [[ $status == 0 ]] && status=$lint
 fi
 exit $status

@@ -1,0 +1,27 @@
+"""Timing helpers shared by the benchmarks (so none of them grows its own)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def measure(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of `repeat` calls of `fn`."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def row(name: str, samples: list[float], baseline: list[float], *, target: str = "") -> str:
+    """`name  median  baseline-median  ratio  [target]`, in milliseconds."""
+    ours, base = statistics.median(samples), statistics.median(baseline)
+    ratio = ours / base if base else float("inf")
+    tail = f"  target {target}" if target else ""
+    return (
+        f"{name:<34} {ours * 1e3:9.2f} ms  baseline {base * 1e3:9.2f} ms  ratio {ratio:5.2f}{tail}"
+    )

@@ -1,0 +1,156 @@
+"""Node config: how this host behaves on this machine (never part of an image).
+
+Each setting comes from its flag, else its ``WW_*`` environment variable,
+else the default.  A bad value is a `UsageError` naming where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from wetnode.cell.limits import Limits
+from wetnode.errors import UsageError
+
+T = TypeVar("T")
+
+DEFAULT_PORT = 2025
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+DEFAULT_WS_URL = "ws://127.0.0.1:8545"
+DEFAULT_CONFIRMATIONS = 6
+DEFAULT_GUEST_MEMORY = 1 << 30
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `512M`, `1G`, `1GiB`, `4096` (binary units)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size like 512M or 1G")
+    number, unit = match.groups()
+    value = int(float(number) * _UNITS[(unit or "")[:1].lower()])
+    if value <= 0:
+        raise ValueError(f"{text!r} must be more than zero")
+    return value
+
+
+def parse_seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError(f"{text!r} must be more than zero")
+    return value
+
+
+def parse_port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{text!r} is not a TCP port (0-65535; 0 picks a free one)")
+    return value
+
+
+def parse_depth(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{text!r} must be zero or more")
+    return value
+
+
+@dataclass
+class NodeConfig:
+    port: int = DEFAULT_PORT
+    identity: Path | None = None
+    home: Path = field(default_factory=lambda: Path.home() / ".ww")
+    wasm_debug: bool = False
+    limits: Limits = field(default_factory=Limits)
+    ipfs_api: str | None = None
+    stem: str | None = None
+    rpc_url: str = DEFAULT_RPC_URL
+    ws_url: str = DEFAULT_WS_URL
+    confirmation_depth: int = DEFAULT_CONFIRMATIONS
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def run_dir(self) -> Path:
+        """Where running nodes materialise their image roots."""
+        return self.home / "run"
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> NodeConfig:
+        def pick(flag: str, env: str, parse: Callable[[str], T], default: T) -> T:
+            raw = getattr(args, flag.lstrip("-").replace("-", "_"), None)
+            where = flag
+            if raw is None and environ.get(env):
+                raw, where = environ[env], f"${env}"
+            if raw is None:
+                return default
+            try:
+                return parse(str(raw))
+            except ValueError as exc:
+                raise UsageError(f"{where}: {exc}") from None
+
+        home = pick("--home", "WW_HOME", lambda s: Path(s).expanduser(), Path.home() / ".ww")
+        return cls(
+            port=pick("--port", "WW_PORT", parse_port, DEFAULT_PORT),
+            identity=pick("--identity", "WW_IDENTITY", lambda s: Path(s).expanduser(), None),
+            home=home,
+            wasm_debug=bool(getattr(args, "wasm_debug", False)),
+            limits=Limits(
+                memory_bytes=pick(
+                    "--guest-memory", "WW_GUEST_MEMORY", parse_size, DEFAULT_GUEST_MEMORY
+                ),
+                cpu_seconds=pick("--guest-cpu", "WW_GUEST_CPU", parse_seconds, None),
+                wall_seconds=pick("--guest-wall", "WW_GUEST_WALL", parse_seconds, None),
+            ),
+            ipfs_api=pick("--ipfs-api", "WW_IPFS_API", str, None),
+            stem=pick("--stem", "WW_STEM", str, None),
+            rpc_url=pick("--rpc-url", "WW_RPC_URL", str, DEFAULT_RPC_URL),
+            ws_url=pick("--ws-url", "WW_WS_URL", str, DEFAULT_WS_URL),
+            confirmation_depth=pick(
+                "--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS
+            ),
+        )
+
+
+def add_node_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of a running node (`ww run`); each has a WW_* variable."""
+    g = parser.add_argument_group("node config (flag, else environment, else default)")
+    g.add_argument("--port", help=f"libp2p TCP port; 0 picks a free one (WW_PORT; {DEFAULT_PORT})")
+    g.add_argument(
+        "--identity",
+        metavar="PATH",
+        help="node key file (WW_IDENTITY; else /etc/identity in the image, else an ephemeral key)",
+    )
+    g.add_argument("--home", metavar="DIR", help="data dir: cache, run state (WW_HOME; ~/.ww)")
+    g.add_argument("--wasm-debug", action="store_true", help="keep WASM debug info for guests")
+    g.add_argument("--guest-memory", metavar="SIZE", help="memory per guest (WW_GUEST_MEMORY; 1G)")
+    g.add_argument(
+        "--guest-cpu", metavar="SECONDS", help="CPU time per guest (WW_GUEST_CPU; unlimited)"
+    )
+    g.add_argument(
+        "--guest-wall",
+        metavar="SECONDS",
+        help="wall-clock time per guest (WW_GUEST_WALL; unlimited)",
+    )
+    g.add_argument(
+        "--ipfs-api", metavar="URL", help="Kubo RPC API (WW_IPFS_API; default: embedded store)"
+    )
+    g.add_argument("--stem", metavar="ADDR", help="Atom contract: boot on its head, follow epochs")
+    g.add_argument(
+        "--rpc-url", metavar="URL", help=f"chain HTTP JSON-RPC (WW_RPC_URL; {DEFAULT_RPC_URL})"
+    )
+    g.add_argument(
+        "--ws-url", metavar="URL", help=f"chain WebSocket JSON-RPC (WW_WS_URL; {DEFAULT_WS_URL})"
+    )
+    g.add_argument(
+        "--confirmation-depth", metavar="N",
+        help=f"blocks before a new head is final (WW_CONFIRMATION_DEPTH; {DEFAULT_CONFIRMATIONS})",
+    )  # fmt: skip

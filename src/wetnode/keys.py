@@ -1,0 +1,142 @@
+"""The node key: one secp256k1 secret that is both the libp2p peer ID and the EVM account.
+
+One key means one thing to back up and one identity: the address that owns
+an Atom contract on-chain is the peer that runs the node.  Key files hold
+the 32-byte secret as base58btc (what `ww keygen` writes) or hex (`0x`
+optional); surrounding whitespace is ignored.  The secret never enters a
+guest: signatures are made host-side (see `wetnode.membrane.signing`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import string
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+import base58
+from eth_keys import keys as eth_keys
+from libp2p.crypto.keys import KeyPair
+from libp2p.crypto.secp256k1 import create_new_key_pair
+from libp2p.peer.id import ID
+
+from wetnode.errors import UserError
+
+log = logging.getLogger(__name__)
+
+SECRET_SIZE = 32
+IMAGE_IDENTITY = "etc/identity"  # a key baked into an image; hidden from guests
+ENV_IDENTITY = "WW_IDENTITY"
+
+# The curve order: a secret must lie in [1, n).
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+class NodeKey:
+    """A secp256k1 secret with the identities derived from it."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != SECRET_SIZE:
+            raise ValueError(f"a node key is {SECRET_SIZE} bytes, got {len(secret)}")
+        if not 0 < int.from_bytes(secret, "big") < _SECP256K1_N:
+            raise ValueError("not a valid secp256k1 secret (zero or above the curve order)")
+        self.secret = secret
+
+    @classmethod
+    def generate(cls) -> NodeKey:
+        while True:
+            candidate = secrets.token_bytes(SECRET_SIZE)
+            if 0 < int.from_bytes(candidate, "big") < _SECP256K1_N:
+                return cls(candidate)
+
+    @classmethod
+    def parse(cls, text: str) -> NodeKey:
+        """From base58btc or hex (``0x`` optional); raises ValueError."""
+        text = text.strip()
+        if not text:
+            raise ValueError("it is empty")
+        hex_text = text[2:] if text[:2].lower() == "0x" else text
+        if len(hex_text) == 2 * SECRET_SIZE and all(c in string.hexdigits for c in hex_text):
+            return cls(bytes.fromhex(hex_text))
+        try:
+            raw = base58.b58decode(text)
+        except ValueError:
+            raise ValueError("it is neither base58btc nor hex") from None
+        return cls(raw)
+
+    @classmethod
+    def load(cls, path: Path) -> NodeKey:
+        """Read a key file; a missing or malformed file is a `UserError`."""
+        try:
+            text = Path(path).read_text(encoding="ascii")
+        except FileNotFoundError:
+            raise UserError(
+                f"key file {path} does not exist: create one with `ww keygen --output {path}`"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a text file"
+            raise UserError(f"cannot read key file {path}: {reason}") from None
+        try:
+            return cls.parse(text)
+        except ValueError as exc:
+            raise UserError(
+                f"key file {path} is not a node key ({exc}): it must hold a 32-byte "
+                "secp256k1 secret as base58btc or hex; `ww keygen` writes one"
+            ) from None
+
+    def save(self, path: Path, *, overwrite: bool = False) -> None:
+        """Write the base58btc secret, readable by the owner only (0600)."""
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileExistsError:
+            raise UserError(f"{path} already exists: pass --force to replace it") from None
+        except OSError as exc:
+            raise UserError(f"cannot write key file {path}: {exc.strerror}") from None
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(self.to_base58() + "\n")
+
+    def to_base58(self) -> str:
+        return base58.b58encode(self.secret).decode("ascii")
+
+    def libp2p_key_pair(self) -> KeyPair:
+        return create_new_key_pair(self.secret)
+
+    @cached_property
+    def peer_id(self) -> ID:
+        return ID.from_pubkey(self.libp2p_key_pair().public_key)
+
+    @property
+    def peer_id_bytes(self) -> bytes:
+        return self.peer_id.to_bytes()
+
+    @cached_property
+    def evm_address(self) -> str:
+        """EIP-55 checksummed: keccak of the uncompressed public key, last 20 bytes."""
+        return eth_keys.PrivateKey(self.secret).public_key.to_checksum_address()
+
+
+def resolve_identity(
+    flag: Path | None, environ: Mapping[str, str], image_files: Mapping[str, Path]
+) -> tuple[NodeKey, str]:
+    """The node key for `ww run`, and where it came from (logged at INFO).
+
+    Order: ``--identity PATH``, ``$WW_IDENTITY``, ``/etc/identity`` in the
+    merged image (``image_files`` maps image paths to host paths), else a fresh
+    ephemeral key.
+    """
+    if flag is not None:
+        key, source = NodeKey.load(flag), f"--identity {flag}"
+    elif environ.get(ENV_IDENTITY):
+        path = Path(environ[ENV_IDENTITY])
+        key, source = NodeKey.load(path), f"${ENV_IDENTITY} ({path})"
+    elif IMAGE_IDENTITY in image_files:
+        key, source = NodeKey.load(image_files[IMAGE_IDENTITY]), "/etc/identity in the image"
+    else:
+        key, source = NodeKey.generate(), "an ephemeral key (gone when the node stops)"
+    log.info("identity: %s, peer %s, address %s", source, key.peer_id, key.evm_address)
+    return key, source

@@ -1,0 +1,43 @@
+"""Exit codes and one-line errors of the real `ww` command."""
+
+from __future__ import annotations
+
+
+def test_image_ls_prints_the_merged_tree(ww, make_tree):
+    base = make_tree("base", {"boot/main.wasm": "x"})
+    result = ww("image", "ls", str(base))
+    assert result.returncode == 0, result.stderr
+    assert f"main.wasm  <- {base}" in result.stdout
+
+
+def test_run_dry_run_prints_the_tree_without_booting(ww, make_tree):
+    base = make_tree("base", {"boot/main.wasm": "x", "etc/a": "1"})
+    result = ww("run", "--dry-run", str(base))
+    assert result.returncode == 0, result.stderr
+    assert "boot/" in result.stdout and f"a  <- {base}" in result.stdout
+
+
+def test_missing_layer_is_one_line_exit_1(ww, tmp_path):
+    result = ww("image", "ls", str(tmp_path / "missing"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_without_boot_is_one_line_exit_1(ww, make_tree):
+    layer = make_tree("conf", {"etc/x": "1"})
+    result = ww("run", str(layer))
+    assert result.returncode == 1 and "boot/main.wasm" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2(ww):
+    assert ww("--log-level", "nope", "keygen").returncode == 2
+    assert ww("no-such-command").returncode == 2
+    assert ww("run", "--port", "99999", "x").returncode == 2
+    assert ww().returncode == 2
+
+
+def test_debug_shows_the_traceback(ww, tmp_path):
+    result = ww("--debug", "image", "ls", str(tmp_path / "missing"))
+    assert result.returncode == 1 and "Traceback" in result.stderr
