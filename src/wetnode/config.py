@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from wetnode.cell.limits import Limits
 from wetnode.errors import UsageError
+from wetnode.paths import data_dir
 
 T = TypeVar("T")
 
@@ -65,7 +66,7 @@ def parse_depth(text: str) -> int:
 class NodeConfig:
     port: int = DEFAULT_PORT
     identity: Path | None = None
-    home: Path = field(default_factory=lambda: Path.home() / ".ww")
+    home: Path = field(default_factory=data_dir)
     wasm_debug: bool = False
     limits: Limits = field(default_factory=Limits)
     ipfs_api: str | None = None
@@ -97,11 +98,10 @@ class NodeConfig:
             except ValueError as exc:
                 raise UsageError(f"{where}: {exc}") from None
 
-        home = pick("--home", "WW_HOME", lambda s: Path(s).expanduser(), Path.home() / ".ww")
         return cls(
             port=pick("--port", "WW_PORT", parse_port, DEFAULT_PORT),
             identity=pick("--identity", "WW_IDENTITY", lambda s: Path(s).expanduser(), None),
-            home=home,
+            home=data_dir(),
             wasm_debug=bool(getattr(args, "wasm_debug", False)),
             limits=Limits(
                 memory_bytes=pick(
@@ -129,7 +129,6 @@ def add_node_flags(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="node key file (WW_IDENTITY; else /etc/identity in the image, else an ephemeral key)",
     )
-    g.add_argument("--home", metavar="DIR", help="data dir: cache, run state (WW_HOME; ~/.ww)")
     g.add_argument("--wasm-debug", action="store_true", help="keep WASM debug info for guests")
     g.add_argument("--guest-memory", metavar="SIZE", help="memory per guest (WW_GUEST_MEMORY; 1G)")
     g.add_argument(

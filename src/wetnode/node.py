@@ -17,8 +17,8 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,7 +30,7 @@ from libp2p.peer.id import ID
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Limits, Stdio, open_cell
 from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.node import MembraneHost, open_membrane_host
-from wetnode.membrane.ports import IpfsBackend, PeerInfo
+from wetnode.membrane.ports import PeerInfo
 from wetnode.membrane.signing import Secp256k1Key
 from wetnode.net import protocol
 from wetnode.net.swarm import Swarm, open_swarm
@@ -38,6 +38,7 @@ from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
 if TYPE_CHECKING:
+    from wetnode.ipfs.backend import IpfsBackend
     from wetnode.stem.epochs import EpochPipeline
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,14 @@ class Boot:
     listen_host: str = "0.0.0.0"
     tty: bool = False
     limits: Limits = field(default_factory=Limits)
-    ipfs: IpfsBackend | None = None
+    ipfs_api: str | None = None  # a Kubo RPC API; None: embedded store + bitswap
     stem: StemFollower | None = None
 
 
 class RootSource(Protocol):
     """Builds the read-only root for pid0: the layers, on the epoch's head if any."""
 
-    async def root_for(self, epoch: Epoch | None) -> Path: ...
+    async def root_for(self, epoch: Epoch | None, ipfs: IpfsBackend) -> Path: ...
 
 
 class StemFollower(Protocol):
@@ -203,18 +204,38 @@ async def run_node(boot: Boot) -> int:
             open_vat() as vat,
             open_swarm(_libp2p_key_pair(boot.secret), port=boot.port, host=boot.listen_host)
             as swarm,
+            _open_ipfs(boot.ipfs_api, swarm) as ipfs,
             trio.open_nursery() as children,
             open_membrane_host(
                 vat,
                 node_key=key,
                 network=SwarmNetwork(swarm),
                 spawner=CellSpawner(engine, children, boot.limits),
-                ipfs=boot.ipfs,
+                ipfs=ipfs,
             ) as membranes,
         ):
-            code = await Pid0Supervisor(boot, engine, vat, swarm, membranes).run()
+            code = await Pid0Supervisor(boot, engine, vat, swarm, membranes, ipfs).run()
             children.cancel_scope.cancel()
             return code
+
+
+@asynccontextmanager
+async def _open_ipfs(api: str | None, swarm: Swarm) -> AsyncIterator[IpfsBackend]:
+    """The node's IPFS: a Kubo API if given, else its own store shared over bitswap."""
+    if api:
+        from wetnode.ipfs.kubo import KuboBackend
+
+        backend = KuboBackend(api)
+        try:
+            yield backend
+        finally:
+            with trio.CancelScope(shield=True):
+                await backend.aclose()
+        return
+    from wetnode.ipfs.bitswap import open_bitswap
+
+    async with open_bitswap(swarm.host) as bitswap:
+        yield bitswap
 
 
 class Pid0Supervisor:
@@ -227,9 +248,16 @@ class Pid0Supervisor:
     """
 
     def __init__(
-        self, boot: Boot, engine: Engine, vat: Vat, swarm: Swarm, membranes: MembraneHost
+        self,
+        boot: Boot,
+        engine: Engine,
+        vat: Vat,
+        swarm: Swarm,
+        membranes: MembraneHost,
+        ipfs: IpfsBackend,
     ) -> None:
         self._boot = boot
+        self._ipfs = ipfs
         self._engine = engine
         self._vat = vat
         self._swarm = swarm
@@ -250,7 +278,7 @@ class Pid0Supervisor:
                 if epoch.seq > self._membranes.clock.current.seq:
                     self._membranes.advance_epoch(epoch)
             while True:
-                root = await self._boot.roots.root_for(epoch)
+                root = await self._boot.roots.root_for(epoch, self._ipfs)
                 exit_ = await self._boot_once(root)
                 if self._pending is not None and not self._interrupted:
                     epoch, self._pending = self._pending, None

@@ -23,6 +23,8 @@ from pathlib import Path
 from wasmtime import Engine, WasmtimeError
 from wasmtime.component import Component
 
+from wetnode.paths import data_dir
+
 log = logging.getLogger(__name__)
 
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
@@ -31,9 +33,7 @@ _CHUNK = 1 << 20
 
 def default_cache_dir() -> Path:
     """`$WW_HOME/cache`, else `~/.ww/cache` (the node data dir's cache)."""
-    home = os.environ.get("WW_HOME")
-    data_dir = Path(home) if home else Path.home() / ".ww"
-    return data_dir / "cache"
+    return data_dir() / "cache"
 
 
 def cache_key(wasm: bytes, engine_fingerprint: str) -> str:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import InvalidCid
-
-
-def data_dir() -> Path:
-    """The node data dir: `$WW_HOME`, else `~/.ww` (same rule as the cell cache)."""
-    home = os.environ.get("WW_HOME")
-    return Path(home) if home else Path.home() / ".ww"
+from wetnode.paths import data_dir
 
 
 def ipfs_dir() -> Path:
