@@ -41,4 +41,9 @@ interface GuestMembrane @0xe74d1a63914101b6 extends(Membrane) {
   # A host-side Signer for the graft domain, bound to the key this membrane
   # verifies grafts against (the node key for pid0, a per-child key for a
   # child).  It is the guest's re-graft credential, so it survives epochs.
+
+  stdin @1 () -> (stream :import "system.capnp".ByteStream);
+  # The node's terminal input, readable by pid0 (children get an empty
+  # stream).  A RPC stream rather than WASI stdin, so a guest waiting for a
+  # keystroke still serves calls: its one thread blocks only on the channel.
 }

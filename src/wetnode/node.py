@@ -18,7 +18,7 @@ import os
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -258,6 +258,7 @@ class Pid0Supervisor:
     ) -> None:
         self._boot = boot
         self._ipfs = ipfs
+        self._stdin = TerminalInput()
         self._engine = engine
         self._vat = vat
         self._swarm = swarm
@@ -300,16 +301,15 @@ class Pid0Supervisor:
             name="pid0",
             env=env,
             root=root,
-            # stdin through a pipe: a guest blocked reading the terminal could
-            # not be stopped until a key was pressed (WASI reads are not
-            # interruptible); the host reads the terminal and closes the pipe.
-            stdio=Stdio("pipe", "inherit", "inherit"),
+            # No WASI stdin: the terminal reaches pid0 as GuestMembrane.stdin, an
+            # RPC stream, so pid0 keeps serving calls while it waits for input
+            # and a stop never waits on a keystroke.
+            stdio=Stdio("null", "inherit", "inherit"),
             limits=self._boot.limits,
         )
-        async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
-            assert cell.channel is not None and cell.stdin is not None
-            nursery.start_soon(_forward_stdin, cell.stdin)
-            link = await self._membranes.attach_pid0(cell.channel.dup())
+        async with open_cell(self._engine, spec) as cell:
+            assert cell.channel is not None
+            link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin)
             protocol.serve(self._swarm, self._vat, _export_of(link))
             log.info("node %s up; pid0 booted", self._swarm.peer_id)
             self._cell = cell
@@ -319,7 +319,6 @@ class Pid0Supervisor:
                 return await cell.wait()
             finally:
                 self._cell = None
-                nursery.cancel_scope.cancel()
                 await link.close()
 
     async def _on_epoch(self, epoch: Epoch) -> None:
@@ -339,25 +338,34 @@ class Pid0Supervisor:
                     self._cell.stop("the node is shutting down")
 
 
-async def _forward_stdin(pipe: trio.abc.SendStream) -> None:
-    """Copy the node's stdin to pid0's until EOF, then close pid0's.
+class TerminalInput(trio.abc.ReceiveStream):
+    """The node's stdin as a trio stream, for pid0's ``GuestMembrane.stdin``.
 
-    A worker thread does the blocking reads so that the terminal's file
-    description is never switched to non-blocking (the shell shares it); when
-    pid0 stops, the read in flight is abandoned.
+    A worker thread does each blocking read so that the terminal's file
+    description is never switched to non-blocking (the shell shares it).  A
+    read cancelled mid-way is abandoned to its thread; one instance serves the
+    node's whole life, across pid0 reboots.
     """
-    try:
-        while True:
-            data = await trio.to_thread.run_sync(os.read, 0, 65536, abandon_on_cancel=True)
-            if not data:
-                break
-            await pipe.send_all(data)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
-        return  # pid0 is gone
-    except OSError as exc:  # no usable stdin (e.g. closed): pid0 just sees EOF
-        log.debug("stdin: %s", exc)
-    with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
-        await pipe.aclose()
+
+    def __init__(self, fd: int = 0) -> None:
+        self._fd = fd
+        self._eof = False
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        if self._eof:
+            return b""
+        try:
+            data = await trio.to_thread.run_sync(
+                os.read, self._fd, max_bytes or 65536, abandon_on_cancel=True
+            )
+        except OSError as exc:  # no usable stdin (closed, not readable): end of stream
+            log.debug("stdin: %s", exc)
+            data = b""
+        self._eof = not data
+        return data
+
+    async def aclose(self) -> None:
+        self._eof = True
 
 
 class ExportedMembrane(schema.stem().Membrane.Server):

@@ -46,14 +46,14 @@ def tokenize(text: str) -> list[str | tuple[str]]:
             out = []
             while True:
                 if i >= n:
-                    raise ReadError("unterminated string: add a closing \"")
+                    raise ReadError('unterminated string: add a closing "')
                 ch = text[i]
                 if ch == '"':
                     i += 1
                     break
                 if ch == "\\":
                     if i + 1 >= n:
-                        raise ReadError("unterminated string: add a closing \"")
+                        raise ReadError('unterminated string: add a closing "')
                     esc = text[i + 1]
                     if esc not in _ESCAPES:
                         raise ReadError(f"unknown escape \\{esc} in string")

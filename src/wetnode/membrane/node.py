@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 import trio
 
+from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
 from wetnode.membrane.errors import NotAvailable, install_wire_reasons
 from wetnode.membrane.guests import Child, GuestLink, stop_all
@@ -57,19 +58,32 @@ class MembraneHost:
         self.clock.advance(epoch)
         log.info("adopted epoch %d; older capabilities are now stale", epoch.seq)
 
-    async def attach_pid0(self, sock: socket.socket) -> GuestLink:
-        """Serve pid0 its Membrane on ``sock`` (grafts verify the node key)."""
-        return await self._attach(sock, "pid0", self._node_key, ALL)
+    async def attach_pid0(
+        self, sock: socket.socket, stdin: trio.abc.ReceiveStream | None = None
+    ) -> GuestLink:
+        """Serve pid0 its Membrane on ``sock`` (grafts verify the node key).
+
+        ``stdin`` (the node's terminal input) is offered by ``GuestMembrane.stdin``.
+        """
+        port = StreamPort("stdin", receive=stdin) if stdin is not None else None
+        return await self._attach(sock, "pid0", self._node_key, ALL, port)
 
     async def _attach(
-        self, sock: socket.socket, name: str, key: SignerKey, grants: Grants
+        self,
+        sock: socket.socket,
+        name: str,
+        key: SignerKey,
+        grants: Grants,
+        stdin: StreamPort | None = None,
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
         async def spawn(wasm: bytes, args: Sequence[str], env: dict[str, str]) -> Child:
             return await self._spawn_child(link, wasm, args, env)
 
-        session = Session(self.vat, self.clock, key, grants, self._network, self._ipfs, spawn)
+        session = Session(
+            self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin
+        )
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
         self._nursery.start_soon(self._watch, link)

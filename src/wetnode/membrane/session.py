@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
 from wetnode.membrane.ports import IpfsBackend, Network
 from wetnode.membrane.signing import SignerKey
@@ -46,3 +47,4 @@ class Session:
     network: Network
     ipfs: IpfsBackend | None
     spawn: SpawnChild  # starts a child owned by this guest (trio-side)
+    stdin: StreamPort | None = None  # the node's terminal input (pid0 only)

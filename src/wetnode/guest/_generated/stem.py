@@ -88,6 +88,21 @@ class GuestMembrane_signer_Results(_s.Struct):
     )
 
 
+class GuestMembrane_stdin_Params(_s.Struct):
+    ID = 0x84bf67a3b61c4aea
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class GuestMembrane_stdin_Results(_s.Struct):
+    ID = 0xf013f6df21de1273
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('stream', ("iface", 0xcb8707ff6dc46ee0), offset=0),
+    )
+
+
 class Signer(_s.Interface):
     ID = 0xafafaf9468b6a274
     METHODS = (
@@ -114,4 +129,5 @@ class GuestMembrane(_s.Interface):
     SUPERCLASSES = (Membrane,)
     METHODS = (
         _s.Method('signer', 0, 0xcc147f01bb72da38, 0xd262c64c95caffa1),
+        _s.Method('stdin', 1, 0x84bf67a3b61c4aea, 0xf013f6df21de1273),
     )

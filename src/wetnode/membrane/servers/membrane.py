@@ -20,8 +20,11 @@ import secrets
 from typing import Any
 
 import capnp
+import trio
 
+from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.errors import GraftRefused, remote_reason
+from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
 from wetnode.membrane.servers.identity import IdentityServer, SignerServer
@@ -31,6 +34,19 @@ from wetnode.membrane.signing import GRAFT, graft_message, verify
 from wetnode.rpc import schema
 
 log = logging.getLogger(__name__)
+
+
+class _Empty(trio.abc.ReceiveStream):
+    """The stdin of a guest that has none: end of stream at once."""
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        return b""
+
+    async def aclose(self) -> None:
+        pass
+
+
+_EMPTY = _Empty()
 
 _stem = schema.stem()
 
@@ -43,6 +59,10 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
 
     async def signer(self, **_: Any) -> SignerServer:
         return SignerServer(GRAFT, self._session.key)
+
+    async def stdin(self, **_: Any) -> ByteStreamServer:
+        port = self._session.stdin or StreamPort("stdin", receive=_EMPTY)
+        return ByteStreamServer(self._session.clock.guard(), self._session.vat, port)
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         await self._challenge(signer.cast_as(_stem.Signer))

@@ -1,0 +1,17 @@
+"""A PATH tool for the kernel shell: prints its arguments; `--exit N` sets the exit code."""
+
+import sys
+
+import wit_world
+
+
+class WitWorld(wit_world.WitWorld):
+    def run(self) -> int:
+        args = sys.argv[1:]
+        code = 0
+        if "--exit" in args:
+            i = args.index("--exit")
+            code = int(args[i + 1])
+            del args[i : i + 2]
+        print(" ".join(args))
+        return code

@@ -1,0 +1,118 @@
+"""What pid0 exports to the network: an attenuated Membrane.
+
+A remote peer that grafts onto it gets pid0's capabilities behind a method
+allow-list read from `etc/membrane.allow` (one `interface.method` per line,
+`#` comments).  Capabilities returned by an allowed call are wrapped in the
+same list, so nothing reachable escapes it.  No file means nothing allowed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+import wetnode.guest as ww
+from wetnode.guest import caps as _caps
+from wetnode.guest._generated import ipfs, stem, system
+
+ALLOW_FILE = "etc/membrane.allow"
+
+INTERFACES = {
+    "host": system.Host,
+    "executor": system.Executor,
+    "process": system.Process,
+    "bytestream": system.ByteStream,
+    "identity": stem.Identity,
+    "signer": stem.Signer,
+    "ipfs": ipfs.Client,
+    "unixfs": ipfs.UnixFS,
+}
+
+
+class AllowList:
+    """The set of (interface id, method ordinal) remote peers may call."""
+
+    def __init__(self, allowed: set[tuple[int, int]]) -> None:
+        self.allowed = allowed
+        self.names = {
+            (iface.ID, m.ordinal): f"{name}.{m.name}"
+            for name, iface in INTERFACES.items()
+            for m in iface.METHODS
+        }
+
+    @classmethod
+    def parse(cls, lines: Iterable[str]) -> AllowList:
+        allowed = set()
+        for number, raw in enumerate(lines, 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            iface_name, _, method = line.partition(".")
+            iface = INTERFACES.get(iface_name.lower())
+            found = [m for m in iface.METHODS if m.name == method] if iface else []
+            if not found:
+                raise ValueError(
+                    f"{ALLOW_FILE} line {number}: {line!r} is not interface.method "
+                    f"(interfaces: {', '.join(INTERFACES)})"
+                )
+            allowed.add((iface.ID, found[0].ordinal))
+        return cls(allowed)
+
+    def name(self, interface_id: int, method_id: int) -> str:
+        return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
+
+
+class Attenuated(_caps.Cap):
+    """Forwards allowed calls to `inner`; refuses the rest; wraps returned caps."""
+
+    def __init__(self, inner: _caps.Cap, policy: AllowList) -> None:
+        self.inner = inner
+        self.policy = policy
+
+    def deliver(self, d: _caps.Delivery) -> None:
+        if (d.interface_id, d.method_id) not in self.policy.allowed:
+            name = self.policy.name(d.interface_id, d.method_id)
+            d.answer.set_exception(ww.Failed(f"notAllowed: {name} is not exported by this node"))
+            return
+        relay = _caps.Pending()
+        self.inner.deliver(_caps.Delivery(d.interface_id, d.method_id, d.params, relay))
+
+        def finish(_: Any) -> None:
+            error = relay.exception()
+            if error is not None:
+                d.answer.set_exception(error)
+                return
+            result = relay.result()
+            result.msg.caps = [Attenuated(c, self.policy) for c in result.msg.caps]
+            d.answer.set_result(result)
+
+        relay.add_done_callback(finish)
+
+
+class ExportedMembrane(stem.Membrane.Server):
+    """The Membrane remote peers graft onto (through the host)."""
+
+    def __init__(self, grafted: Any, policy: AllowList) -> None:
+        self._caps = grafted
+        self._policy = policy
+
+    async def graft(self, signer: Any) -> dict[str, Any]:
+        nonce = secrets.randbits(64)
+        try:
+            await signer.sign(nonce)  # the peer must hold a live signer
+        except ww.RpcError as exc:
+            raise ww.Failed(f"graftRefused: the signer failed: {exc.reason}") from None
+        out = {}
+        for name in ("identity", "host", "executor", "ipfs"):
+            client = getattr(self._caps, name)
+            out[name] = Attenuated(_caps.as_cap(client), self._policy)
+        return out
+
+
+def load_policy(root: str = "/") -> AllowList:
+    try:
+        with open(f"{root.rstrip('/')}/{ALLOW_FILE}", encoding="utf-8") as f:
+            return AllowList.parse(f)
+    except FileNotFoundError:
+        return AllowList(set())

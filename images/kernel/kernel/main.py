@@ -1,0 +1,63 @@
+"""pid0's life: graft, export, start services, then shell or daemon.
+
+Daemon mode (stdin not a terminal): print one JSON ready line on stderr,
+then wait for the node's stdin to close and exit 0.  Interactive mode
+(`WW_TTY=1`): the shell.  Either way pid0 keeps serving its export to remote
+peers: it reads the terminal through an RPC stream, so its one thread only
+ever blocks on the host channel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import wetnode.guest as ww
+from kernel import codec
+from kernel.export import ExportedMembrane, load_policy
+from kernel.shell import LineReader, Shell, _drain
+
+
+async def main(root: str = "/") -> int:
+    membrane = await ww.connect()
+    caps = await membrane.graft(membrane.signer().signer)
+    policy = load_policy(root)
+    ww.export(ExportedMembrane(caps, policy))
+    await start_services(caps, root)
+    stdin = membrane.stdin().stream
+    if os.environ.get("WW_TTY") == "1":
+        return await Shell(caps, root).repl(LineReader(stdin))
+    peer = codec.b58encode((await caps.host.id()).peerId)
+    print(json.dumps({"event": "ready", "peer_id": peer}), file=sys.stderr, flush=True)
+    await _drain(stdin)  # daemon: run until the node's stdin closes
+    return 0
+
+
+async def start_services(caps: Any, root: str) -> None:
+    """Start every `svc/<name>/boot/main.wasm` as a child; report, never fail boot."""
+    base = os.path.join(root, "svc")
+    try:
+        names = sorted(os.listdir(base))
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = os.path.join(base, name, "boot", "main.wasm")
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as f:
+                wasm = f.read()
+            result = await caps.executor.runBytes(
+                wasm, [], [f"PATH={os.environ.get('PATH', '/bin')}"]
+            )
+            _SERVICES.append(result.process)
+            print(f"kernel: started service {name}", file=sys.stderr, flush=True)
+        except ww.RpcError as exc:
+            print(
+                f"kernel: service {name} failed to start: {exc.reason}", file=sys.stderr, flush=True
+            )
+
+
+_SERVICES: list[Any] = []  # held so the services' processes stay referenced

@@ -1,0 +1,220 @@
+"""The kernel's shell: S-expressions over pid0's capabilities.
+
+`(capability method args...)` calls a method; a bare command is looked up on
+PATH as `<dir>/<cmd>.wasm`, then `<dir>/<cmd>/main.wasm`, and run as a
+child with `executor.runBytes`.  One line of output per error; the shell
+keeps going.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import wetnode.guest as ww
+from kernel import codec
+from kernel.lisp import ReadError, Symbol, is_complete, read_all, show
+
+HELP = """\
+(host id)                    this node's peer ID
+(host addrs)                 the addresses it listens on
+(host peers)                 connected peers
+(host connect "<multiaddr>") dial a peer (the address ends in /p2p/<id>)
+(executor echo "text")       round trip through the host
+(ipfs cat "/ipfs/...")       a file's content
+(ipfs ls "/ipfs/...")        a directory's entries
+(cd "dir")                   change directory
+(help)                       this text
+(exit)                       stop the kernel
+(<cmd> args...)              run <dir>/<cmd>.wasm or <dir>/<cmd>/main.wasm from PATH
+"""
+
+
+class ShellError(Exception):
+    """A one-line error shown to the user."""
+
+
+class Exit(Exception):
+    def __init__(self, code: int = 0) -> None:
+        self.code = code
+
+
+class LineReader:
+    """Lines from the node's terminal, read through the GuestMembrane.stdin stream."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._buffer = b""
+        self._eof = False
+
+    async def readline(self) -> str | None:
+        while b"\n" not in self._buffer and not self._eof:
+            data = (await self._stream.read(4096)).data
+            if not data:
+                self._eof = True
+            self._buffer += data
+        if not self._buffer:
+            return None
+        line, sep, rest = self._buffer.partition(b"\n")
+        self._buffer = rest
+        return line.decode("utf-8", "replace") + sep.decode()
+
+
+class Shell:
+    def __init__(
+        self, caps: Any, root: str = "/", out: TextIO | None = None, env: dict | None = None
+    ) -> None:
+        self.caps = caps
+        self.root = root
+        self.cwd = "/"
+        self.out = out
+        self.env = dict(os.environ if env is None else env)
+        self.commands: dict[tuple[str, str], Callable[..., Any]] = {
+            ("host", "id"): self.host_id,
+            ("host", "addrs"): self.host_addrs,
+            ("host", "peers"): self.host_peers,
+            ("host", "connect"): self.host_connect,
+            ("executor", "echo"): self.executor_echo,
+            ("ipfs", "cat"): self.ipfs_cat,
+            ("ipfs", "ls"): self.ipfs_ls,
+        }
+
+    def write(self, text: str) -> None:
+        out = self.out
+        if out is None:
+            import sys
+
+            out = sys.stdout
+        out.write(text)
+        out.flush()
+
+    async def repl(self, reader: LineReader) -> int:
+        pending = ""
+        while True:
+            self.write(f"{self.cwd} \u276f " if not pending else "\u2026 ")
+            line = await reader.readline()
+            if line is None:
+                self.write("\n")
+                return 0
+            pending += line
+            if not is_complete(pending):
+                continue
+            text, pending = pending, ""
+            try:
+                for expr in read_all(text):
+                    result = await self.eval(expr)
+                    if result is not None:
+                        self.write(show(result) + "\n")
+            except Exit as done:
+                return done.code
+            except (ShellError, ReadError, ValueError) as exc:
+                self.write(f"error: {exc}\n")
+            except ww.RpcError as exc:
+                self.write(f"error: {exc.type}: {exc.reason}\n")
+
+    async def eval(self, expr: Any) -> Any:
+        if not isinstance(expr, list) or not expr:
+            return expr
+        head, *rest = expr
+        if not isinstance(head, Symbol):
+            raise ShellError(f"{show(head)} is not a command: a form starts with a name")
+        name = head.name
+        if name == "exit":
+            raise Exit(int(rest[0]) if rest else 0)
+        if name == "help":
+            self.write(HELP)
+            return None
+        if name == "cd":
+            return self.cd(*rest)
+        if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
+            args = [await self.eval(a) for a in rest[1:]]
+            return await self.commands[(name, rest[0].name)](*args)
+        if name in ("host", "executor", "ipfs"):
+            methods = sorted(m for c, m in self.commands if c == name)
+            raise ShellError(f"{name} has methods {', '.join(methods)}; try (help)")
+        args = [str(await self.eval(a)) for a in rest]
+        return await self.run_path(name, args)
+
+    def cd(self, path: str = "/") -> None:
+        target = posixpath.normpath(posixpath.join(self.cwd, str(path)))
+        if not os.path.isdir(self._host(target)):
+            raise ShellError(f"cd: {target}: no such directory")
+        self.cwd = target
+
+    def _host(self, path: str) -> str:
+        return posixpath.join(self.root, path.lstrip("/"))
+
+    async def host_id(self) -> str:
+        return codec.b58encode((await self.caps.host.id()).peerId)
+
+    async def host_addrs(self) -> list[str]:
+        return [codec.multiaddr_to_text(a) for a in (await self.caps.host.addrs()).addrs]
+
+    async def host_peers(self) -> list[str]:
+        peers = (await self.caps.host.peers()).peers
+        return [
+            " ".join([codec.b58encode(p.peerId), *(codec.multiaddr_to_text(a) for a in p.addrs)])
+            for p in peers
+        ]
+
+    async def host_connect(self, address: str) -> str:
+        peer, addr = codec.split_peer(str(address))
+        await self.caps.host.connect(peer, [addr])
+        return f"connected to {codec.b58encode(peer)}"
+
+    async def executor_echo(self, message: str) -> str:
+        return (await self.caps.executor.echo(str(message))).response
+
+    async def ipfs_cat(self, path: str) -> str:
+        data = (await self.caps.ipfs.unixfs().api.cat(str(path))).data
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<{len(data)} bytes>"
+
+    async def ipfs_ls(self, path: str) -> list[str]:
+        entries = (await self.caps.ipfs.unixfs().api.ls(str(path))).entries
+        return [e.name + ("/" if str(e.type) == "directory" else "") for e in entries]
+
+    def find(self, name: str) -> str | None:
+        """The first `<dir>/<name>.wasm` or `<dir>/<name>/main.wasm` on PATH."""
+        if "/" in name:
+            return None
+        for directory in self.env.get("PATH", "/bin").split(":"):
+            if not directory:
+                continue
+            base = posixpath.join(self.cwd, directory)
+            for candidate in (f"{base}/{name}.wasm", f"{base}/{name}/main.wasm"):
+                if os.path.isfile(self._host(candidate)):
+                    return candidate
+        return None
+
+    async def run_path(self, name: str, args: list[str]) -> None:
+        path = self.find(name)
+        if path is None:
+            raise ShellError(f"{name}: command not found (not a capability, nor on PATH)")
+        with open(self._host(path), "rb") as f:
+            wasm = f.read()
+        env = [f"PATH={self.env.get('PATH', '/bin')}"]
+        process = (await self.caps.executor.runBytes(wasm, args, env)).process
+        out, err = await ww.gather(
+            [_drain(process.stdout().stream), _drain(process.stderr().stream)]
+        )
+        self.write(out.decode("utf-8", "replace"))
+        if err:
+            self.write(err.decode("utf-8", "replace"))
+        code = (await process.wait()).exitCode
+        if code != 0:
+            self.write(f"{name}: exited with code {code}\n")
+        return None
+
+
+async def _drain(stream: Any) -> bytes:
+    chunks = []
+    while True:
+        data = (await stream.read(65536)).data
+        if not data:
+            return b"".join(chunks)
+        chunks.append(bytes(data))
