@@ -49,6 +49,6 @@ def test_incomplete_input_asks_for_more_lines():
 
 
 def test_values_print_as_the_shell_shows_them():
-    assert show("a\"b") == '"a\\"b"'
+    assert show('a"b') == '"a\\"b"'
     assert show(["x", 1]) == '("x" 1)'
     assert show(None) == "nil"
