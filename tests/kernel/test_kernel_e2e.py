@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pty
 import select
 import signal
-import socket
-import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
 import trio
+from node_process import WW, LiveSigner, free_port, ready_line, start_node
 
 from wetnode.client import dial
 from wetnode.keys import NodeKey
@@ -23,58 +20,17 @@ from wetnode.rpc import schema
 
 pytestmark = pytest.mark.slow
 
-WW = [sys.executable, "-m", "wetnode"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-_stem = schema.stem()
-
-
-def _start_daemon(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*WW, "run", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-
-
-def _ready_line(proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
-    """Read stderr until the kernel's ready line (bounded); return it parsed."""
-    deadline = time.monotonic() + timeout
-    seen = []
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], deadline - time.monotonic())
-        if not ready:
-            break
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if line.startswith('{"event"'):
-            return json.loads(line)
-    proc.kill()
-    raise AssertionError(f"no ready line; stderr so far: {''.join(seen)!r}")
-
-
-def test_daemon_ready_line_carries_the_node_peer_id_and_eof_exits_0(
+def test_daemonready_line_carries_the_node_peer_id_and_eof_exits_0(
     kernel_image, node_env, tmp_path
 ):
     key = NodeKey.generate()
     key.save(tmp_path / "key")
-    proc = _start_daemon(
+    proc = start_node(
         ["--port", "0", "--identity", str(tmp_path / "key"), str(kernel_image)], node_env
     )
     try:
-        ready = _ready_line(proc)
+        ready = ready_line(proc)
         assert ready == {"event": "ready", "peer_id": str(key.peer_id)}
         proc.stdin.close()
         assert proc.wait(timeout=60) == 0
@@ -83,9 +39,9 @@ def test_daemon_ready_line_carries_the_node_peer_id_and_eof_exits_0(
 
 
 def test_sigterm_stops_the_node_cleanly_with_exit_0(kernel_image, node_env):
-    proc = _start_daemon(["--port", "0", str(kernel_image)], node_env)
+    proc = start_node(["--port", "0", str(kernel_image)], node_env)
     try:
-        _ready_line(proc)
+        ready_line(proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     finally:
@@ -171,14 +127,10 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
     kernel_image, tools_layer, node_env
 ):
     port = free_port()
-    proc = _start_daemon(["--port", str(port), str(kernel_image), str(tools_layer)], node_env)
+    proc = start_node(["--port", str(port), str(kernel_image), str(tools_layer)], node_env)
     try:
-        ready = await trio.to_thread.run_sync(_ready_line, proc)
+        ready = await trio.to_thread.run_sync(ready_line, proc)
         address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
-
-        class LiveSigner(_stem.Signer.Server):
-            async def sign(self, nonce: int, **_: Any) -> bytes:
-                return nonce.to_bytes(8, "big")
 
         async def graft_and_call(membrane: Any) -> tuple[str, str]:
             caps = await membrane.graft(LiveSigner())
@@ -191,7 +143,7 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
             return echoed, refused
 
         with trio.fail_after(120):
-            async with dial(address, interface=_stem.Membrane) as remote:
+            async with dial(address, interface=schema.stem().Membrane) as remote:
                 echoed, refused = await remote.run(graft_and_call)
         assert echoed == "over the network"
         assert "notAllowed: host.id is not exported by this node" in refused

@@ -1,0 +1,88 @@
+"""`ww run --stem`: boot on an Atom's head, follow it to the next one (real anvil)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import trio
+from node_process import WW, LiveSigner, free_port, ready_line, start_node
+
+from wetnode.client import dial
+from wetnode.ipfs.cid import Cid
+from wetnode.rpc import schema
+from wetnode.stem import contract
+from wetnode.stem.devchain import Anvil
+
+pytestmark = pytest.mark.slow
+
+DEPTH = 2
+
+
+@pytest.fixture(scope="module")
+def chain():
+    with Anvil() as anvil:
+        yield anvil
+
+
+def _head(kernel_image, tmp_path, name: str, allow: str, env) -> bytes:
+    """Push kernel + an allow list as one image to the node's embedded store."""
+    tree = tmp_path / name
+    shutil.copytree(kernel_image, tree)
+    (tree / "etc").mkdir(exist_ok=True)
+    (tree / "etc" / "membrane.allow").write_text(allow)
+    result = subprocess.run(
+        [*WW, "push", str(tree)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return Cid.parse(result.stdout.strip().split()[-1]).to_bytes()
+
+
+async def _try(call) -> str:
+    try:
+        await call
+        return "ok"
+    except Exception as exc:  # a remote exception's text, for the assertions
+        return str(exc)
+
+
+async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_env, chain, tmp_path):
+    first = _head(kernel_image, tmp_path, "v1", "executor.echo\n", node_env)
+    second = _head(kernel_image, tmp_path, "v2", "executor.echo\nhost.id\n", node_env)
+    key = chain.private_keys[0]
+    address = await trio.to_thread.run_sync(contract.deploy, chain.url, key, first)
+    port = free_port()
+    proc = start_node(
+        [
+            "--port", str(port), "--stem", address, "--rpc-url", chain.url,
+            "--ws-url", chain.ws_url, "--confirmation-depth", str(DEPTH),
+        ],
+        node_env,
+    )  # fmt: skip
+    try:
+        ready = await trio.to_thread.run_sync(ready_line, proc)
+        peer = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
+
+        async def calls(membrane: Any) -> tuple[str, str]:
+            caps = await membrane.graft(LiveSigner())
+            return await _try(caps.executor.echo("x")), await _try(caps.host.id())
+
+        with trio.fail_after(120):
+            async with dial(peer, interface=schema.stem().Membrane) as remote:
+                echo, host_id = await remote.run(calls)
+        assert echo == "ok" and "notAllowed: host.id" in host_id, "head 1 exports echo only"
+
+        await trio.to_thread.run_sync(contract.set_head, chain.url, address, second, key)
+        await trio.to_thread.run_sync(chain.mine, DEPTH)
+        again = await trio.to_thread.run_sync(ready_line, proc)
+        assert again["peer_id"] == ready["peer_id"], "the same node, pid0 rebooted"
+
+        with trio.fail_after(120):
+            async with dial(peer, interface=schema.stem().Membrane) as remote:
+                echo, host_id = await remote.run(calls)
+        assert (echo, host_id) == ("ok", "ok"), "head 2's allow list is in force"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
