@@ -27,17 +27,22 @@ def chain():
         yield anvil
 
 
-def _head(kernel_image, tmp_path, name: str, allow: str, env) -> bytes:
-    """Push kernel + an allow list as one image to the node's embedded store."""
+def _image(kernel_image, tmp_path, name: str, allow: str):
+    """The kernel plus an allow list, as an image tree."""
     tree = tmp_path / name
     shutil.copytree(kernel_image, tree)
     (tree / "etc").mkdir(exist_ok=True)
     (tree / "etc" / "membrane.allow").write_text(allow)
+    return tree
+
+
+def _push(tree, env, *extra: str) -> subprocess.CompletedProcess:
+    """`ww push` into the node's embedded store (same WW_HOME as the node)."""
     result = subprocess.run(
-        [*WW, "push", str(tree)], capture_output=True, text=True, env=env, timeout=120
+        [*WW, "push", str(tree), *extra], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    return Cid.parse(result.stdout.strip().split()[-1]).to_bytes()
+    return result
 
 
 async def _try(call) -> str:
@@ -49,8 +54,8 @@ async def _try(call) -> str:
 
 
 async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_env, chain, tmp_path):
-    first = _head(kernel_image, tmp_path, "v1", "executor.echo\n", node_env)
-    second = _head(kernel_image, tmp_path, "v2", "executor.echo\nhost.id\n", node_env)
+    v1 = _push(_image(kernel_image, tmp_path, "v1", "executor.echo\n"), node_env)
+    first = Cid.parse(v1.stdout.split()[0]).to_bytes()
     key = chain.private_keys[0]
     address = await trio.to_thread.run_sync(contract.deploy, chain.url, key, first)
     port = free_port()
@@ -74,7 +79,10 @@ async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_en
                 echo, host_id = await remote.run(calls)
         assert echo == "ok" and "notAllowed: host.id" in host_id, "head 1 exports echo only"
 
-        await trio.to_thread.run_sync(contract.set_head, chain.url, address, second, key)
+        v2 = _image(kernel_image, tmp_path, "v2", "executor.echo\nhost.id\n")
+        stem_flags = ["--stem", address, "--rpc-url", chain.url, "--key", key]
+        pushed = await trio.to_thread.run_sync(_push, v2, node_env, *stem_flags)
+        assert "is now seq 1" in pushed.stdout, pushed.stdout
         await trio.to_thread.run_sync(chain.mine, DEPTH)
         again = await trio.to_thread.run_sync(ready_line, proc)
         assert again["peer_id"] == ready["peer_id"], "the same node, pid0 rebooted"

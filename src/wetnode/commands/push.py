@@ -1,8 +1,10 @@
-"""`ww push [PATH]`: add an image tree to IPFS and print its root CID.
+"""`ww push [PATH] [--stem ADDR]`: add an image tree to IPFS, print its root CID.
 
 The tree is imported exactly as `ipfs add -r` would (so any IPFS node computes
 the same CID) into the embedded block store, or into a Kubo daemon with
-`--ipfs-api` / `WW_IPFS_API`, and pinned there.
+`--ipfs-api` / `WW_IPFS_API`, and pinned there.  With `--stem ADDR` the CID
+then becomes the Atom contract's new head (signed with `--identity` or
+`--key`): every node following that contract moves to it once final.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import trio
 
+from wetnode.commands.stem import add_chain_flags, add_key_flags, signing_key
 from wetnode.errors import UserError
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.connect import add_ipfs_flags, backend_from_args
@@ -29,6 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="push a tree without boot/main.wasm (a layer meant to stack on others)",
     )
     add_ipfs_flags(parser)
+    parser.add_argument(
+        "--stem", metavar="ADDR", help="then set this Atom contract's head to the pushed CID"
+    )
+    add_chain_flags(parser)
+    add_key_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,8 +48,16 @@ def run(args: argparse.Namespace) -> int:
             f"{root} has no boot/main.wasm, so it cannot boot; "
             "build it first (ww build) or pass --partial to push a layer"
         )
+    key = signing_key(args) if args.stem else None  # a missing key fails before pushing
     cid = trio.run(_push, root, args)
     print(cid)
+    if args.stem:
+        from wetnode.stem import contract
+
+        done = contract.set_head(
+            args.rpc_url, args.stem, cid.to_bytes(), key, chain_id=args.chain_id
+        )
+        print(f"head of {args.stem} is now seq {done.seq} (block {done.block_number})")
     return 0
 
 

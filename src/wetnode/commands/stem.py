@@ -13,7 +13,7 @@ import argparse
 import os
 from pathlib import Path
 
-from wetnode.errors import UsageError, UserError
+from wetnode.errors import UsageError
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import InvalidCid
 
@@ -74,12 +74,8 @@ def signing_key(args: argparse.Namespace) -> bytes | str:
 
 def identity_secret(path: Path) -> bytes:
     """The 32-byte secret of a node key file."""
-    try:
-        from wetnode.keys import NodeKey
-    except ImportError:
-        raise UserError(
-            "--identity needs node key support (wetnode.keys), missing in this build: use --key"
-        ) from None
+    from wetnode.keys import NodeKey
+
     return NodeKey.load(path).secret
 
 
