@@ -70,7 +70,9 @@ class RootSource(Protocol):
 class StemFollower(Protocol):
     """Makes the epoch pipeline that follows the node's Atom contract."""
 
-    def pipeline(self, on_epoch: Callable[[Epoch], Awaitable[None]]) -> EpochPipeline: ...
+    def pipeline(
+        self, on_epoch: Callable[[Epoch], Awaitable[None]], ipfs: IpfsBackend
+    ) -> EpochPipeline: ...
 
 
 class SwarmNetwork:
@@ -202,8 +204,9 @@ async def run_node(boot: Boot) -> int:
     with Engine(boot.cache_dir) as engine:
         async with (
             open_vat() as vat,
-            open_swarm(_libp2p_key_pair(boot.secret), port=boot.port, host=boot.listen_host)
-            as swarm,
+            open_swarm(
+                _libp2p_key_pair(boot.secret), port=boot.port, host=boot.listen_host
+            ) as swarm,
             _open_ipfs(boot.ipfs_api, swarm) as ipfs,
             trio.open_nursery() as children,
             open_membrane_host(
@@ -272,7 +275,7 @@ class Pid0Supervisor:
             nursery.start_soon(self._stop_on_signal)
             epoch: Epoch | None = None
             if self._boot.stem is not None:
-                pipeline = self._boot.stem.pipeline(self._on_epoch)
+                pipeline = self._boot.stem.pipeline(self._on_epoch, self._ipfs)
                 await nursery.start(pipeline.run)
                 epoch = pipeline.current
                 assert epoch is not None

@@ -122,7 +122,9 @@ class StemFollower:
     def __init__(self, config: NodeConfig) -> None:
         self._config = config
 
-    def pipeline(self, on_epoch: Callable[[Epoch], Awaitable[None]]) -> EpochPipeline:
+    def pipeline(
+        self, on_epoch: Callable[[Epoch], Awaitable[None]], ipfs: IpfsBackend
+    ) -> EpochPipeline:
         from wetnode.stem.epochs import EpochPipeline
 
         config = self._config
@@ -133,7 +135,30 @@ class StemFollower:
             rpc_url=config.rpc_url,
             ws_url=config.ws_url,
             depth=config.confirmation_depth,
+            pinner=HeadPinner(ipfs),
         )
+
+
+class HeadPinner:
+    """Keeps the head a node runs pinned in its IPFS backend, and only that one."""
+
+    def __init__(self, ipfs: IpfsBackend) -> None:
+        self._ipfs = ipfs
+
+    async def pin(self, cid: bytes) -> None:
+        await self._apply(self._ipfs.pin_add, cid)
+
+    async def unpin(self, cid: bytes) -> None:
+        await self._apply(self._ipfs.pin_rm, cid)
+
+    async def _apply(self, action: Callable[[str], Awaitable[object]], cid: bytes) -> None:
+        from wetnode.ipfs.cid import Cid
+        from wetnode.ipfs.errors import IpfsError
+
+        try:
+            await action(f"/ipfs/{Cid.from_bytes(cid)}")
+        except (IpfsError, ValueError) as exc:  # the epoch still moves on
+            log.warning("cannot %s head %s: %s", action.__name__, cid.hex(), exc)
 
 
 async def _run(config: NodeConfig, key: keys.NodeKey, roots: StaticRoot | StemRoots) -> int:
