@@ -28,6 +28,12 @@ interface Host {
 
   executor @4 () -> (executor :Executor);
   # An Executor issued under the same epoch as this Host.
+
+  dial @5 (peerId :Data, addrs :List(Data)) -> (cap :Capability);
+  # Open an RPC connection to a peer's exported capability (protocol
+  # /ww/0.1.0) and return it; normally a stem.capnp Membrane (typed
+  # Capability here because stem.capnp imports this file).  addrs may be
+  # empty when the peer is already connected.
 }
 
 interface Executor {

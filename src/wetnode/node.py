@@ -33,9 +33,10 @@ from wetnode.membrane.node import MembraneHost, open_membrane_host
 from wetnode.membrane.ports import PeerInfo
 from wetnode.membrane.signing import Secp256k1Key
 from wetnode.net import protocol
+from wetnode.net.dial import open_remote
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
-from wetnode.rpc.vat import Vat, open_vat
+from wetnode.rpc.vat import Connection, Vat, open_vat
 
 if TYPE_CHECKING:
     from wetnode.ipfs.backend import IpfsBackend
@@ -78,8 +79,10 @@ class StemFollower(Protocol):
 class SwarmNetwork:
     """The libp2p swarm as the membrane's `Network` (binary IDs and multiaddrs)."""
 
-    def __init__(self, swarm: Swarm) -> None:
+    def __init__(self, swarm: Swarm, vat: Vat, nursery: trio.Nursery) -> None:
         self._swarm = swarm
+        self._vat = vat
+        self._nursery = nursery  # holds dialled connections for the node's life
         self.peer_id = swarm.peer_id.to_bytes()
 
     async def listen_addrs(self) -> list[bytes]:
@@ -103,6 +106,19 @@ class SwarmNetwork:
             raise ConnectionError(f"connect: peer {pid} did not answer in time") from exc
         except Exception as exc:
             raise ConnectionError(f"connect: cannot reach peer {pid}: {exc}") from exc
+
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
+        try:
+            pid = ID(peer_id)
+            maddrs = [multiaddr.Multiaddr(a) for a in addrs]
+        except Exception as exc:
+            raise ValueError(f"dial: malformed peer ID or multiaddr ({exc})") from exc
+        return await self._nursery.start(self._hold, pid, maddrs)
+
+    async def _hold(self, pid: ID, maddrs: list[multiaddr.Multiaddr], *, task_status: Any) -> None:
+        async with open_remote(self._swarm, self._vat, pid, maddrs) as remote:
+            task_status.started(remote.connection)
+            await trio.sleep_forever()
 
 
 class _DrainWatch(trio.abc.ReceiveStream):
@@ -212,7 +228,7 @@ async def run_node(boot: Boot) -> int:
             open_membrane_host(
                 vat,
                 node_key=key,
-                network=SwarmNetwork(swarm),
+                network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, boot.limits),
                 ipfs=ipfs,
             ) as membranes,

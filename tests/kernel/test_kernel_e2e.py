@@ -109,7 +109,7 @@ def test_interactive_shell_through_a_pseudo_terminal(kernel_image, tools_layer, 
     try:
         term.expect("\u276f ")
         assert f'"{key.peer_id}"' in term.send("(host id)")
-        assert '"hi"' in term.send('(executor echo "hi")')
+        assert '\n"hi"\r\n' in term.send('(executor echo "hi")')
         assert "a b c" in term.send('(echo-args "a" "b c")')
         failing = term.send('(echo-args --exit 3 "x")')
         assert "x" in failing and "echo-args: exited with code 3" in failing
@@ -150,3 +150,28 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def test_one_nodes_pid0_dials_anothers_export_and_meets_its_allow_list(
+    kernel_image, tools_layer, node_env
+):
+    port = free_port()
+    server = start_node(["--port", str(port), str(kernel_image), str(tools_layer)], node_env)
+    term = None
+    try:
+        ready = ready_line(server)
+        address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
+        term = _Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env)
+        term.expect("\u276f ")
+        echoed = term.send(f'(dial "{address}" echo "across nodes")')
+        assert '\n"across nodes"\r\n' in echoed, echoed
+        refused = term.send(f'(dial "{address}" id)')
+        assert "notAllowed: host.id is not exported by this node" in refused
+        os.write(term.fd, b"(exit)\n")
+        assert term.wait() == 0
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+        if term is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(term.pid, signal.SIGKILL)

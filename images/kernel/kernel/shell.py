@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import wetnode.guest as ww
 from kernel import codec
 from kernel.lisp import ReadError, Symbol, is_complete, read_all, show
+from wetnode.guest._generated import stem
 
 HELP = """\
 (host id)                    this node's peer ID
@@ -23,6 +24,8 @@ HELP = """\
 (host peers)                 connected peers
 (host connect "<multiaddr>") dial a peer (the address ends in /p2p/<id>)
 (executor echo "text")       round trip through the host
+(dial "<multiaddr>" echo "t") graft onto a peer's exported membrane, call its executor.echo
+(dial "<multiaddr>" id)      ... or its host.id
 (ipfs cat "/ipfs/...")       a file's content
 (ipfs ls "/ipfs/...")        a directory's entries
 (cd "dir")                   change directory
@@ -30,6 +33,9 @@ HELP = """\
 (exit)                       stop the kernel
 (<cmd> args...)              run <dir>/<cmd>.wasm or <dir>/<cmd>/main.wasm from PATH
 """
+
+
+GRAFT_DOMAIN = "ww-membrane-graft"
 
 
 class ShellError(Exception):
@@ -128,6 +134,8 @@ class Shell:
             return None
         if name == "cd":
             return self.cd(*rest)
+        if name == "dial":
+            return await self.dial(*[await self.eval(a) for a in rest])
         if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
             args = [await self.eval(a) for a in rest[1:]]
             return await self.commands[(name, rest[0].name)](*args)
@@ -163,6 +171,22 @@ class Shell:
         peer, addr = codec.split_peer(str(address))
         await self.caps.host.connect(peer, [addr])
         return f"connected to {codec.b58encode(peer)}"
+
+    async def dial(self, address: Any = None, method: Any = None, *args: Any) -> str:
+        """Graft onto a remote node's export (through our Host) and call one method."""
+        if address is None or str(method) not in ("echo", "id"):
+            raise ShellError('usage: (dial "<multiaddr>/p2p/<id>" echo "text") or (dial ... id)')
+        peer, addr = codec.split_peer(str(address))
+        ptr = (await self.caps.host.dial(peer, [addr])).cap
+        index = ptr.cap_index()
+        if index is None:
+            raise ShellError("dial: the peer exports nothing")
+        remote = stem.Membrane.Client(ptr.msg.caps[index])
+        signer = (await self.caps.identity.signer(GRAFT_DOMAIN)).signer
+        grafted = await remote.graft(signer)
+        if str(method) == "echo":
+            return (await grafted.executor.echo(str(args[0]) if args else "")).response
+        return codec.b58encode((await grafted.host.id()).peerId)
 
     async def executor_echo(self, message: str) -> str:
         return (await self.caps.executor.echo(str(message))).response

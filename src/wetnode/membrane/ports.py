@@ -14,6 +14,8 @@ from typing import Literal, Protocol
 
 import trio
 
+from wetnode.rpc.vat import Connection
+
 
 @dataclass(frozen=True)
 class PeerInfo:
@@ -39,6 +41,10 @@ class Network(Protocol):
 
     async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
         """Dial ``peer_id`` at ``addrs``; raise with a clear message on failure."""
+        ...
+
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
+        """An RPC connection to the peer's export (the node owns and closes it)."""
         ...
 
 
@@ -102,4 +108,7 @@ class OfflineNetwork:
         return []
 
     async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
+        raise ConnectionError("this node runs offline: it has no swarm to dial peers with")
+
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
         raise ConnectionError("this node runs offline: it has no swarm to dial peers with")

@@ -73,6 +73,11 @@ class Remote:
         self.peer_id = peer_id
         self._session = session
 
+    @property
+    def connection(self) -> Connection:
+        """The RPC connection itself (use it on the vat only)."""
+        return self._session.connection
+
     async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run coroutine function ``fn(cap, *args)`` on the vat; return its (plain) result."""
         return await self.vat.run(_call_with_cap, self._session, fn, args)

@@ -89,6 +89,25 @@ class Host_executor_Results(_s.Struct):
     )
 
 
+class Host_dial_Params(_s.Struct):
+    ID = 0xb4f73757a0c734e6
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('peerId', ("data",), offset=0),
+        _s.Field('addrs', ("list", ("data",)), offset=1),
+    )
+
+
+class Host_dial_Results(_s.Struct):
+    ID = 0xacdc502b88b54ba8
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('cap', ("any",), offset=0),
+    )
+
+
 class Executor_runBytes_Params(_s.Struct):
     ID = 0xfd99858edaec5cbe
     DATA_WORDS = 0
@@ -240,6 +259,7 @@ class Host(_s.Interface):
         _s.Method('peers', 2, 0xe6e20262e79b3f1c, 0xbeb702137f2b431d),
         _s.Method('connect', 3, 0xeefc4ef50b9ebf5e, 0xcd6d51ed4fe1db9f),
         _s.Method('executor', 4, 0xaae7e1ad6ab59082, 0xc15f52d514bcb889),
+        _s.Method('dial', 5, 0xb4f73757a0c734e6, 0xacdc502b88b54ba8),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from wetnode.errors import UserError
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
@@ -36,6 +37,16 @@ class HostServer(Guarded, _system.Host.Server):
             await self._session.vat.to_trio(network.connect, bytes(peerId), list(addrs))
         except (ConnectionError, OSError, ValueError) as exc:
             raise CapabilityError(f"host.connect failed: {exc}") from None
+
+    async def dial(self, peerId: bytes, addrs: Sequence[bytes], **_: Any) -> Any:
+        network = self._session.network
+        try:
+            connection = await self._session.vat.to_trio(network.dial, bytes(peerId), list(addrs))
+        except (ConnectionError, OSError, ValueError, UserError) as exc:
+            raise CapabilityError(f"host.dial failed: {exc}") from None
+        # pycapnp sets an AnyPointer field only from a typed client; the remote
+        # export is a Membrane by protocol (callers may cast it otherwise).
+        return connection.bootstrap().cast_as(schema.stem().Membrane)
 
     async def executor(self, **_: Any) -> ExecutorServer:
         return ExecutorServer(self.guard, self._session)
