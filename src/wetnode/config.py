@@ -7,6 +7,7 @@ else the default.  A bad value is a `UsageError` naming where it came from.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from wetnode.paths import data_dir
 T = TypeVar("T")
 
 DEFAULT_PORT = 2025
+DEFAULT_LISTEN = "0.0.0.0"
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_WS_URL = "ws://127.0.0.1:8545"
 DEFAULT_CONFIRMATIONS = 6
@@ -55,6 +57,13 @@ def parse_port(text: str) -> int:
     return value
 
 
+def parse_ipv4(text: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)") from None
+
+
 def parse_depth(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -65,6 +74,7 @@ def parse_depth(text: str) -> int:
 @dataclass
 class NodeConfig:
     port: int = DEFAULT_PORT
+    listen: str = DEFAULT_LISTEN
     identity: Path | None = None
     home: Path = field(default_factory=data_dir)
     wasm_debug: bool = False
@@ -100,6 +110,7 @@ class NodeConfig:
 
         return cls(
             port=pick("--port", "WW_PORT", parse_port, DEFAULT_PORT),
+            listen=pick("--listen", "WW_LISTEN", parse_ipv4, DEFAULT_LISTEN),
             identity=pick("--identity", "WW_IDENTITY", lambda s: Path(s).expanduser(), None),
             home=data_dir(),
             wasm_debug=bool(getattr(args, "wasm_debug", False)),
@@ -124,6 +135,9 @@ def add_node_flags(parser: argparse.ArgumentParser) -> None:
     """The flags of a running node (`ww run`); each has a WW_* variable."""
     g = parser.add_argument_group("node config (flag, else environment, else default)")
     g.add_argument("--port", help=f"libp2p TCP port; 0 picks a free one (WW_PORT; {DEFAULT_PORT})")
+    g.add_argument(
+        "--listen", metavar="IP", help=f"IPv4 address to listen on (WW_LISTEN; {DEFAULT_LISTEN})"
+    )
     g.add_argument(
         "--identity",
         metavar="PATH",

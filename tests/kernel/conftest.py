@@ -57,4 +57,5 @@ def tools_layer(tmp_path_factory) -> Path:
 def node_env(ww_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
     env["WW_HOME"] = str(ww_home)
+    env["WW_LISTEN"] = "127.0.0.1"  # test nodes stay on loopback
     return env

@@ -14,7 +14,7 @@ from wetnode.rpc import schema
 CAT = b"import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"
 FAIL = b"import sys; sys.stderr.write('bad input: ' + sys.argv[1]); sys.exit(3)"
 SHOW_ENV = b"import os; print([os.environ['A'], os.environ['B'], os.environ.get('HOME')])"
-SLEEPER = b"import time; time.sleep(60)"
+SLEEPER = b"import time; time.sleep(60)"  # sleep-ok: a child that runs until killed
 
 # A child guest that grafts onto ITS OWN membrane over its inherited RPC socket.
 GRAFTING_CHILD = b"""

@@ -169,6 +169,7 @@ async def _run(config: NodeConfig, key: keys.NodeKey, roots: StaticRoot | StemRo
         secret=key.secret,
         cache_dir=config.cache_dir,
         port=config.port,
+        listen_host=config.listen,
         tty=sys.stdin.isatty(),
         limits=config.limits,
         ipfs_api=config.ipfs_api,
