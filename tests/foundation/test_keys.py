@@ -40,7 +40,7 @@ def test_peer_id_and_address_agree_with_libp2p_and_eth_keys():
     key = NodeKey.generate()
     pair = create_new_key_pair(key.secret)
     assert key.peer_id == ID.from_pubkey(pair.public_key)
-    assert str(key.peer_id).startswith("16Uiu2HAm")
+    assert str(key.peer_id).startswith("16Uiu2HA")  # secp256k1 identity-multihash prefix
     assert key.evm_address == eth_keys.PrivateKey(key.secret).public_key.to_checksum_address()
 
 
