@@ -95,11 +95,7 @@ class SwarmNetwork:
         ]
 
     async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
-        try:
-            pid = ID(peer_id)
-            maddrs = [multiaddr.Multiaddr(a) for a in addrs]
-        except Exception as exc:
-            raise ValueError(f"connect: malformed peer ID or multiaddr ({exc})") from exc
+        pid, maddrs = _parse_peer("connect", peer_id, addrs)
         try:
             await self._swarm.connect(pid, maddrs)
         except trio.TooSlowError as exc:
@@ -108,17 +104,23 @@ class SwarmNetwork:
             raise ConnectionError(f"connect: cannot reach peer {pid}: {exc}") from exc
 
     async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
-        try:
-            pid = ID(peer_id)
-            maddrs = [multiaddr.Multiaddr(a) for a in addrs]
-        except Exception as exc:
-            raise ValueError(f"dial: malformed peer ID or multiaddr ({exc})") from exc
+        pid, maddrs = _parse_peer("dial", peer_id, addrs)
         return await self._nursery.start(self._hold, pid, maddrs)
 
     async def _hold(self, pid: ID, maddrs: list[multiaddr.Multiaddr], *, task_status: Any) -> None:
         async with open_remote(self._swarm, self._vat, pid, maddrs) as remote:
             task_status.started(remote.connection)
             await trio.sleep_forever()
+
+
+def _parse_peer(
+    what: str, peer_id: bytes, addrs: Sequence[bytes]
+) -> tuple[ID, list[multiaddr.Multiaddr]]:
+    """A guest's binary peer ID and multiaddrs; garbage is a ValueError naming `what`."""
+    try:
+        return ID(peer_id), [multiaddr.Multiaddr(a) for a in addrs]
+    except Exception as exc:
+        raise ValueError(f"{what}: malformed peer ID or multiaddr ({exc})") from exc
 
 
 class _DrainWatch(trio.abc.ReceiveStream):

@@ -29,10 +29,10 @@ from wetnode.membrane import (
     Secp256k1Key,
     open_membrane_host,
 )
-from wetnode.membrane.errors import remote_reason
 from wetnode.membrane.guests import GuestLink
 from wetnode.membrane.ports import GuestProcess
 from wetnode.rpc import schema
+from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
 
 

@@ -1,32 +1,16 @@
-"""Errors capability servers raise, and how their reasons reach the caller.
+"""Errors capability servers raise.
 
-pycapnp turns an exception raised in a server method into a Cap'n Proto
-``failed`` exception whose reason is the formatted Python traceback: host file
-paths and code lines go to whoever called, untrusted guests and remote peers
-included, and the reason no longer starts with a stable word such as
-``staleEpoch``.  ``install_wire_reasons`` replaces that formatting with one
-line: the message alone for our ``CapabilityError``s, ``Type: message`` for
-anything else; full tracebacks go to the host's log instead.
-
-pycapnp still puts its fixed ``message = `` before the text (a KJ macro), and
-the receiving side adds ``remote exception: ``; ``remote_reason`` strips both.
+Each is a ``WireReason``: its message alone is what the caller reads (see
+``wetnode.rpc.reasons``), so reasons start with a stable word such as
+``staleEpoch`` or ``graftRefused``.
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
-from types import TracebackType
-
-import capnp
-
-log = logging.getLogger(__name__)
-
-_RECEIVER_PREFIX = "remote exception: "
-_PYCAPNP_PREFIX = "message = "
+from wetnode.rpc.reasons import WireReason
 
 
-class CapabilityError(Exception):
+class CapabilityError(WireReason):
     """A refusal meant for the caller: its message is the whole wire reason."""
 
 
@@ -40,31 +24,3 @@ class GraftRefused(CapabilityError):
 
 class NotAvailable(CapabilityError):
     """The node lacks the backend this call needs (IPFS, a guest runtime...)."""
-
-
-class _WireFormatter:
-    """Stands in for the ``traceback`` module inside pycapnp (one function)."""
-
-    @staticmethod
-    def format_exception(
-        etype: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> list[str]:
-        if isinstance(exc, CapabilityError):
-            return [str(exc)]
-        log.warning(
-            "capability server failed:\n%s", "".join(traceback.format_exception(etype, exc, tb))
-        )
-        return [f"{etype.__name__}: {exc}"]
-
-
-def install_wire_reasons() -> None:
-    """Make server exceptions travel as one clean line (idempotent, process-wide)."""
-    capnp.lib.capnp._traceback = _WireFormatter
-
-
-def remote_reason(exc: capnp.KjException) -> str:
-    """The reason a remote server gave, without the transport's prefixes."""
-    reason = exc.description
-    for prefix in (_RECEIVER_PREFIX, _PYCAPNP_PREFIX):
-        reason = reason.removeprefix(prefix)
-    return reason

@@ -18,7 +18,7 @@ import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
-from wetnode.membrane.errors import NotAvailable, install_wire_reasons
+from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guests import Child, GuestLink, stop_all
 from wetnode.membrane.ports import IpfsBackend, Network, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
@@ -162,7 +162,6 @@ async def open_membrane_host(
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
     """
-    install_wire_reasons()
     async with trio.open_nursery() as nursery:
         host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants)
         try:

@@ -41,6 +41,8 @@ import capnp
 import outcome
 import trio
 
+from wetnode.rpc import reasons
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -230,6 +232,7 @@ async def open_vat() -> AsyncIterator[Vat]:
     to trio (``to_trio``); leaving the block cancels that work and stops the
     thread, which cancels whatever still runs on the asyncio side.
     """
+    reasons.install()
     async with trio.open_nursery() as nursery:
         vat = Vat(nursery)
         await trio.to_thread.run_sync(vat._start)

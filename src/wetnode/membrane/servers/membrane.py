@@ -23,7 +23,7 @@ import capnp
 import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
-from wetnode.membrane.errors import GraftRefused, remote_reason
+from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
@@ -32,6 +32,7 @@ from wetnode.membrane.servers.ipfs import IpfsClientServer
 from wetnode.membrane.session import Session
 from wetnode.membrane.signing import GRAFT, graft_message, verify
 from wetnode.rpc import schema
+from wetnode.rpc.reasons import remote_reason
 
 log = logging.getLogger(__name__)
 
