@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from wetnode.errors import sole_exception
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import open_swarm
 from wetnode.rpc.vat import open_vat
@@ -51,15 +52,3 @@ async def dial(address: str, *, interface: Any = None) -> AsyncIterator[Remote]:
             yield remote
     except BaseExceptionGroup as group:
         raise sole_exception(group) from None
-
-
-def sole_exception(group: BaseExceptionGroup) -> BaseException:
-    """The one exception inside nested single-member groups, else the group itself.
-
-    The vat, the swarm and the connection each run a nursery, so one error
-    comes out wrapped three deep; callers of ``dial`` get it as raised.
-    """
-    inner: BaseException = group
-    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
-        inner = inner.exceptions[0]
-    return group if isinstance(inner, BaseExceptionGroup) else inner

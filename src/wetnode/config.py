@@ -26,6 +26,7 @@ DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_WS_URL = "ws://127.0.0.1:8545"
 DEFAULT_CONFIRMATIONS = 6
 DEFAULT_GUEST_MEMORY = 1 << 30
+DEFAULT_IPFS_TIMEOUT = 30.0
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -80,10 +81,12 @@ class NodeConfig:
     wasm_debug: bool = False
     limits: Limits = field(default_factory=Limits)
     ipfs_api: str | None = None
+    ipfs_timeout: float = DEFAULT_IPFS_TIMEOUT
     stem: str | None = None
     rpc_url: str = DEFAULT_RPC_URL
     ws_url: str = DEFAULT_WS_URL
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
+    peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
 
     @property
     def cache_dir(self) -> Path:
@@ -122,12 +125,16 @@ class NodeConfig:
                 wall_seconds=pick("--guest-wall", "WW_GUEST_WALL", parse_seconds, None),
             ),
             ipfs_api=pick("--ipfs-api", "WW_IPFS_API", str, None),
+            ipfs_timeout=pick(
+                "--ipfs-timeout", "WW_IPFS_TIMEOUT", parse_seconds, DEFAULT_IPFS_TIMEOUT
+            ),
             stem=pick("--stem", "WW_STEM", str, None),
             rpc_url=pick("--rpc-url", "WW_RPC_URL", str, DEFAULT_RPC_URL),
             ws_url=pick("--ws-url", "WW_WS_URL", str, DEFAULT_WS_URL),
             confirmation_depth=pick(
                 "--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS
             ),
+            peers=tuple(getattr(args, "peer", None) or environ.get("WW_PEERS", "").split()),
         )
 
 
@@ -155,6 +162,19 @@ def add_node_flags(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--ipfs-api", metavar="URL", help="Kubo RPC API (WW_IPFS_API; default: embedded store)"
+    )
+    g.add_argument(
+        "--ipfs-timeout",
+        metavar="SECONDS",
+        help="give up on IPFS content nobody provides after this long "
+        f"(WW_IPFS_TIMEOUT; {DEFAULT_IPFS_TIMEOUT:g})",
+    )
+    g.add_argument(
+        "--peer",
+        metavar="MULTIADDR",
+        action="append",
+        help="a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID; repeatable "
+        "(WW_PEERS, space-separated): /ipfs/ layers and content are fetched from peers",
     )
     g.add_argument("--stem", metavar="ADDR", help="Atom contract: boot on its head, follow epochs")
     g.add_argument(

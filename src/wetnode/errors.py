@@ -21,3 +21,15 @@ class UsageError(UserError):
     """The command line itself is wrong (exit 2)."""
 
     exit_code = 2
+
+
+def sole_exception(group: BaseExceptionGroup) -> BaseException:
+    """The one exception inside nested single-member groups, else the group itself.
+
+    Each trio nursery wraps what escapes it, so an error raised deep in a
+    node or a client comes out several groups deep; callers want it as raised.
+    """
+    inner: BaseException = group
+    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+        inner = inner.exceptions[0]
+    return group if isinstance(inner, BaseExceptionGroup) else inner

@@ -59,7 +59,9 @@ class Boot:
     tty: bool = False
     limits: Limits = field(default_factory=Limits)
     ipfs_api: str | None = None  # a Kubo RPC API; None: embedded store + bitswap
+    ipfs_timeout: float = 30.0  # seconds to wait for content nobody provides
     stem: StemFollower | None = None
+    peers: Sequence[tuple[ID, multiaddr.Multiaddr]] = ()  # connected to before pid0 boots
 
 
 class RootSource(Protocol):
@@ -225,7 +227,7 @@ async def run_node(boot: Boot) -> int:
             open_swarm(
                 _libp2p_key_pair(boot.secret), port=boot.port, host=boot.listen_host
             ) as swarm,
-            _open_ipfs(boot.ipfs_api, swarm) as ipfs,
+            _open_ipfs(boot.ipfs_api, boot.ipfs_timeout, swarm) as ipfs,
             trio.open_nursery() as children,
             open_membrane_host(
                 vat,
@@ -235,18 +237,42 @@ async def run_node(boot: Boot) -> int:
                 ipfs=ipfs,
             ) as membranes,
         ):
+            await connect_peers(swarm, boot.peers)
             code = await Pid0Supervisor(boot, engine, vat, swarm, membranes, ipfs).run()
             children.cancel_scope.cancel()
             return code
 
 
+async def connect_peers(swarm: Swarm, peers: Sequence[tuple[ID, multiaddr.Multiaddr]]) -> None:
+    """Connect to the boot peers, all at once; one that cannot be reached is only a warning.
+
+    They are the node's first neighbours: `/ipfs/` layers and IPFS content
+    are fetched from them over bitswap, and pid0 finds them in `host.peers`.
+    """
+
+    async def connect(peer_id: ID, addr: multiaddr.Multiaddr) -> None:
+        try:
+            await swarm.connect(peer_id, [addr])
+        except Exception as exc:  # a down peer must not stop the node
+            reason = str(exc) or type(exc).__name__
+            log.warning("peer %s at %s: not connected (%s)", peer_id, addr, reason)
+        else:
+            log.info("connected to peer %s at %s", peer_id, addr)
+
+    async with trio.open_nursery() as nursery:
+        for peer_id, addr in peers:
+            nursery.start_soon(connect, peer_id, addr)
+
+
 @asynccontextmanager
-async def _open_ipfs(api: str | None, swarm: Swarm) -> AsyncIterator[IpfsBackend]:
+async def _open_ipfs(
+    api: str | None, timeout: float, swarm: Swarm
+) -> AsyncIterator[IpfsBackend]:
     """The node's IPFS: a Kubo API if given, else its own store shared over bitswap."""
     if api:
         from wetnode.ipfs.kubo import KuboBackend
 
-        backend = KuboBackend(api)
+        backend = KuboBackend(api, timeout=timeout)
         try:
             yield backend
         finally:
@@ -255,7 +281,7 @@ async def _open_ipfs(api: str | None, swarm: Swarm) -> AsyncIterator[IpfsBackend
         return
     from wetnode.ipfs.bitswap import open_bitswap
 
-    async with open_bitswap(swarm.host) as bitswap:
+    async with open_bitswap(swarm.host, timeout=timeout) as bitswap:
         yield bitswap
 
 

@@ -1,9 +1,13 @@
-"""Starting `ww run` in a subprocess and waiting (bounded) for pid0's ready line."""
+"""Starting `ww run` in a subprocess (piped, or on a pseudo-terminal) with bounded waits."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -57,3 +61,53 @@ class LiveSigner(schema.stem().Signer.Server):
 
     async def sign(self, nonce: int, **_: Any) -> bytes:
         return nonce.to_bytes(8, "big")
+
+
+class Terminal:
+    """A pseudo-terminal session with bounded waits for expected output."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become `ww run`
+            os.execvpe(argv[0], argv, env)
+        self.buffer = b""
+
+    def expect(self, token: str, timeout: float = 180) -> str:
+        wanted = token.encode()
+        deadline = time.monotonic() + timeout
+        while wanted not in self.buffer:
+            ready, _, _ = select.select([self.fd], [], [], max(0, deadline - time.monotonic()))
+            if not ready:
+                raise AssertionError(f"timed out waiting for {token!r}; saw {self.buffer!r}")
+            try:
+                self.buffer += os.read(self.fd, 4096)
+            except OSError:
+                raise AssertionError(
+                    f"terminal closed waiting for {token!r}; saw {self.buffer!r}"
+                ) from None
+        end = self.buffer.index(wanted) + len(wanted)
+        seen, self.buffer = self.buffer[:end], self.buffer[end:]
+        return seen.decode("utf-8", "replace")
+
+    def send(self, line: str) -> str:
+        """Type a line; return what the shell printed up to the next prompt."""
+        os.write(self.fd, (line + "\n").encode())
+        return self.expect("\u276f ")
+
+    def wait(self, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            select.select([self.fd], [], [], 0.05)  # bounded wait for the child to finish
+            with contextlib.suppress(OSError):
+                os.read(self.fd, 4096)
+        os.kill(self.pid, signal.SIGKILL)
+        raise AssertionError("the node did not exit")
+
+    def kill(self) -> None:
+        """Make sure the node is gone (a test's `finally`)."""
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
