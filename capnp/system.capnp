@@ -42,6 +42,22 @@ interface Executor {
 
   echo @1 (message :Text) -> (response :Text);
   # Returns `message` unchanged: a liveness and latency probe.
+
+  load @2 (wasm :Data) -> (binary :Binary);
+  # A component sent once: `binary.spawn` starts children of it without the
+  # bytes crossing the channel again (the reference later has Runtime.load
+  # for the same reason).
+
+  loadPath @3 (path :Text) -> (binary :Binary);
+  # A component file in the caller's own image, named by its absolute guest
+  # path (e.g. /bin/tool.wasm) and read by the host: nothing crosses the
+  # channel, and an unchanged file is neither read nor hashed again.  It
+  # fails for a guest without an image (a child).
+}
+
+interface Binary {
+  spawn @0 (args :List(Text), env :List(Text)) -> (process :Process);
+  # Start a child guest of this component; env entries are "KEY=VALUE".
 }
 
 interface Process {

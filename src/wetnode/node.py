@@ -187,7 +187,7 @@ class CellSpawner:
         self._serial = 0
 
     async def spawn(
-        self, wasm: bytes, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+        self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
     ) -> CellProcess:
         self._serial += 1
         spec = GuestSpec(
@@ -312,32 +312,37 @@ class Pid0Supervisor:
         self._membranes = membranes
         self._cell: Cell | None = None
         self._pending: Epoch | None = None
-        self._interrupted = False
+        self._interrupts = Interrupts()
+        self._boot_scope: trio.CancelScope | None = None
 
     async def run(self) -> int:
+        code = 0  # stays 0 when a signal cancels the boot before pid0 runs
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._stop_on_signal)
-            epoch: Epoch | None = None
-            if self._boot.stem is not None:
-                pipeline = self._boot.stem.pipeline(self._on_epoch, self._ipfs)
-                await nursery.start(pipeline.run)
-                epoch = pipeline.current
-                assert epoch is not None
-                if epoch.seq > self._membranes.clock.current.seq:
-                    self._membranes.advance_epoch(epoch)
-            while True:
-                root = await self._boot.roots.root_for(epoch, self._ipfs)
-                exit_ = await self._boot_once(root)
-                if self._pending is not None and not self._interrupted:
-                    epoch, self._pending = self._pending, None
-                    log.warning("epoch %d adopted: rebooting pid0 on its head", epoch.seq)
-                    continue
-                nursery.cancel_scope.cancel()
-                if self._interrupted:
-                    return 0
-                if exit_.reason:
-                    log.warning("pid0 ended: %s", exit_.reason)
-                return exit_.code
+            self._boot_scope = nursery.cancel_scope
+            await nursery.start(self._stop_on_signal)
+            code = await self._run_epochs(nursery)
+            nursery.cancel_scope.cancel()
+        return 0 if self._interrupts.requested else code
+
+    async def _run_epochs(self, nursery: trio.Nursery) -> int:
+        epoch: Epoch | None = None
+        if self._boot.stem is not None:
+            pipeline = self._boot.stem.pipeline(self._on_epoch, self._ipfs)
+            await nursery.start(pipeline.run)
+            epoch = pipeline.current
+            assert epoch is not None
+            if epoch.seq > self._membranes.clock.current.seq:
+                self._membranes.advance_epoch(epoch)
+        while True:
+            root = await self._boot.roots.root_for(epoch, self._ipfs)
+            exit_ = await self._boot_once(root)
+            if self._pending is not None and not self._interrupts.requested:
+                epoch, self._pending = self._pending, None
+                log.warning("epoch %d adopted: rebooting pid0 on its head", epoch.seq)
+                continue
+            if exit_.reason and not self._interrupts.requested:
+                log.warning("pid0 ended: %s", exit_.reason)
+            return exit_.code
 
     async def _boot_once(self, root: Path) -> Exit:
         env = {"PATH": "/bin"}
@@ -356,11 +361,11 @@ class Pid0Supervisor:
         )
         async with open_cell(self._engine, spec) as cell:
             assert cell.channel is not None
-            link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin)
+            link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
             protocol.serve(self._swarm, self._vat, _export_of(link))
             log.info("node %s up; pid0 booted", self._swarm.peer_id)
             self._cell = cell
-            if self._pending is not None or self._interrupted:
+            if self._pending is not None or self._interrupts.requested:
                 cell.stop("the node is shutting down")
             try:
                 return await cell.wait()
@@ -374,15 +379,31 @@ class Pid0Supervisor:
         if self._cell is not None:
             self._cell.stop(f"epoch {epoch.seq} adopted")
 
-    async def _stop_on_signal(self) -> None:
+    async def _stop_on_signal(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            task_status.started()
             async for signum in signals:
-                if self._interrupted and signum == signal.SIGINT:
+                if self._interrupts.give_up(signum):
                     raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
                 log.warning("%s: stopping pid0", signal.Signals(signum).name)
-                self._interrupted = True
                 if self._cell is not None:
                     self._cell.stop("the node is shutting down")
+                elif self._boot_scope is not None:  # still booting (fetching layers...)
+                    self._boot_scope.cancel()
+
+
+class Interrupts:
+    """The shutdown rule: any signal asks for a clean stop; Ctrl-C again gives up."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def give_up(self, signum: int) -> bool:
+        """Record `signum`; True when the node should stop waiting and exit 130."""
+        if self.requested and signum == signal.SIGINT:
+            return True
+        self.requested = True
+        return False
 
 
 class TerminalInput(trio.abc.ReceiveStream):

@@ -79,3 +79,17 @@ async def test_truncated_or_missing_digest_is_recompiled(tmp_path: Path) -> None
     with Engine(tmp_path) as second:
         assert await run_answer(second) == Exit(42)
         assert second.compiled == 1
+
+
+async def test_bytes_spawned_again_reuse_their_component_and_lookalikes_do_not(
+    tmp_path: Path,
+) -> None:
+    """Bytes seen before skip the hash; bytes of the same length and sample still differ."""
+    lookalike = ANSWER.replace(b"\x41\x2a", b"\x41\x2b", 1)  # i32.const 43: one byte apart
+    assert len(lookalike) == len(ANSWER) and lookalike != ANSWER
+    with Engine(tmp_path) as engine:
+        assert engine.load(ANSWER, "answer") is engine.load(bytes(ANSWER), "answer")
+        assert engine.compiled == 1
+        async with open_cell(engine, GuestSpec(lookalike, name="lookalike")) as cell:
+            assert await cell.wait() == Exit(43)
+        assert engine.compiled == 2

@@ -39,6 +39,11 @@ def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 def ready_line(proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
     """Read stderr until the kernel's next ready line (bounded); return it parsed."""
+    return json.loads(wait_for_stderr(proc, '{"event"', timeout))
+
+
+def wait_for_stderr(proc: subprocess.Popen, text: str, timeout: float = 180) -> str:
+    """Read stderr until a line containing `text` (bounded); return that line."""
     deadline = time.monotonic() + timeout
     seen = []
     assert proc.stderr is not None
@@ -50,10 +55,10 @@ def ready_line(proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
         if not line:
             break
         seen.append(line)
-        if line.startswith('{"event"'):
-            return json.loads(line)
+        if text in line:
+            return line
     proc.kill()
-    raise AssertionError(f"no ready line; stderr so far: {''.join(seen)!r}")
+    raise AssertionError(f"no line with {text!r}; stderr so far: {''.join(seen)!r}")
 
 
 class LiveSigner(schema.stem().Signer.Server):

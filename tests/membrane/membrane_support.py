@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import capnp
@@ -82,11 +83,12 @@ class SubprocessSpawner:
     """
 
     async def spawn(
-        self, wasm: bytes, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+        self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
     ) -> GuestProcess:
+        source = wasm.read_bytes() if isinstance(wasm, Path) else wasm
         with rpc:
             return await trio.lowlevel.open_process(
-                [sys.executable, "-c", wasm.decode(), *args],
+                [sys.executable, "-c", source.decode(), *args],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -110,7 +112,7 @@ class Node:
 
 @asynccontextmanager
 async def running_node(
-    ipfs: IpfsBackend | None = None, child_grants: Grants = CHILD
+    ipfs: IpfsBackend | None = None, child_grants: Grants = CHILD, root: Path | None = None
 ) -> AsyncIterator[Node]:
     network = StaticNetwork(NODE_KEY.peer_id, list(ADDRS))
     async with (
@@ -125,7 +127,7 @@ async def running_node(
         ) as host,
     ):
         host_end, guest_end = socket.socketpair()
-        link = await host.attach_pid0(host_end)
+        link = await host.attach_pid0(host_end, root=root)
         yield Node(vat, host, network, guest_end, link)
 
 

@@ -24,6 +24,7 @@ async def test_every_old_capability_fails_with_stale_epoch_and_a_new_graft_works
         # Everything handed out indirectly, obtained while the epoch is current:
         derived_executor = (await host.executor()).executor
         process = (await executor.runBytes(CAT, [], [])).process
+        binary = (await executor.load(CAT)).binary
         stdin = (await process.stdin()).stream
         signer = (await identity.signer(GRAFT.name)).signer
         unixfs = (await ipfs.unixfs()).api
@@ -35,6 +36,7 @@ async def test_every_old_capability_fails_with_stale_epoch_and_a_new_graft_works
             "host.executor": derived_executor.echo("x"),
             "executor": executor.echo("x"),
             "process": process.wait(),
+            "binary": binary.spawn([], []),
             "bytestream": stdin.write(b"x"),
             "identity": identity.signer(GRAFT.name),
             "signer": signer.sign(1),

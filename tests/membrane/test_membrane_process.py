@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
 import trio
-from membrane_support import NODE_KEY, Node, failure, graft, pid0_membrane
+from membrane_support import NODE_KEY, Node, failure, graft, pid0_membrane, running_node
 
 from wetnode.membrane.guests import Child
 from wetnode.membrane.signing import graft_message, verify
@@ -97,7 +99,7 @@ async def test_child_gets_the_env_it_was_given_and_nothing_of_the_hosts(node: No
     with trio.fail_after(15):
         out, refused = await node.vat.run(scenario)
     assert out == b"['1=2', '', None]\n"
-    assert refused == "runBytes: env entry 'NOEQUALS' is not KEY=VALUE"
+    assert refused == "spawn: env entry 'NOEQUALS' is not KEY=VALUE"
 
 
 async def test_child_grafts_its_own_membrane_with_its_own_key_and_no_host(node: Node) -> None:
@@ -182,3 +184,71 @@ async def test_a_child_exiting_stops_the_children_it_started(node: Node) -> None
         assert line == b"started\n"
         assert code == 0
         assert await grandchild.wait() != 0
+
+
+async def _output(process: Any) -> tuple[int, bytes]:
+    """(vat) A finished child's exit code and all of its stdout."""
+    code = (await process.wait()).exitCode
+    out = bytearray()
+    stdout = process.stdout().stream
+    while chunk := (await stdout.read(4096)).data:
+        out += chunk
+    return code, bytes(out)
+
+
+async def test_a_loaded_binary_starts_children_again_without_the_bytes(node: Node) -> None:
+    async def scenario() -> list[tuple[int, bytes]]:
+        executor = (await graft(await pid0_membrane(node))).executor
+        binary = (await executor.load(FAIL)).binary
+        results = []
+        for word in ("one", "two"):
+            process = (await binary.spawn([word], [])).process
+            code = (await process.wait()).exitCode
+            results.append((code, bytes((await process.stderr().stream.read(1024)).data)))
+        return results
+
+    with trio.fail_after(15):
+        results = await node.vat.run(scenario)
+    assert results == [(3, b"bad input: one"), (3, b"bad input: two")]
+
+
+async def test_load_path_starts_a_file_of_pid0s_image_and_nothing_outside_it(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "hello.py").write_bytes(b"import sys; print('hello', sys.argv[1])")
+    (tmp_path / "secret.py").write_bytes(b"print('outside the image')")
+    (root / "bin" / "escape.py").symlink_to(tmp_path / "secret.py")
+
+    async def scenario(node: Node) -> tuple[tuple[int, bytes], list[str]]:
+        executor = (await graft(await pid0_membrane(node))).executor
+        binary = (await executor.loadPath("/bin/hello.py")).binary
+        ran = await _output((await binary.spawn(["image"], [])).process)
+        refusals = [
+            await failure(executor.loadPath(path))
+            for path in ("/bin/escape.py", "/../secret.py", "/bin", "/bin/missing.py", "bin/x")
+        ]
+        return ran, refusals
+
+    async with running_node(root=root) as node:
+        with trio.fail_after(15):
+            ran, refusals = await node.vat.run(scenario, node)
+    assert ran == (0, b"hello image\n")
+    assert refusals[:4] == [
+        "loadPath: /bin/escape.py is not a file in this guest's image",
+        "loadPath: /../secret.py is not a file in this guest's image",
+        "loadPath: /bin is not a file in this guest's image",
+        "loadPath: /bin/missing.py is not a file in this guest's image",
+    ]
+    assert refusals[4] == "loadPath: 'bin/x' is not an absolute guest path like /bin/x.wasm"
+
+
+async def test_a_guest_without_an_image_cannot_load_paths(node: Node) -> None:
+    async def scenario() -> str:
+        executor = (await graft(await pid0_membrane(node))).executor
+        return await failure(executor.loadPath("/bin/anything.wasm"))
+
+    with trio.fail_after(15):
+        refused = await node.vat.run(scenario)
+    assert refused == "loadPath: this guest has no image; use load with the bytes"

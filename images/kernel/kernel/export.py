@@ -21,6 +21,7 @@ ALLOW_FILE = "etc/membrane.allow"
 INTERFACES = {
     "host": system.Host,
     "executor": system.Executor,
+    "binary": system.Binary,
     "process": system.Process,
     "bytestream": system.ByteStream,
     "identity": stem.Identity,

@@ -47,11 +47,8 @@ async def start_services(caps: Any, root: str) -> None:
         if not os.path.isfile(path):
             continue
         try:
-            with open(path, "rb") as f:
-                wasm = f.read()
-            result = await caps.executor.runBytes(
-                wasm, [], [f"PATH={os.environ.get('PATH', '/bin')}"]
-            )
+            binary = caps.executor.loadPath(f"/svc/{name}/boot/main.wasm").binary
+            result = await binary.spawn([], [f"PATH={os.environ.get('PATH', '/bin')}"])
             _SERVICES.append(result.process)
             print(f"kernel: started service {name}", file=sys.stderr, flush=True)
         except ww.RpcError as exc:

@@ -2,7 +2,7 @@
 
 `(capability method args...)` calls a method; a bare command is looked up on
 PATH as `<dir>/<cmd>.wasm`, then `<dir>/<cmd>/main.wasm`, and run as a
-child with `executor.runBytes`.  One line of output per error; the shell
+child with `executor.loadPath` and `binary.spawn`.  One line of output per error; the shell
 keeps going.
 """
 
@@ -219,10 +219,10 @@ class Shell:
         path = self.find(name)
         if path is None:
             raise ShellError(f"{name}: command not found (not a capability, nor on PATH)")
-        with open(self._host(path), "rb") as f:
-            wasm = f.read()
         env = [f"PATH={self.env.get('PATH', '/bin')}"]
-        process = (await self.caps.executor.runBytes(wasm, args, env)).process
+        # The host reads the tool from our image: no bytes cross the channel.
+        binary = self.caps.executor.loadPath(posixpath.normpath(path)).binary
+        process = (await binary.spawn(args, env)).process
         out, err = await ww.gather(
             [_drain(process.stdout().stream), _drain(process.stderr().stream)]
         )

@@ -44,6 +44,7 @@ class IpfsLayerSource:
         if not segments and (self._cache / str(root)).is_dir():
             log.info("layer %s: cached at %s", spec, self._cache / str(root))
             return self._cache / str(root)  # no round trip at all for a cached root
+        log.info("layer %s: fetching…", spec)
         loaded = await reader.resolve(self._backend.blocks, spec)
         if loaded.type != "directory":
             raise PathNotFound(f"layer {spec} is a {loaded.type}; a layer must be a directory")

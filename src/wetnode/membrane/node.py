@@ -13,6 +13,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import trio
 
@@ -59,14 +60,18 @@ class MembraneHost:
         log.info("adopted epoch %d; older capabilities are now stale", epoch.seq)
 
     async def attach_pid0(
-        self, sock: socket.socket, stdin: trio.abc.ReceiveStream | None = None
+        self,
+        sock: socket.socket,
+        stdin: trio.abc.ReceiveStream | None = None,
+        root: Path | None = None,
     ) -> GuestLink:
         """Serve pid0 its Membrane on ``sock`` (grafts verify the node key).
 
-        ``stdin`` (the node's terminal input) is offered by ``GuestMembrane.stdin``.
+        ``stdin`` (the node's terminal input) is offered by ``GuestMembrane.stdin``;
+        ``root`` is pid0's image on the host, which ``Executor.loadPath`` reads.
         """
         port = StreamPort("stdin", receive=stdin) if stdin is not None else None
-        return await self._attach(sock, "pid0", self._node_key, ALL, port)
+        return await self._attach(sock, "pid0", self._node_key, ALL, port, root)
 
     async def _attach(
         self,
@@ -75,14 +80,15 @@ class MembraneHost:
         key: SignerKey,
         grants: Grants,
         stdin: StreamPort | None = None,
+        root: Path | None = None,
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
-        async def spawn(wasm: bytes, args: Sequence[str], env: dict[str, str]) -> Child:
+        async def spawn(wasm: bytes | Path, args: Sequence[str], env: dict[str, str]) -> Child:
             return await self._spawn_child(link, wasm, args, env)
 
         session = Session(
-            self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin
+            self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root
         )
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -113,10 +119,10 @@ class MembraneHost:
             self._links.discard(link)
 
     async def _spawn_child(
-        self, parent: GuestLink, wasm: bytes, args: Sequence[str], env: dict[str, str]
+        self, parent: GuestLink, wasm: bytes | Path, args: Sequence[str], env: dict[str, str]
     ) -> Child:
         if self._spawner is None:
-            raise NotAvailable("runBytes: this node has no guest runtime to run children")
+            raise NotAvailable("spawn: this node has no guest runtime to run children")
         self._serial += 1
         name = f"{parent.name}/{self._serial}"
         host_end, guest_end = socket.socketpair()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 import trio
@@ -68,11 +69,12 @@ class Spawner(Protocol):
     """Starts guests (the cell's wasm runtime in production)."""
 
     async def spawn(
-        self, wasm: bytes, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+        self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
     ) -> GuestProcess:
-        """Start ``wasm`` with ``args`` and exactly ``env``; ``rpc`` (ownership
-        passes to the spawner) becomes the guest's Cap'n Proto channel, whose
-        other end serves the guest its own Membrane."""
+        """Start ``wasm`` (component bytes or a component file) with ``args``
+        and exactly ``env``; ``rpc`` (ownership passes to the spawner) becomes
+        the guest's Cap'n Proto channel, whose other end serves the guest its
+        own Membrane."""
         ...
 
 

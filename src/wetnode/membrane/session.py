@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wetnode.membrane.bytestream_port import StreamPort
@@ -35,7 +36,8 @@ ALL = Grants()
 # children and reads IPFS; talking to peers is something pid0 does for it.
 CHILD = Grants(host=False)
 
-SpawnChild = Callable[[bytes, Sequence[str], dict[str, str]], Awaitable["Child"]]
+# Starts a child from component bytes or a component file.
+SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,4 @@ class Session:
     ipfs: IpfsBackend | None
     spawn: SpawnChild  # starts a child owned by this guest (trio-side)
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
+    root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)

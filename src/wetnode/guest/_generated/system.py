@@ -146,6 +146,61 @@ class Executor_echo_Results(_s.Struct):
     )
 
 
+class Executor_load_Params(_s.Struct):
+    ID = 0xd3c38e41c5624d7f
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('wasm', ("data",), offset=0),
+    )
+
+
+class Executor_load_Results(_s.Struct):
+    ID = 0xc5a0869beda1e037
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('binary', ("iface", 0xab8c048c938c9398), offset=0),
+    )
+
+
+class Executor_loadPath_Params(_s.Struct):
+    ID = 0xab2fb8dc474e10dc
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('path', ("text",), offset=0),
+    )
+
+
+class Executor_loadPath_Results(_s.Struct):
+    ID = 0xfeaa1278876cc8a8
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('binary', ("iface", 0xab8c048c938c9398), offset=0),
+    )
+
+
+class Binary_spawn_Params(_s.Struct):
+    ID = 0x9e3898e4ad2bd66b
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('args', ("list", ("text",)), offset=0),
+        _s.Field('env', ("list", ("text",)), offset=1),
+    )
+
+
+class Binary_spawn_Results(_s.Struct):
+    ID = 0xc2da2083e97f9e25
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('process', ("iface", 0x97d4030d8435f0b1), offset=0),
+    )
+
+
 class Process_stdin_Params(_s.Struct):
     ID = 0xa23c0a2af3746114
     DATA_WORDS = 0
@@ -268,6 +323,15 @@ class Executor(_s.Interface):
     METHODS = (
         _s.Method('runBytes', 0, 0xfd99858edaec5cbe, 0xc831f10a1507db94),
         _s.Method('echo', 1, 0xd018ea8912f6f6b0, 0xeddd325c5b87460a),
+        _s.Method('load', 2, 0xd3c38e41c5624d7f, 0xc5a0869beda1e037),
+        _s.Method('loadPath', 3, 0xab2fb8dc474e10dc, 0xfeaa1278876cc8a8),
+    )
+
+
+class Binary(_s.Interface):
+    ID = 0xab8c048c938c9398
+    METHODS = (
+        _s.Method('spawn', 0, 0x9e3898e4ad2bd66b, 0xc2da2083e97f9e25),
     )
 
 
