@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -23,19 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import capnp
 import multiaddr
 import trio
 from libp2p.peer.id import ID
 
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Limits, Stdio, open_cell
 from wetnode.membrane.epoch import Epoch
+from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.node import MembraneHost, open_membrane_host
 from wetnode.membrane.ports import PeerInfo
-from wetnode.membrane.signing import Secp256k1Key
+from wetnode.membrane.signing import Secp256k1Key, graft_message, peer_public_key, verify
 from wetnode.net import protocol
 from wetnode.net.dial import open_remote
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
+from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Connection, Vat, open_vat
 
 if TYPE_CHECKING:
@@ -437,37 +441,55 @@ class TerminalInput(trio.abc.ReceiveStream):
 
 
 class ExportedMembrane(schema.stem().Membrane.Server):
-    """pid0's exported Membrane, re-served by the host to remote peers.
+    """pid0's exported Membrane, re-served by the host to one remote peer.
 
     pycapnp cannot offer a promised client capability as a connection's
     bootstrap (calls on it fail inside pycapnp), so the host offers this
-    server, which forwards `graft` to pid0's export.  The capabilities pid0's
-    graft returns travel back unchanged: remote peers reach exactly what pid0
-    chose to hand out, and pid0 sees the remote's signer.
+    server, which forwards `graft` to pid0's export.  First it checks that
+    the signer speaks for the peer on the other end of the stream: it must
+    sign a fresh graft challenge with the key behind the peer's Noise-verified
+    ID.  So pid0's export is only ever grafted by the peer the connection
+    belongs to.  The capabilities pid0's graft returns travel back unchanged:
+    remote peers reach exactly what pid0 chose to hand out.
     """
 
-    def __init__(self, target: Any) -> None:
+    def __init__(self, target: Any, peer: ID) -> None:
         self._target = target
+        self._peer = peer
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        await self._check(signer)
         answer = await self._target.graft(signer)
         results = _context.results
         for name in ("identity", "host", "executor", "ipfs"):
             setattr(results, name, getattr(answer, name))
 
+    async def _check(self, signer: Any) -> None:
+        nonce = secrets.randbits(64)
+        try:
+            signature = (await signer.sign(nonce)).sig
+            public_key = peer_public_key(self._peer.to_bytes())
+        except capnp.KjException as exc:
+            raise GraftRefused(f"graftRefused: the signer failed: {remote_reason(exc)}") from None
+        except ValueError as exc:
+            raise GraftRefused(f"graftRefused: peer {self._peer}: {exc}") from None
+        if not verify(public_key, graft_message(nonce), bytes(signature)):
+            raise GraftRefused(
+                f"graftRefused: the signer does not hold the key of peer {self._peer}"
+            )
+
 
 def _export_of(link: Any) -> Any:
-    """Per inbound stream (on the vat): the server that forwards to pid0's export.
+    """Per inbound stream (on the vat): a forwarder to pid0's export for that peer.
 
-    pid0 is bootstrapped once, lazily, and the forwarder is shared by every
-    remote connection; it lives on the vat like every pycapnp object.
+    pid0 is bootstrapped once, lazily, and its export is shared by every
+    remote connection; everything lives on the vat like every pycapnp object.
     """
-    cache: list[ExportedMembrane] = []
+    targets: list[Any] = []
 
-    def export() -> ExportedMembrane:
-        if not cache:
-            target = link.connection.bootstrap().cast_as(schema.stem().Membrane)
-            cache.append(ExportedMembrane(target))
-        return cache[0]
+    def export(peer: ID) -> ExportedMembrane:
+        if not targets:
+            targets.append(link.connection.bootstrap().cast_as(schema.stem().Membrane))
+        return ExportedMembrane(targets[0], peer)
 
     return export

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from typing import Any
 
 import pytest
@@ -83,8 +84,7 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
         ready = await trio.to_thread.run_sync(ready_line, proc)
         address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
 
-        async def graft_and_call(membrane: Any) -> tuple[str, str]:
-            caps = await membrane.graft(LiveSigner())
+        async def call(caps: Any) -> tuple[str, str]:
             echoed = (await caps.executor.echo("over the network")).response
             try:
                 await caps.host.id()
@@ -93,11 +93,36 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
                 refused = str(exc)
             return echoed, refused
 
+        async def impostor(membrane: Any) -> str:
+            try:
+                await membrane.graft(LiveSigner())  # live, but not this peer's key
+            except Exception as exc:
+                return str(exc)
+            return "grafted"
+
         with trio.fail_after(120):
+            async with dial(address, graft=True) as remote:
+                echoed, refused = await remote.run(call)
             async with dial(address, interface=schema.stem().Membrane) as remote:
-                echoed, refused = await remote.run(graft_and_call)
+                impostor_refused = await remote.run(impostor)
         assert echoed == "over the network"
         assert "notAllowed: host.id is not exported by this node" in refused
+        assert "graftRefused: the signer does not hold the key of peer" in impostor_refused
+
+        def ww_dial(*argv: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [*WW, "dial", address, *argv], env=node_env, capture_output=True, text=True,
+                timeout=120,
+            )  # fmt: skip
+
+        echo, host_id = await trio.to_thread.run_sync(
+            lambda: (ww_dial("executor.echo", "from the CLI"), ww_dial("host.id"))
+        )
+        assert (echo.returncode, echo.stdout) == (0, "from the CLI\n"), echo.stderr
+        assert host_id.returncode == 1
+        assert "host.id failed on" in host_id.stderr
+        assert "notAllowed: host.id is not exported by this node" in host_id.stderr
+        assert "Traceback" not in host_id.stderr
     finally:
         proc.kill()
         proc.wait(timeout=30)

@@ -143,7 +143,7 @@ async def stdin_closed() -> None:
 async def main(export: str, port: int, key: str) -> None:
     key_pair = create_new_key_pair(bytes.fromhex(key)) if key else None
     async with open_vat() as vat, open_swarm(key_pair, port=port, host="127.0.0.1") as swarm:
-        serve(swarm, vat, EXPORTS[export])
+        serve(swarm, vat, lambda _peer: EXPORTS[export]())
         swarm.handle(RAW_ECHO, raw_echo)
         print("READY", swarm.addrs()[0], flush=True)
         await stdin_closed()

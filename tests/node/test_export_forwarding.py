@@ -1,15 +1,20 @@
-"""The host re-serves pid0's exported Membrane: calls reach what pid0 handed out."""
+"""The host re-serves pid0's exported Membrane to the peer that proves its key."""
 
 from __future__ import annotations
 
 import socket
 from typing import Any
 
+import capnp
 import trio
+from libp2p.peer.id import ID
 
+from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.signing import GRAFT, Secp256k1Key
 from wetnode.node import _export_of
 from wetnode.rpc import schema
-from wetnode.rpc.vat import Vat, open_vat
+from wetnode.rpc.reasons import remote_reason
+from wetnode.rpc.vat import open_vat
 
 _system = schema.system()
 _stem = schema.stem()
@@ -31,16 +36,19 @@ class Pid0Membrane(_stem.Membrane.Server):
         _context.results.executor = Echo()
 
 
-class RemoteSigner(_stem.Signer.Server):
+class NonceEcho(_stem.Signer.Server):
+    """Answers without any key: proves liveness, not identity."""
+
     async def sign(self, nonce: int, **_: Any) -> bytes:
-        return nonce.to_bytes(8, "big")
+        return nonce.to_bytes(64, "big")
 
 
 class _Link:
     connection: Any = None
 
 
-async def test_remote_graft_is_forwarded_to_pid0_and_its_caps_answer():
+async def _graft_through_export(signer: Any, peer: Secp256k1Key) -> tuple[Any, Pid0Membrane]:
+    """A remote connection, as stream peer `peer`, grafts with `signer`: (outcome, pid0)."""
     async with open_vat() as vat:
         pid0 = Pid0Membrane()
         host_end, pid0_end = socket.socketpair()
@@ -48,28 +56,42 @@ async def test_remote_graft_is_forwarded_to_pid0_and_its_caps_answer():
         link.connection = await vat.run(vat.connect, host_end)
         await vat.run(vat.connect, pid0_end, pid0)
         export = _export_of(link)
-
         remote_end, served_end = socket.socketpair()
 
         async def serve() -> None:
-            await vat.connect(served_end, export())
+            await vat.connect(served_end, export(ID(peer.peer_id)))
 
         await vat.run(serve)
         remote = await vat.run(vat.connect, remote_end)
 
-        async def graft_and_echo(vat: Vat) -> tuple[str, bool]:
+        async def graft_and_echo() -> Any:
             membrane = remote.bootstrap().cast_as(_stem.Membrane)
-            caps = await membrane.graft(RemoteSigner())
+            try:
+                caps = await membrane.graft(signer)
+            except capnp.KjException as exc:
+                return remote_reason(exc)
             reply = await caps.executor.echo("hi")
-            host_missing = False
             try:
                 await caps.host.id()
-            except Exception:
-                host_missing = True
-            return reply.response, host_missing
+            except capnp.KjException:
+                return reply.response, "no host"
+            return reply.response, "host"
 
         with trio.fail_after(10):
-            reply, host_missing = await vat.run(graft_and_echo, vat)
-        assert reply == "pid0 says hi"
-        assert host_missing, "pid0 handed out no host: the remote must not get one"
-        assert pid0.signatures == [(7).to_bytes(8, "big")]
+            return await vat.run(graft_and_echo), pid0
+
+
+async def test_a_peer_signing_with_its_own_key_grafts_through_to_pid0():
+    peer = Secp256k1Key()
+    outcome, pid0 = await _graft_through_export(SignerServer(GRAFT, peer), peer)
+    assert outcome == ("pid0 says hi", "no host")  # pid0 handed out no host
+    assert len(pid0.signatures) == 1  # pid0 made its own challenge too
+
+
+async def test_a_signer_without_the_peers_key_is_refused_before_pid0_sees_it():
+    peer = Secp256k1Key()
+    refusal = f"graftRefused: the signer does not hold the key of peer {ID(peer.peer_id)}"
+    for signer in (SignerServer(GRAFT, Secp256k1Key()), NonceEcho()):
+        outcome, pid0 = await _graft_through_export(signer, peer)
+        assert outcome == refusal
+        assert pid0.signatures == []

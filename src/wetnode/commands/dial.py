@@ -1,13 +1,20 @@
 """`ww dial ADDRESS [METHOD [ARG ...]]`: call a remote node's exported capability.
 
-Without METHOD it checks that the node answers on the export protocol.  With
-METHOD it bootstraps the export as ``--interface`` (default system.Executor)
-and calls METHOD with the ARGs given in the order of its parameters; Text,
-Data (UTF-8 of the argument), numbers and Bool can be given on the command
-line.  A result with one Text field prints as is; other results print as
-JSON (Data as hex, capabilities as "<capability>").
+Without METHOD it checks that the node answers on the export protocol.
 
-    ww dial /ip4/127.0.0.1/tcp/2025/p2p/16Uiu2... echo "hello"
+A node exports pid0's Membrane.  `CAPABILITY.METHOD` (`executor.echo`,
+`host.id`, `ipfs.unixfs`...) grafts onto it first, signing the node's
+challenge with the dialer's key (`--identity`, else a fresh one), then calls
+METHOD on that capability of the graft.  A plain METHOD calls the export
+itself as ``--interface`` (default system.Executor), for programs that export
+something else.
+
+ARGs are given in the order of the method's parameters; Text, Data (UTF-8 of
+the argument), numbers and Bool can be given on the command line.  A result
+with one Text field prints as is; other results print as JSON (Data as hex,
+capabilities as "<capability>").
+
+    ww dial /ip4/127.0.0.1/tcp/2025/p2p/16Uiu2... executor.echo "hello"
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import capnp
@@ -22,11 +30,20 @@ import trio
 
 from wetnode import client
 from wetnode.errors import UsageError, UserError
+from wetnode.keys import NodeKey
 from wetnode.net.dial import Remote
 from wetnode.net.protocol import PROTOCOL
 from wetnode.rpc import schema
+from wetnode.rpc.reasons import remote_reason
 
 DEFAULT_INTERFACE = "system.Executor"
+# What a graft returns, by result field: the interface each one implements.
+GRAFTED = {
+    "identity": "stem.Identity",
+    "host": "system.Host",
+    "executor": "system.Executor",
+    "ipfs": "ipfs.Client",
+}
 
 _INTEGERS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
@@ -43,24 +60,55 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the whole call"
     )
+    parser.add_argument(
+        "--identity",
+        metavar="PATH",
+        help="the dialer's key file (for grafting; default: a fresh key for this call)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.debug:  # py-libp2p logs every failed dial attempt at ERROR; one line is ours
         logging.getLogger("libp2p").setLevel(logging.CRITICAL)
-    interface = _interface(args.interface) if args.method else None
-    if interface is not None:
-        _check_method(interface, args.interface, args.method, args.args)
-    return trio.run(_dial, args, interface)
+    secret = NodeKey.load(Path(args.identity)).secret if args.identity else None
+    grafted, method = _split(args.method)
+    interface = None
+    if method is not None:
+        name = GRAFTED[grafted] if grafted else args.interface
+        interface = _interface(name)
+        _check_method(interface, grafted or name, method, args.args)
+    return trio.run(_dial, args, grafted, method, interface, secret)
 
 
-async def _dial(args: argparse.Namespace, interface: Any) -> int:
+def _split(target: str | None) -> tuple[str | None, str | None]:
+    """`executor.echo` -> ("executor", "echo"); `echo` -> (None, "echo")."""
+    if target is None or "." not in target:
+        return None, target
+    capability, _, method = target.partition(".")
+    if capability not in GRAFTED:
+        raise UsageError(
+            f"{target!r}: a graft hands out {', '.join(GRAFTED)}; use CAPABILITY.METHOD "
+            "such as executor.echo"
+        )
+    return capability, method
+
+
+async def _dial(
+    args: argparse.Namespace,
+    grafted: str | None,
+    method: str | None,
+    interface: Any,
+    secret: bytes | None,
+) -> int:
     with trio.move_on_after(args.timeout) as scope:
-        async with client.dial(args.address, interface=interface) as remote:
-            if args.method is None:
+        cast = None if grafted else interface
+        async with client.dial(
+            args.address, interface=cast, graft=grafted is not None, secret=secret
+        ) as remote:
+            if method is None:
                 print(f"{remote.peer_id} serves {PROTOCOL}")
                 return 0
-            result = await _call(remote, args.method, args.args)
+            result = await _call(remote, grafted, method, interface, args.args)
             print(result if isinstance(result, str) else json.dumps(result, indent=2))
             return 0
     assert scope.cancelled_caught
@@ -111,17 +159,25 @@ def _convert(field: Any, value: str) -> Any:
     raise UsageError(f"parameter {name} ({kind}) cannot be given on the command line")
 
 
-async def _call(remote: Remote, method: str, values: list[str]) -> Any:
+async def _call(
+    remote: Remote, grafted: str | None, method: str, interface: Any, values: list[str]
+) -> Any:
+    what = f"{grafted}.{method}" if grafted else method
     try:
-        return await remote.run(_invoke, method, values)
+        return await remote.run(_invoke, grafted, method, interface, values)
     except capnp.KjException as exc:
         if exc.type == "DISCONNECTED":
-            raise UserError(f"{remote.peer_id} disconnected during {method}") from exc
-        raise UserError(f"{method} failed on {remote.peer_id}: {exc.description}") from exc
+            raise UserError(f"{remote.peer_id} disconnected during {what}") from exc
+        reason = remote_reason(exc)
+        raise UserError(f"{what} failed on {remote.peer_id}: {reason}") from exc
 
 
-async def _invoke(cap: Any, method: str, values: list[str]) -> Any:
+async def _invoke(
+    cap: Any, grafted: str | None, method: str, interface: Any, values: list[str]
+) -> Any:
     """On the vat: call ``method`` and turn the result into plain data."""
+    if grafted is not None:  # `cap` is the graft's results
+        cap = getattr(cap, grafted).cast_as(interface)
     spec = cap.schema.methods[method]
     fields = spec.param_type.fields_list
     params = {f.proto.name: _convert(f, v) for f, v in zip(fields, values, strict=True)}

@@ -42,6 +42,8 @@ class SigningDomain:
         return b"".join(_uvarint(len(part)) + part for part in parts)
 
 
+_PUBKEY_PREFIX = b"\x08\x02\x12"  # protobuf PublicKey: Type = Secp256k1, then Data
+
 GRAFT = SigningDomain("ww-membrane-graft", b"/ww/membrane/graft-nonce")
 DOMAINS: dict[str, SigningDomain] = {GRAFT.name: GRAFT}
 
@@ -90,12 +92,21 @@ class Secp256k1Key:
     def peer_id(self) -> bytes:
         """The raw libp2p peer ID of this key: an identity multihash of the
         protobuf-encoded public key (type Secp256k1 = 2)."""
-        encoded = b"\x08\x02\x12" + _uvarint(len(self.public_key)) + self.public_key
+        encoded = _PUBKEY_PREFIX + _uvarint(len(self.public_key)) + self.public_key
         return b"\x00" + _uvarint(len(encoded)) + encoded
 
     def sign(self, message: bytes) -> bytes:
         der = self._key.sign(message, hasher=_sha256)
         return serialize_compact(der_to_cdata(der))
+
+
+def peer_public_key(peer_id: bytes) -> bytes:
+    """The compressed public key inside a secp256k1 peer ID (the inverse of
+    ``Secp256k1Key.peer_id``); ``ValueError`` for any other kind of ID."""
+    head = b"\x00" + _uvarint(len(_PUBKEY_PREFIX) + 34) + _PUBKEY_PREFIX + _uvarint(33)
+    if len(peer_id) != len(head) + 33 or not peer_id.startswith(head):
+        raise ValueError("not a secp256k1 peer ID (identity multihash of a 33-byte key)")
+    return peer_id[len(head) :]
 
 
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:

@@ -22,6 +22,7 @@ from wetnode.errors import UserError
 from wetnode.net.protocol import PROTOCOL
 from wetnode.net.pump import pump
 from wetnode.net.swarm import Swarm
+from wetnode.rpc import schema
 from wetnode.rpc.vat import Connection, Vat, VatClosed
 
 T = TypeVar("T")
@@ -81,6 +82,12 @@ class Remote:
     async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run coroutine function ``fn(cap, *args)`` on the vat; return its (plain) result."""
         return await self.vat.run(_call_with_cap, self._session, fn, args)
+
+    async def graft(self, make_signer: Callable[[], Any]) -> None:
+        """Graft onto the export as a Membrane with the Signer ``make_signer()``
+        builds (on the vat); from then on ``run`` hands ``fn`` the graft's
+        results (``.identity``, ``.host``, ``.executor``, ``.ipfs``)."""
+        await self.vat.run(_graft, self._session, make_signer)
 
 
 class _Session:
@@ -145,6 +152,11 @@ async def _open_session(vat: Vat, sock: socket.socket, interface: Any) -> _Sessi
 
 async def _close_session(vat: Vat, session: _Session) -> None:
     session.close(vat)
+
+
+async def _graft(session: _Session, make_signer: Callable[[], Any]) -> None:
+    membrane = session.cap.cast_as(schema.stem().Membrane)
+    session.cap = await membrane.graft(make_signer())
 
 
 async def _call_with_cap(

@@ -21,6 +21,7 @@ from typing import Any
 
 import trio
 from libp2p.abc import INetStream
+from libp2p.peer.id import ID
 
 from wetnode.net.pump import pump
 from wetnode.net.swarm import Swarm
@@ -30,9 +31,10 @@ log = logging.getLogger(__name__)
 
 PROTOCOL = "/ww/0.1.0"
 
-# Called on the vat for each inbound stream; returns the pycapnp server object
-# to offer as that connection's bootstrap capability.
-Export = Callable[[], Any]
+# Called on the vat for each inbound stream with the remote's (Noise-verified)
+# peer ID; returns the pycapnp server object to offer as that connection's
+# bootstrap capability.
+Export = Callable[[ID], Any]
 
 
 def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> None:
@@ -42,7 +44,7 @@ def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> N
         peer = stream.muxed_conn.peer_id
         vat_end, pump_end = socket.socketpair()
         try:
-            connection = await vat.run(_connect, vat, vat_end, export)
+            connection = await vat.run(_connect, vat, vat_end, export, peer)
         except Exception as exc:  # e.g. the vat is stopping: refuse this stream only
             log.warning("cannot serve %s to peer %s: %r", protocol, peer, exc)
             vat_end.close()
@@ -61,8 +63,8 @@ def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> N
     swarm.handle(protocol, handle)
 
 
-async def _connect(vat: Vat, sock: socket.socket, export: Export) -> Connection:
-    return await vat.connect(sock, export())
+async def _connect(vat: Vat, sock: socket.socket, export: Export, peer: ID) -> Connection:
+    return await vat.connect(sock, export(peer))
 
 
 async def _forget(vat: Vat, connection: Connection) -> None:
