@@ -3,9 +3,12 @@
 pycapnp reads and writes a real socket on its own asyncio thread (see
 wetnode.rpc.vat); libp2p streams live on trio.  Each Cap'n Proto connection
 over the network is therefore a ``socket.socketpair()``: the vat speaks RPC
-on one end, and this pump copies opaque bytes between the other end and the
-libp2p stream.  Nothing here parses Cap'n Proto: framing errors are pycapnp's
-to find, and when it drops the connection the pump sees end-of-file.
+on one end, and this pump copies bytes between the other end and the libp2p
+stream.  Bytes from the vat go out in whole messages (``Coalescer``: pycapnp
+writes each message in two pieces, and one stream frame per message halves
+the frames of a small call); bytes from the peer are passed on untouched:
+framing errors are pycapnp's to find, and when it drops the connection the
+pump sees end-of-file.
 
 Shutdown order matters:
 
@@ -29,6 +32,8 @@ import socket
 import trio
 from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
+
+from wetnode.net.framing import Coalescer
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +73,15 @@ async def _stream_to_socket(stream: INetStream, sock: trio.socket.SocketType) ->
 
 
 async def _socket_to_stream(sock: trio.socket.SocketType, stream: INetStream) -> None:
+    coalescer = Coalescer()
     try:
         while data := await sock.recv(CHUNK):
+            if ready := coalescer.feed(data):
+                with trio.CancelScope(shield=True):
+                    await stream.write(ready)
+        if rest := coalescer.flush():
             with trio.CancelScope(shield=True):
-                await stream.write(data)
+                await stream.write(rest)
     except (IOException, OSError) as exc:
         log.debug("vat -> stream ended: %r", exc)
 
