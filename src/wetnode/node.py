@@ -88,7 +88,7 @@ class SwarmNetwork:
     def __init__(self, swarm: Swarm, vat: Vat, nursery: trio.Nursery) -> None:
         self._swarm = swarm
         self._vat = vat
-        self._nursery = nursery  # holds dialled connections for the node's life
+        self._nursery = nursery  # holds dialled connections (each until its guest goes)
         self.peer_id = swarm.peer_id.to_bytes()
 
     async def listen_addrs(self) -> list[bytes]:
@@ -109,14 +109,16 @@ class SwarmNetwork:
         except Exception as exc:
             raise ConnectionError(f"connect: cannot reach peer {pid}: {exc}") from exc
 
-    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes], until: trio.Event) -> Connection:
         pid, maddrs = _parse_peer("dial", peer_id, addrs)
-        return await self._nursery.start(self._hold, pid, maddrs)
+        return await self._nursery.start(self._hold, pid, maddrs, until)
 
-    async def _hold(self, pid: ID, maddrs: list[multiaddr.Multiaddr], *, task_status: Any) -> None:
+    async def _hold(
+        self, pid: ID, maddrs: list[multiaddr.Multiaddr], until: trio.Event, *, task_status: Any
+    ) -> None:
         async with open_remote(self._swarm, self._vat, pid, maddrs) as remote:
             task_status.started(remote.connection)
-            await trio.sleep_forever()
+            await until.wait()
 
 
 def _parse_peer(

@@ -88,8 +88,9 @@ class MembraneHost:
             return await self._spawn_child(link, wasm, args, env)
 
         session = Session(
-            self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root
-        )
+            self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
+            gone=link.closed,
+        )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
         self._nursery.start_soon(self._watch, link)

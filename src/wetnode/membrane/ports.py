@@ -44,8 +44,9 @@ class Network(Protocol):
         """Dial ``peer_id`` at ``addrs``; raise with a clear message on failure."""
         ...
 
-    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
-        """An RPC connection to the peer's export (the node owns and closes it)."""
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes], until: trio.Event) -> Connection:
+        """An RPC connection to the peer's export; the node closes it once ``until``
+        is set (the guest that dialled has gone) or when the node stops."""
         ...
 
 
@@ -112,5 +113,5 @@ class OfflineNetwork:
     async def connect(self, peer_id: bytes, addrs: Sequence[bytes]) -> None:
         raise ConnectionError("this node runs offline: it has no swarm to dial peers with")
 
-    async def dial(self, peer_id: bytes, addrs: Sequence[bytes]) -> Connection:
+    async def dial(self, peer_id: bytes, addrs: Sequence[bytes], until: trio.Event) -> Connection:
         raise ConnectionError("this node runs offline: it has no swarm to dial peers with")

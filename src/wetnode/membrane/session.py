@@ -8,9 +8,11 @@ lives on the vat thread inside that guest's servers.  Its trio-side parts
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
@@ -51,3 +53,4 @@ class Session:
     spawn: SpawnChild  # starts a child owned by this guest (trio-side)
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
+    gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes

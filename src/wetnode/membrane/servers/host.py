@@ -41,7 +41,9 @@ class HostServer(Guarded, _system.Host.Server):
     async def dial(self, peerId: bytes, addrs: Sequence[bytes], **_: Any) -> Any:
         network = self._session.network
         try:
-            connection = await self._session.vat.to_trio(network.dial, bytes(peerId), list(addrs))
+            connection = await self._session.vat.to_trio(
+                network.dial, bytes(peerId), list(addrs), self._session.gone
+            )
         except (ConnectionError, OSError, ValueError, UserError) as exc:
             raise CapabilityError(f"host.dial failed: {exc}") from None
         # pycapnp sets an AnyPointer field only from a typed client; the remote
