@@ -62,7 +62,7 @@ def wait_for_stderr(proc: subprocess.Popen, text: str, timeout: float = 180) -> 
 
 
 class LiveSigner(schema.stem().Signer.Server):
-    """A remote peer's signer: answers the exported membrane's liveness challenge."""
+    """A signer that answers without any key: live, but proves no identity."""
 
     async def sign(self, nonce: int, **_: Any) -> bytes:
         return nonce.to_bytes(8, "big")

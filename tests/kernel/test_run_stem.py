@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 import trio
-from node_process import WW, LiveSigner, free_port, ready_line, start_node
+from node_process import WW, free_port, ready_line, start_node
 
 from wetnode.client import dial
 from wetnode.ipfs.cid import Cid
-from wetnode.rpc import schema
 from wetnode.stem import contract
 from wetnode.stem.devchain import Anvil
 
@@ -70,12 +69,11 @@ async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_en
         ready = await trio.to_thread.run_sync(ready_line, proc)
         peer = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
 
-        async def calls(membrane: Any) -> tuple[str, str]:
-            caps = await membrane.graft(LiveSigner())
+        async def calls(caps: Any) -> tuple[str, str]:
             return await _try(caps.executor.echo("x")), await _try(caps.host.id())
 
         with trio.fail_after(120):
-            async with dial(peer, interface=schema.stem().Membrane) as remote:
+            async with dial(peer, graft=True) as remote:
                 echo, host_id = await remote.run(calls)
         assert echo == "ok" and "notAllowed: host.id" in host_id, "head 1 exports echo only"
 
@@ -88,7 +86,7 @@ async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_en
         assert again["peer_id"] == ready["peer_id"], "the same node, pid0 rebooted"
 
         with trio.fail_after(120):
-            async with dial(peer, interface=schema.stem().Membrane) as remote:
+            async with dial(peer, graft=True) as remote:
                 echo, host_id = await remote.run(calls)
         assert (echo, host_id) == ("ok", "ok"), "head 2's allow list is in force"
     finally:

@@ -101,7 +101,7 @@ class ExportedMembrane(stem.Membrane.Server):
     async def graft(self, signer: Any) -> dict[str, Any]:
         nonce = secrets.randbits(64)
         try:
-            await signer.sign(nonce)  # the peer must hold a live signer
+            await signer.sign(nonce)  # the host checked the key; this checks it answers
         except ww.RpcError as exc:
             raise ww.Failed(f"graftRefused: the signer failed: {exc.reason}") from None
         out = {}
