@@ -12,6 +12,11 @@ struct Epoch {
 interface Signer {
   sign @0 (nonce :UInt64) -> (sig :Data);
   # Signs the nonce under the domain the Signer was issued for.
+
+  peer @1 () -> (peerId :Data);
+  # Ours: the libp2p peer ID of the key this Signer signs with.  The Signer
+  # a remote graft hands to pid0's export is the host's: the host checked it
+  # against the connection's Noise identity, so this names who grafted.
 }
 
 interface Identity {

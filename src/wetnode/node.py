@@ -451,8 +451,9 @@ class ExportedMembrane(schema.stem().Membrane.Server):
     the signer speaks for the peer on the other end of the stream: it must
     sign a fresh graft challenge with the key behind the peer's Noise-verified
     ID.  So pid0's export is only ever grafted by the peer the connection
-    belongs to.  The capabilities pid0's graft returns travel back unchanged:
-    remote peers reach exactly what pid0 chose to hand out.
+    belongs to, and pid0 gets a `CheckedSigner` whose `peer()` says which.
+    The capabilities pid0's graft returns travel back unchanged: remote peers
+    reach exactly what pid0 chose to hand out.
     """
 
     def __init__(self, target: Any, peer: ID) -> None:
@@ -461,7 +462,7 @@ class ExportedMembrane(schema.stem().Membrane.Server):
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         await self._check(signer)
-        answer = await self._target.graft(signer)
+        answer = await self._target.graft(CheckedSigner(signer, self._peer.to_bytes()))
         results = _context.results
         for name in ("identity", "host", "executor", "ipfs"):
             setattr(results, name, getattr(answer, name))
@@ -479,6 +480,22 @@ class ExportedMembrane(schema.stem().Membrane.Server):
             raise GraftRefused(
                 f"graftRefused: the signer does not hold the key of peer {self._peer}"
             )
+
+
+class CheckedSigner(schema.stem().Signer.Server):
+    """A remote's Signer as pid0's export receives it: `peer` names the peer
+    whose key the host has just checked it against (the remote cannot lie
+    about it, since this server is the host's)."""
+
+    def __init__(self, remote: Any, peer_id: bytes) -> None:
+        self._remote = remote
+        self._peer_id = peer_id
+
+    async def sign(self, nonce: int, **_: Any) -> bytes:
+        return bytes((await self._remote.sign(nonce)).sig)
+
+    async def peer(self, **_: Any) -> bytes:
+        return self._peer_id
 
 
 def _export_of(link: Any) -> Any:

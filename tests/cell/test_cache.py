@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import wasmtime
@@ -93,3 +94,25 @@ async def test_bytes_spawned_again_reuse_their_component_and_lookalikes_do_not(
         async with open_cell(engine, GuestSpec(lookalike, name="lookalike")) as cell:
             assert await cell.wait() == Exit(43)
         assert engine.compiled == 2
+
+
+async def test_a_new_engine_knows_an_unchanged_file_by_its_identity_and_sees_any_change(
+    tmp_path: Path,
+) -> None:
+    """The file-identity index: no read at all while (path, inode, size, mtime) hold."""
+    guest = tmp_path / "guest.wasm"
+    guest.write_bytes(ANSWER)
+    with Engine(tmp_path / "cache") as first:
+        first.load(guest, "answer")
+    before = guest.stat()
+    guest.write_bytes(ANSWER.replace(b"\x41\x2a", b"\x41\x2b", 1))  # same size and inode
+    os.utime(guest, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with Engine(tmp_path / "cache") as second:  # the identity still matches: not read
+        async with open_cell(second, GuestSpec(guest, name="answer")) as cell:
+            assert await cell.wait() == Exit(42)
+        assert second.compiled == 0
+    os.utime(guest, ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+    with Engine(tmp_path / "cache") as third:  # changed: hashed and compiled afresh
+        async with open_cell(third, GuestSpec(guest, name="answer")) as cell:
+            assert await cell.wait() == Exit(43)
+        assert third.compiled == 1

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 import trio
-from node_process import WW, LiveSigner, Terminal, free_port, ready_line, start_node
+from node_process import (
+    WW,
+    LiveSigner,
+    Terminal,
+    free_port,
+    ready_line,
+    start_node,
+    wait_for_stderr,
+)
 
 from wetnode.client import dial
 from wetnode.keys import NodeKey
@@ -100,9 +108,12 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
                 return str(exc)
             return "grafted"
 
+        client = NodeKey.generate()
         with trio.fail_after(120):
-            async with dial(address, graft=True) as remote:
+            async with dial(address, graft=True, secret=client.secret) as remote:
                 echoed, refused = await remote.run(call)
+            grafted = f"kernel: peer {client.peer_id} grafted onto the export"
+            await trio.to_thread.run_sync(wait_for_stderr, proc, grafted)
             async with dial(address, interface=schema.stem().Membrane) as remote:
                 impostor_refused = await remote.run(impostor)
         assert echoed == "over the network"

@@ -29,18 +29,19 @@ class ShortSigner(_stem.Signer.Server):
 
 
 async def test_graft_with_the_offered_signer_returns_working_capabilities(node: Node) -> None:
-    async def scenario() -> tuple[str, bytes, bytes]:
+    async def scenario() -> tuple[str, bytes, bytes, bytes]:
         caps = await graft(await pid0_membrane(node))
         echoed = (await caps.executor.echo("hello")).response
         peer_id = (await caps.host.id()).peerId
         signer = (await caps.identity.signer(GRAFT.name)).signer
         sig = (await signer.sign(7)).sig
-        return echoed, bytes(peer_id), bytes(sig)
+        signer_peer = (await signer.peer()).peerId
+        return echoed, bytes(peer_id), bytes(sig), bytes(signer_peer)
 
     with trio.fail_after(10):
-        echoed, peer_id, sig = await node.vat.run(scenario)
+        echoed, peer_id, sig, signer_peer = await node.vat.run(scenario)
     assert echoed == "hello"
-    assert peer_id == NODE_KEY.peer_id
+    assert peer_id == signer_peer == NODE_KEY.peer_id
     assert verify(NODE_KEY.public_key, graft_message(7), sig)
 
 

@@ -7,7 +7,13 @@ from libp2p.crypto.secp256k1 import Secp256k1PrivateKey
 from libp2p.peer.id import ID
 
 from wetnode.membrane import Secp256k1Key
-from wetnode.membrane.signing import GRAFT, domain_named, graft_message, verify
+from wetnode.membrane.signing import (
+    GRAFT,
+    domain_named,
+    graft_message,
+    peer_public_key,
+    verify,
+)
 
 CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -52,6 +58,15 @@ def test_peer_id_matches_libp2p_for_the_same_key() -> None:
     libp2p_key = Secp256k1PrivateKey.new()
     ours = Secp256k1Key(libp2p_key.to_bytes())
     assert ours.peer_id == ID.from_pubkey(libp2p_key.get_public_key()).to_bytes()
+
+
+def test_a_peer_id_gives_back_its_public_key_and_other_ids_are_refused() -> None:
+    key = Secp256k1Key()
+    assert peer_public_key(key.peer_id) == key.public_key
+    sha256_id = ID.from_base58("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N").to_bytes()
+    for other in (sha256_id, key.peer_id[:-1], b""):
+        with pytest.raises(ValueError, match="not a secp256k1 peer ID"):
+            peer_public_key(other)
 
 
 def test_only_known_signing_domains_resolve() -> None:

@@ -10,7 +10,7 @@ import trio
 from libp2p.peer.id import ID
 
 from wetnode.membrane.servers.identity import SignerServer
-from wetnode.membrane.signing import GRAFT, Secp256k1Key
+from wetnode.membrane.signing import GRAFT, Secp256k1Key, graft_message, verify
 from wetnode.node import _export_of
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
@@ -30,9 +30,11 @@ class Pid0Membrane(_stem.Membrane.Server):
 
     def __init__(self) -> None:
         self.signatures: list[bytes] = []
+        self.peers: list[bytes] = []
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         self.signatures.append(bytes((await signer.sign(7)).sig))
+        self.peers.append(bytes((await signer.peer()).peerId))
         _context.results.executor = Echo()
 
 
@@ -85,7 +87,8 @@ async def test_a_peer_signing_with_its_own_key_grafts_through_to_pid0():
     peer = Secp256k1Key()
     outcome, pid0 = await _graft_through_export(SignerServer(GRAFT, peer), peer)
     assert outcome == ("pid0 says hi", "no host")  # pid0 handed out no host
-    assert len(pid0.signatures) == 1  # pid0 made its own challenge too
+    assert verify(peer.public_key, graft_message(7), pid0.signatures[0])  # relayed to the peer
+    assert pid0.peers == [peer.peer_id]  # and pid0 learns, from the host, who grafted
 
 
 async def test_a_signer_without_the_peers_key_is_refused_before_pid0_sees_it():

@@ -8,11 +8,12 @@ same list, so nothing reachable escapes it.  No file means nothing allowed.
 
 from __future__ import annotations
 
-import secrets
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 import wetnode.guest as ww
+from kernel import codec
 from wetnode.guest import caps as _caps
 from wetnode.guest._generated import ipfs, stem, system
 
@@ -99,11 +100,13 @@ class ExportedMembrane(stem.Membrane.Server):
         self._policy = policy
 
     async def graft(self, signer: Any) -> dict[str, Any]:
-        nonce = secrets.randbits(64)
+        # The host has checked the signer against the connection's peer key;
+        # its `peer` names that peer.
         try:
-            await signer.sign(nonce)  # the host checked the key; this checks it answers
+            peer = codec.b58encode((await signer.peer()).peerId)
         except ww.RpcError as exc:
             raise ww.Failed(f"graftRefused: the signer failed: {exc.reason}") from None
+        print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         out = {}
         for name in ("identity", "host", "executor", "ipfs"):
             client = getattr(self._caps, name)

@@ -8,6 +8,11 @@ node's own cache; CRC-32 is 4x cheaper than BLAKE2b on a 35 MB artifact, which
 matters for start time), and wasmtime itself rejects artifacts of another
 version or engine configuration: a truncated, corrupt or foreign entry is
 recompiled (and replaced), never trusted and never a crash.
+
+A component file's key is also remembered by the file's identity (path,
+device, inode, size, modification time in ns), as make and git do, so a new
+node process starting an unchanged guest neither reads nor hashes its 20 MB
+again.  Any change to the file changes its identity and it is hashed afresh.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ log = logging.getLogger(__name__)
 
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 _CHUNK = 1 << 20
+_KEY_LENGTH = 64  # hex digits of a BLAKE2b-256 key
+
+FileIdentity = tuple[str, int, int, int, int]
+"""A file's resolved path, st_dev, st_ino, st_size and st_mtime_ns."""
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +62,22 @@ class CompileCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory / "components"
+        self.sources = directory / "sources"
+
+    def source_key(self, identity: FileIdentity) -> str | None:
+        """The key remembered for a component file with this identity, if any."""
+        try:
+            key = (self.sources / _identity_name(identity)).read_text().strip()
+        except OSError:
+            return None
+        return key if len(key) == _KEY_LENGTH else None
+
+    def remember_source(self, identity: FileIdentity, key: str) -> None:
+        try:
+            self.sources.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.sources / _identity_name(identity), key.encode())
+        except OSError as exc:
+            log.warning("cannot write compile cache index in %s: %s", self.sources, exc)
 
     def load(self, engine: Engine, key: str) -> Component | None:
         """The cached component for `key`, or None if absent or unusable."""
@@ -84,6 +109,10 @@ class CompileCache:
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.directory / f"{key}.cwasm", self.directory / f"{key}.crc32"
+
+
+def _identity_name(identity: FileIdentity) -> str:
+    return hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
 
 
 def _file_crc32(path: Path) -> str:

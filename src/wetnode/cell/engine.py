@@ -17,7 +17,7 @@ from types import TracebackType
 import wasmtime
 from wasmtime.component import Component
 
-from wetnode.cell.cache import CompileCache, cache_key, default_cache_dir
+from wetnode.cell.cache import CompileCache, FileIdentity, cache_key, default_cache_dir
 from wetnode.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Engine:
         """How many components this engine compiled (cache misses)."""
         self._components: dict[str, Component] = {}
         # An unchanged file keeps its key: a warm start neither reads nor hashes ~20 MB.
-        self._file_keys: dict[tuple[str, int, int, int, int], str] = {}
+        self._file_keys: dict[FileIdentity, str] = {}
         # Bytes seen before (a child spawned again with runBytes) find their key by
         # an exact comparison, a few ms, where hashing 20 MB again costs 30-100 ms.
         self._byte_keys: dict[tuple[int, int], tuple[bytes, str]] = {}
@@ -87,27 +87,34 @@ class Engine:
         Raises `UserError` for anything that is not a WebAssembly component.
         """
         with self._lock:
-            if isinstance(source, Path):
-                identity = _file_identity(source)
-                key = self._file_keys.get(identity) if identity else None
-            else:
-                identity, key = None, self._key_of_seen(source)
-            if key is None or key not in self._components:
-                wasm = _read_wasm(source, name)
-                key = cache_key(wasm, ENGINE_FINGERPRINT)
-                if identity:
-                    self._file_keys[identity] = key
-                elif isinstance(source, bytes):
-                    self._byte_keys[_sample(source)] = (source, key)
-                if key not in self._components:
-                    self._components[key] = (
-                        self.cache.load(self.wasmtime, key) or self._compile(wasm, key, name)
-                    )
+            identity = _file_identity(source) if isinstance(source, Path) else None
+            key = self._known_key(source, identity)
+            if key is not None and key in self._components:
+                return self._components[key]
+            if key is not None and (cached := self.cache.load(self.wasmtime, key)):
+                self._components[key] = cached
+                return cached
+            wasm = _read_wasm(source, name)
+            key = cache_key(wasm, ENGINE_FINGERPRINT)
+            if identity is not None and identity == _file_identity(source):  # unchanged
+                self._file_keys[identity] = key
+                self.cache.remember_source(identity, key)
+            elif isinstance(source, bytes):
+                self._byte_keys[_sample(source)] = (source, key)
+            if key not in self._components:
+                self._components[key] = (
+                    self.cache.load(self.wasmtime, key) or self._compile(wasm, key, name)
+                )
             return self._components[key]
 
-    def _key_of_seen(self, wasm: bytes) -> str | None:
-        seen = self._byte_keys.get(_sample(wasm))
-        return seen[1] if seen is not None and seen[0] == wasm else None
+    def _known_key(self, source: bytes | Path, identity: FileIdentity | None) -> str | None:
+        """The cache key of `source` without reading or hashing it, if known."""
+        if identity is not None:
+            return self._file_keys.get(identity) or self.cache.source_key(identity)
+        if isinstance(source, bytes):
+            seen = self._byte_keys.get(_sample(source))
+            return seen[1] if seen is not None and seen[0] == source else None
+        return None
 
     def _compile(self, wasm: bytes, key: str, name: str) -> Component:
         log.warning("compiling guest %s (one-time, cached)…", name)
@@ -131,7 +138,7 @@ def _sample(wasm: bytes) -> tuple[int, int]:
     return len(wasm), hash(wasm[::4093])
 
 
-def _file_identity(path: Path) -> tuple[str, int, int, int, int] | None:
+def _file_identity(path: Path) -> FileIdentity | None:
     try:
         stat = path.stat()
     except OSError:

@@ -90,14 +90,18 @@ class Secp256k1Key:
 
     @property
     def peer_id(self) -> bytes:
-        """The raw libp2p peer ID of this key: an identity multihash of the
-        protobuf-encoded public key (type Secp256k1 = 2)."""
-        encoded = _PUBKEY_PREFIX + _uvarint(len(self.public_key)) + self.public_key
-        return b"\x00" + _uvarint(len(encoded)) + encoded
+        return peer_id_of(self.public_key)
 
     def sign(self, message: bytes) -> bytes:
         der = self._key.sign(message, hasher=_sha256)
         return serialize_compact(der_to_cdata(der))
+
+
+def peer_id_of(public_key: bytes) -> bytes:
+    """The raw libp2p peer ID of a compressed secp256k1 key: an identity
+    multihash of the protobuf-encoded public key (type Secp256k1 = 2)."""
+    encoded = _PUBKEY_PREFIX + _uvarint(len(public_key)) + public_key
+    return b"\x00" + _uvarint(len(encoded)) + encoded
 
 
 def peer_public_key(peer_id: bytes) -> bytes:

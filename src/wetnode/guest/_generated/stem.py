@@ -34,6 +34,21 @@ class Signer_sign_Results(_s.Struct):
     )
 
 
+class Signer_peer_Params(_s.Struct):
+    ID = 0x9c77826051365ff4
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Signer_peer_Results(_s.Struct):
+    ID = 0xd1b04b739a32f949
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('peerId', ("data",), offset=0),
+    )
+
+
 class Identity_signer_Params(_s.Struct):
     ID = 0xa56d9108b3436977
     DATA_WORDS = 0
@@ -107,6 +122,7 @@ class Signer(_s.Interface):
     ID = 0xafafaf9468b6a274
     METHODS = (
         _s.Method('sign', 0, 0xd69e2045cda218c6, 0xb37b945d7b765d8a),
+        _s.Method('peer', 1, 0x9c77826051365ff4, 0xd1b04b739a32f949),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
-from wetnode.membrane.signing import SignerKey, SigningDomain, domain_named
+from wetnode.membrane.signing import SignerKey, SigningDomain, domain_named, peer_id_of
 from wetnode.rpc import schema
 
 _stem = schema.stem()
@@ -24,6 +24,9 @@ class SignerServer(_stem.Signer.Server):
 
     async def sign(self, nonce: int, **_: Any) -> bytes:
         return self._key.sign(self._domain.message(nonce.to_bytes(8, "big")))
+
+    async def peer(self, **_: Any) -> bytes:
+        return peer_id_of(self._key.public_key)
 
 
 class EpochSignerServer(Guarded, SignerServer):
