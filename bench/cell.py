@@ -147,7 +147,8 @@ async def _measure(work: Path, wasm: Path) -> None:
               f"   ratio {started / baseline:.1f}x   (target <= 50 ms; component in memory)")
         first = await _first_start_from_disk_cache(cache, wasm)
         print(f"first start, disk   {_ms(first):>10}   spawn /bin/true {_ms(baseline)}"
-              f"   ratio {first / baseline:.1f}x   (new engine: file-identity index + checksum + load)")
+              f"   ratio {first / baseline:.1f}x"
+              "   (new engine: file-identity index + checksum + load)")
 
         native = await _native_round_trip()
         async with open_cell(engine, GuestSpec(wasm, args=["echo"])) as cell:
