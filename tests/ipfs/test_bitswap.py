@@ -12,7 +12,7 @@ from subprocess import PIPE
 import pytest
 import trio
 from libp2p import new_host
-from libp2p.abc import IHost
+from libp2p.abc import IHost, INetStream
 from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from multiaddr import Multiaddr
@@ -30,7 +30,8 @@ UNKNOWN = "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR"
 
 async def _pair(
     stack: AsyncExitStack, tmp_path: Path, timeout: float
-) -> tuple[BitswapBackend, BitswapBackend]:
+) -> tuple[BitswapBackend, BitswapBackend, IHost]:
+    """Node a, node b connected to it, and b's host."""
     hosts: list[IHost] = []
     for _ in range(2):
         host = new_host(key_pair=create_new_key_pair())
@@ -40,13 +41,14 @@ async def _pair(
     b = await stack.enter_async_context(open_bitswap(hosts[1], tmp_path / "b", timeout=timeout))
     with trio.fail_after(10):
         await hosts[1].connect(info_from_p2p_addr(hosts[0].get_addrs()[0]))
-    return a, b
+    return a, b, hosts[1]
 
 
 @pytest.fixture
 async def pair(tmp_path: Path) -> AsyncIterator[tuple[BitswapBackend, BitswapBackend]]:
     async with AsyncExitStack() as stack:
-        yield await _pair(stack, tmp_path, timeout=3)
+        a, b, _ = await _pair(stack, tmp_path, timeout=3)
+        yield a, b
 
 
 async def test_a_tree_added_on_one_node_is_fetched_by_the_other(
@@ -66,6 +68,33 @@ async def test_a_tree_added_on_one_node_is_fetched_by_the_other(
     assert b.store.has(root)  # kept: the next read is local
 
 
+def _bitswap_streams(host: IHost) -> list[INetStream]:
+    return [
+        stream
+        for conn in host.get_network().get_connections()
+        for stream in conn.get_streams()
+        if str(stream.get_protocol()).startswith("/ipfs/bitswap/")
+    ]
+
+
+async def test_wants_keep_flowing_on_one_stream_after_every_block_has_arrived(
+    tmp_path: Path,
+) -> None:
+    """py-libp2p closed a peer's stream once nothing more was expected, losing the
+    wants written next (each then waited a second for the retry); ours stays open."""
+    async with AsyncExitStack() as stack:
+        a, b, fetching_host = await _pair(stack, tmp_path, timeout=10)
+        roots = [await a.block_put(f"block {i}".encode()) for i in range(5)]
+        with trio.fail_after(30):
+            await b.block_get(str(roots[0]))
+        opened = _bitswap_streams(fetching_host)
+        assert len(opened) == 1 and not opened[0].is_closed
+        with trio.fail_after(30):
+            for root in roots[1:]:
+                await b.block_get(str(root))
+        assert _bitswap_streams(fetching_host) == opened
+
+
 async def test_content_no_peer_has_fails_within_the_bound(
     pair: tuple[BitswapBackend, BitswapBackend],
 ) -> None:
@@ -78,7 +107,7 @@ async def test_a_block_damaged_on_the_serving_node_is_not_accepted(
     tmp_path: Path,
 ) -> None:
     async with AsyncExitStack() as stack:
-        a, b = await _pair(stack, tmp_path, timeout=2)
+        a, b, _ = await _pair(stack, tmp_path, timeout=2)
         root = await a.block_put(b"\x0a\x04\x08\x02\x18\x00")
         a.store.path_of(root).write_bytes(b"\x0a\x04\x08\x02\x18\x01")
         with trio.fail_after(10), pytest.raises(ContentNotFound):

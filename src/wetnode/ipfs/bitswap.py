@@ -16,10 +16,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import trio
-from libp2p.abc import IHost
+from libp2p.abc import IHost, INetStream
 from libp2p.bitswap import BitswapClient, BitswapError
 from libp2p.bitswap import BlockStore as Libp2pBlockStore
 from libp2p.bitswap.cid import CIDInput, cid_to_bytes
+from libp2p.peer.id import ID
 
 from wetnode.ipfs.blockstore import BlockStore
 from wetnode.ipfs.cid import Cid
@@ -58,6 +59,32 @@ class ServedStore(Libp2pBlockStore):
 
     def get_all_cids(self) -> list[bytes]:
         return [Cid.parse(key).to_bytes() for key in self.store.multihashes()]
+
+
+class _Client(BitswapClient):
+    """py-libp2p 0.8.1's client, reading replies for as long as the peer's stream lives.
+
+    The library keeps one outbound stream per peer (its message queue) and
+    starts a reader on it that closes the stream as soon as every block
+    expected so far has arrived.  Wants queued in that instant are written
+    to the closed stream and dropped, and the session asks again only after
+    its one-second retry: most fetches of a tree stalled a second at a time.
+    Our reader stops only when the stream ends.
+    """
+
+    def _on_message_queue_stream_opened(self, stream: INetStream, peer_id: ID) -> None:
+        if self._nursery is not None:
+            self._nursery.start_soon(self._read_replies, stream, peer_id)
+
+    async def _read_replies(self, stream: INetStream, peer_id: ID) -> None:
+        try:
+            while (message := await self._read_message(stream)) is not None:
+                await self._process_message(message, peer_id, stream)
+        except Exception as exc:  # a peer's bad reply ends its stream, not the node
+            log.info("bitswap: dropping the stream from %s: %s", peer_id, exc)
+        finally:
+            with trio.CancelScope(shield=True):
+                await stream.reset()
 
 
 class BitswapBlocks:
@@ -105,7 +132,7 @@ async def open_bitswap(
 ) -> AsyncIterator[BitswapBackend]:
     """Serve and fetch blocks over ``host`` (already running) for the block's lifetime."""
     store = EmbeddedBackend(root).store
-    client = BitswapClient(host, ServedStore(store))
+    client = _Client(host, ServedStore(store))
     async with trio.open_nursery() as nursery:
         client.set_nursery(nursery)
         await client.start()
