@@ -41,3 +41,19 @@ def test_usage_errors_exit_2(ww):
 def test_debug_shows_the_traceback(ww, tmp_path):
     result = ww("--debug", "image", "ls", str(tmp_path / "missing"))
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+PEER = "/ip4/127.0.0.1/tcp/9/p2p/16Uiu2HAmJxSzNtKH7xD8sWCoUDRrYEMzsV8mgvchJQdMGYey2Kqj"
+
+
+def test_dial_shell_bad_input_is_one_line_before_anything_starts(ww, make_tree):
+    both = ww("dial", PEER, "executor.echo", "--shell")
+    assert both.returncode == 2 and "either --shell or METHOD" in both.stderr
+    stray = ww("dial", PEER, "--layer", "x")
+    assert stray.returncode == 2 and "--layer goes with --shell" in stray.stderr
+    no_kernel = ww("dial", PEER, "--shell", "--layer", str(make_tree("conf", {"etc/x": "1"})))
+    assert no_kernel.returncode == 1 and "boot/main.wasm" in no_kernel.stderr
+    bad_peer = ww("dial", "/ip4/127.0.0.1/tcp/9", "--shell")
+    assert bad_peer.returncode == 2 and "names no peer" in bad_peer.stderr
+    for result in (both, stray, no_kernel, bad_peer):
+        assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

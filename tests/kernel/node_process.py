@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from wetnode.rpc import schema
@@ -35,6 +36,19 @@ def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
         env=env,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def serving_node(args: list[str], env: dict[str, str]) -> Iterator[str]:
+    """A daemon `ww run ARGS` on a free loopback port, killed at the end of the
+    block; yields the address peers dial it at (ending in /p2p/<its peer ID>)."""
+    port = free_port()
+    proc = start_node(["--port", str(port), *args], env)
+    try:
+        yield f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready_line(proc)['peer_id']}"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
 
 
 def ready_line(proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
@@ -69,7 +83,10 @@ class LiveSigner(schema.stem().Signer.Server):
 
 
 class Terminal:
-    """A pseudo-terminal session with bounded waits for expected output."""
+    """A pseudo-terminal session with bounded waits for expected output.
+
+    Use it as a context manager: the process is killed at the end of the block.
+    """
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
@@ -111,8 +128,10 @@ class Terminal:
         os.kill(self.pid, signal.SIGKILL)
         raise AssertionError("the node did not exit")
 
-    def kill(self) -> None:
-        """Make sure the node is gone (a test's `finally`)."""
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         with contextlib.suppress(ProcessLookupError, ChildProcessError):
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from node_process import WW, Terminal, free_port, ready_line, start_node, wait_for_stderr
+from node_process import WW, Terminal, serving_node, start_node, wait_for_stderr
 
 pytestmark = pytest.mark.slow
 
@@ -45,27 +45,19 @@ def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(
     image_cid = _push(image, node_env)
     notes_cid = _push(notes, node_env, "--partial")
 
-    port = free_port()
-    provider = start_node(["--port", str(port), str(kernel_image)], node_env)
-    term = None
-    try:
-        peer = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready_line(provider)['peer_id']}"
-        env_b = _fresh_home(tmp_path, ww_home, node_env)
-        assert not (Path(env_b["WW_HOME"]) / "ipfs").exists()
-        term = Terminal([*WW, "run", "--port", "0", "--peer", peer, f"/ipfs/{image_cid}"], env_b)
-        term.expect("\u276f ")
-        greeting = term.send(f'(ipfs cat "/ipfs/{image_cid}/share/greeting.txt")')
-        assert "hello from the image" in greeting, greeting
-        note = term.send(f'(ipfs cat "/ipfs/{notes_cid}/note.txt")')
-        assert "fetched at run time" in note, note
-        assert '"note.txt"' in term.send(f'(ipfs ls "/ipfs/{notes_cid}")')
-        os.write(term.fd, b"(exit)\n")
-        assert term.wait() == 0
-    finally:
-        provider.kill()
-        provider.wait(timeout=30)
-        if term is not None:
-            term.kill()
+    env_b = _fresh_home(tmp_path, ww_home, node_env)
+    assert not (Path(env_b["WW_HOME"]) / "ipfs").exists()
+    with serving_node([str(kernel_image)], node_env) as peer:
+        argv = [*WW, "run", "--port", "0", "--peer", peer, f"/ipfs/{image_cid}"]
+        with Terminal(argv, env_b) as term:
+            term.expect("\u276f ")
+            greeting = term.send(f'(ipfs cat "/ipfs/{image_cid}/share/greeting.txt")')
+            assert "hello from the image" in greeting, greeting
+            note = term.send(f'(ipfs cat "/ipfs/{notes_cid}/note.txt")')
+            assert "fetched at run time" in note, note
+            assert '"note.txt"' in term.send(f'(ipfs ls "/ipfs/{notes_cid}")')
+            os.write(term.fd, b"(exit)\n")
+            assert term.wait() == 0
 
 
 def test_an_image_no_peer_has_is_a_one_line_error_after_a_bounded_wait(

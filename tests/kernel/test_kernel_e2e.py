@@ -15,6 +15,7 @@ from node_process import (
     Terminal,
     free_port,
     ready_line,
+    serving_node,
     start_node,
     wait_for_stderr,
 )
@@ -66,8 +67,7 @@ def test_interactive_shell_through_a_pseudo_terminal(kernel_image, tools_layer, 
         str(kernel_image),
         str(tools_layer),
     ]
-    term = Terminal(argv, node_env)
-    try:
+    with Terminal(argv, node_env) as term:
         term.expect("\u276f ")
         assert f'"{key.peer_id}"' in term.send("(host id)")
         assert '\n"hi"\r\n' in term.send('(executor echo "hi")')
@@ -79,8 +79,6 @@ def test_interactive_shell_through_a_pseudo_terminal(kernel_image, tools_layer, 
         assert "/tcp/" in term.send("(host addrs)")
         os.write(term.fd, b"(exit)\n")
         assert term.wait() == 0
-    finally:
-        term.kill()
 
 
 async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
@@ -142,13 +140,10 @@ async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
 def test_one_nodes_pid0_dials_anothers_export_and_meets_its_allow_list(
     kernel_image, tools_layer, node_env
 ):
-    port = free_port()
-    server = start_node(["--port", str(port), str(kernel_image), str(tools_layer)], node_env)
-    term = None
-    try:
-        ready = ready_line(server)
-        address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
-        term = Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env)
+    with (
+        serving_node([str(kernel_image), str(tools_layer)], node_env) as address,
+        Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env) as term,
+    ):
         term.expect("\u276f ")
         echoed = term.send(f'(dial "{address}" echo "across nodes")')
         assert '\n"across nodes"\r\n' in echoed, echoed
@@ -156,8 +151,36 @@ def test_one_nodes_pid0_dials_anothers_export_and_meets_its_allow_list(
         assert "notAllowed: host.id is not exported by this node" in refused
         os.write(term.fd, b"(exit)\n")
         assert term.wait() == 0
-    finally:
-        server.kill()
-        server.wait(timeout=30)
-        if term is not None:
-            term.kill()
+
+
+REMOTE_SHELL_ALLOW = """\
+host.id
+executor.echo
+executor.load
+binary.spawn
+process.stdout
+process.stderr
+process.wait
+bytestream.read
+"""
+
+
+def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
+    kernel_image, tools_layer, node_env, tmp_path
+):
+    allow = tmp_path / "allow"
+    (allow / "etc").mkdir(parents=True)
+    (allow / "etc" / "membrane.allow").write_text(REMOTE_SHELL_ALLOW)
+    layers = ["--layer", str(kernel_image), "--layer", str(tools_layer)]
+    with serving_node([str(kernel_image), str(allow)], node_env) as address:
+        peer_id = address.rsplit("/", 1)[1]
+        with Terminal([*WW, "dial", address, "--shell", *layers], node_env) as term:
+            term.expect("\u276f ")
+            assert f'"{peer_id}"' in term.send("(host id)")  # the remote node's identity
+            assert '"hi"' in term.send('(executor echo "hi")')
+            # The tool is in the dialer's layers only; the remote runs it (executor.load).
+            assert "from the dialer\r\n" in term.send("(echo-args from the dialer)")
+            refused = term.send("(host peers)")
+            assert "notAllowed: host.peers is not exported by this node" in refused
+            os.write(term.fd, b"(exit)\n")
+            assert term.wait() == 0

@@ -2,9 +2,13 @@
 
 Daemon mode (stdin not a terminal): print one JSON ready line on stderr,
 then wait for the node's stdin to close and exit 0.  Interactive mode
-(`WW_TTY=1`): the shell.  Either way pid0 keeps serving its export to remote
-peers: it reads the terminal through an RPC stream, so its one thread only
-ever blocks on the host channel.
+(`WW_TTY=1`): the shell.  Remote mode (`WW_REMOTE=<peer id>`, set by
+`ww dial --shell`): the membrane grafts onto that peer's export, so there
+is nothing of ours to export or start: only the shell runs.
+
+As pid0, it keeps serving its export to remote peers in either mode: it
+reads the terminal through an RPC stream, so its one thread only ever
+blocks on the host channel.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from kernel.shell import LineReader, Shell, _drain
 async def main(root: str = "/") -> int:
     membrane = await ww.connect()
     caps = await membrane.graft(membrane.signer().signer)
+    if os.environ.get("WW_REMOTE"):  # `ww dial --shell`: the caps are a remote node's
+        return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     policy = load_policy(root)
     ww.export(ExportedMembrane(caps, policy))
     await start_services(caps, root)

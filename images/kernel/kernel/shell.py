@@ -2,8 +2,9 @@
 
 `(capability method args...)` calls a method; a bare command is looked up on
 PATH as `<dir>/<cmd>.wasm`, then `<dir>/<cmd>/main.wasm`, and run as a
-child with `executor.loadPath` and `binary.spawn`.  One line of output per error; the shell
-keeps going.
+child with `executor.loadPath` and `binary.spawn` (on a remote node's
+executor, `ww dial --shell`, the tool's bytes go with `executor.load`).
+One line of output per error; the shell keeps going.
 """
 
 from __future__ import annotations
@@ -220,8 +221,11 @@ class Shell:
         if path is None:
             raise ShellError(f"{name}: command not found (not a capability, nor on PATH)")
         env = [f"PATH={self.env.get('PATH', '/bin')}"]
-        # The host reads the tool from our image: no bytes cross the channel.
-        binary = self.caps.executor.loadPath(posixpath.normpath(path)).binary
+        if self.env.get("WW_REMOTE"):  # the executor is a remote node's: send the tool
+            with open(self._host(path), "rb") as tool:
+                binary = self.caps.executor.load(tool.read()).binary
+        else:  # the host reads the tool from our image: no bytes cross the channel
+            binary = self.caps.executor.loadPath(posixpath.normpath(path)).binary
         process = (await binary.spawn(args, env)).process
         out, err = await ww.gather(
             [_drain(process.stdout().stream), _drain(process.stderr().stream)]

@@ -15,6 +15,12 @@ with one Text field prints as is; other results print as JSON (Data as hex,
 capabilities as "<capability>").
 
     ww dial /ip4/127.0.0.1/tcp/2025/p2p/16Uiu2... executor.echo "hello"
+
+`--shell` opens the kernel shell on the export instead: the kernel of a
+local image (`--layer`, default images/kernel) runs here and its membrane
+grafts onto the remote node (see `wetnode.remote_shell`).
+
+    ww dial /ip4/127.0.0.1/tcp/2025/p2p/16Uiu2... --shell --layer images/kernel --layer tools
 """
 
 from __future__ import annotations
@@ -22,21 +28,25 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import capnp
 import trio
 
-from wetnode import client
-from wetnode.errors import UsageError, UserError
+from wetnode import client, image
+from wetnode.config import NodeConfig
+from wetnode.errors import UsageError, UserError, sole_exception
 from wetnode.keys import NodeKey
-from wetnode.net.dial import Remote
+from wetnode.net.dial import Remote, parse_peer_address
 from wetnode.net.protocol import PROTOCOL
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 
 DEFAULT_INTERFACE = "system.Executor"
+SHELL_IMAGE = "images/kernel"
 # What a graft returns, by result field: the interface each one implements.
 GRAFTED = {
     "identity": "stem.Identity",
@@ -65,12 +75,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the dialer's key file (for grafting; default: a fresh key for this call)",
     )
+    parser.add_argument(
+        "--shell",
+        action="store_true",
+        help="open the kernel shell on the export (interactive; no METHOD)",
+    )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        metavar="DIR",
+        help=f"with --shell: local image layer(s) the shell runs from (default {SHELL_IMAGE})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.debug:  # py-libp2p logs every failed dial attempt at ERROR; one line is ours
         logging.getLogger("libp2p").setLevel(logging.CRITICAL)
     secret = NodeKey.load(Path(args.identity)).secret if args.identity else None
+    if args.shell:
+        return _shell(args, secret)
+    if args.layer:
+        raise UsageError("--layer goes with --shell")
     grafted, method = _split(args.method)
     interface = None
     if method is not None:
@@ -78,6 +103,26 @@ def run(args: argparse.Namespace) -> int:
         interface = _interface(name)
         _check_method(interface, grafted or name, method, args.args)
     return trio.run(_dial, args, grafted, method, interface, secret)
+
+
+def _shell(args: argparse.Namespace, secret: bytes | None) -> int:
+    if args.method is not None:
+        raise UsageError("--shell opens the shell; give either --shell or METHOD, not both")
+    from wetnode.remote_shell import run_remote_shell  # imports wasmtime: only here
+
+    parse_peer_address(args.address)  # a bad address is a usage error before anything starts
+    layers = image.resolve_mounts(args.layer or [SHELL_IMAGE])
+    config = NodeConfig.from_args(args, os.environ)
+    key = NodeKey(secret) if secret is not None else NodeKey.generate()
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="shell-", dir=config.run_dir) as work:
+        root = image.materialize(image.merge(layers).files, Path(work) / "root")
+        try:
+            return trio.run(
+                run_remote_shell, args.address, key, root, config.cache_dir, config.limits
+            )
+        except BaseExceptionGroup as group:
+            raise sole_exception(group) from None
 
 
 def _split(target: str | None) -> tuple[str | None, str | None]:

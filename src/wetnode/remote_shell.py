@@ -1,0 +1,105 @@
+"""`ww dial ADDRESS --shell`: the kernel shell, run here, on a remote node's export.
+
+The shell is the kernel (`boot/main.wasm` of a local image) in a cell on this
+machine, in interactive mode.  Its Membrane is not this machine's: `graft`
+goes to the remote node's exported Membrane, signed with the dialer's key
+(the remote checks it is the key of the peer on the connection).  So
+`(host id)` names the remote node, every call meets the remote's allow-list,
+and nothing of this machine reaches the shell but its own image (read-only
+at `/`, where PATH tools are found) and the terminal.  A PATH tool is sent
+to the remote executor as bytes (`Executor.load`) and runs there.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from wetnode.cell import Engine, GuestSpec, Limits, Stdio, open_cell
+from wetnode.errors import UserError
+from wetnode.keys import NodeKey
+from wetnode.membrane.bytestream_port import StreamPort
+from wetnode.membrane.epoch import EpochClock
+from wetnode.membrane.servers.bytestream import ByteStreamServer
+from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.signing import GRAFT, Secp256k1Key
+from wetnode.net.dial import open_remote, parse_peer_address
+from wetnode.net.swarm import open_swarm
+from wetnode.node import PID0_BOOT, TerminalInput
+from wetnode.rpc import schema
+from wetnode.rpc.vat import Connection, Vat, open_vat
+
+_stem = schema.stem()
+
+
+class RemoteGuestMembrane(_stem.GuestMembrane.Server):
+    """The shell's bootstrap: this machine's signer and terminal, the remote's graft.
+
+    The capabilities the remote graft returns are handed to the guest
+    unchanged, so it reaches exactly what the remote node exports to this
+    peer.  Lives on the vat, as every pycapnp object does.
+    """
+
+    def __init__(self, vat: Vat, remote_export: Any, key: Secp256k1Key) -> None:
+        self._vat = vat
+        self._export = remote_export.cast_as(_stem.Membrane)
+        self._key = key
+        self._stdin = StreamPort("stdin", receive=TerminalInput())
+        self._clock = EpochClock()  # no epochs here: the remote guards its own caps
+
+    async def signer(self, **_: Any) -> SignerServer:
+        return SignerServer(GRAFT, self._key)
+
+    async def stdin(self, **_: Any) -> ByteStreamServer:
+        return ByteStreamServer(self._clock.guard(), self._vat, self._stdin)
+
+    async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        answer = await self._export.graft(signer)
+        results = _context.results
+        for name in ("identity", "host", "executor", "ipfs"):
+            setattr(results, name, getattr(answer, name))
+
+
+async def run_remote_shell(
+    address: str, key: NodeKey, root: Path, cache_dir: Path, limits: Limits
+) -> int:
+    """Run the shell from ``root`` against the node at ``address``; its exit code."""
+    peer_id, transport = parse_peer_address(address)
+    with Engine(cache_dir) as engine:
+        async with (
+            open_vat() as vat,
+            open_swarm(key.libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
+            open_remote(swarm, vat, peer_id, [transport]) as remote,
+        ):
+            spec = GuestSpec(
+                component=root / PID0_BOOT,
+                name="shell",
+                env={"PATH": "/bin", "WW_TTY": "1", "WW_REMOTE": str(peer_id)},
+                root=root,
+                stdio=Stdio("null", "inherit", "inherit"),  # stdin comes over RPC
+                limits=limits,
+            )
+            async with open_cell(engine, spec) as cell:
+                assert cell.channel is not None
+                connection = await remote.run(
+                    _serve, vat, cell.channel.dup(), Secp256k1Key(key.secret)
+                )
+                try:
+                    exit_ = await cell.wait()
+                finally:
+                    with trio.CancelScope(shield=True):
+                        await vat.run(_forget, vat, connection)
+    if exit_.reason:
+        raise UserError(f"the shell ended: {exit_.reason}")
+    return exit_.code
+
+
+async def _serve(export: Any, vat: Vat, sock: socket.socket, key: Secp256k1Key) -> Connection:
+    return await vat.connect(sock, RemoteGuestMembrane(vat, export, key))
+
+
+async def _forget(vat: Vat, connection: Connection) -> None:
+    vat.forget(connection)
