@@ -18,7 +18,7 @@ from typing import Any
 
 import trio
 
-from wetnode.cell import Engine, GuestSpec, Limits, Stdio, open_cell
+from wetnode.cell import Cell, Engine, GuestSpec, Limits, Stdio, open_cell
 from wetnode.errors import UserError
 from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
@@ -82,19 +82,31 @@ async def run_remote_shell(
                 stdio=Stdio("null", "inherit", "inherit"),  # stdin comes over RPC
                 limits=limits,
             )
-            async with open_cell(engine, spec) as cell:
+            async with open_cell(engine, spec) as cell, trio.open_nursery() as nursery:
                 assert cell.channel is not None
                 connection = await remote.run(
                     _serve, vat, cell.channel.dup(), Secp256k1Key(key.secret)
                 )
+                lost = trio.Event()
+                nursery.start_soon(_stop_when_lost, vat, remote.connection, cell, lost)
                 try:
                     exit_ = await cell.wait()
                 finally:
+                    nursery.cancel_scope.cancel()
                     with trio.CancelScope(shield=True):
                         await vat.run(_forget, vat, connection)
+    if lost.is_set():
+        raise UserError(f"{peer_id} disconnected: the shell has ended")
     if exit_.reason:
         raise UserError(f"the shell ended: {exit_.reason}")
     return exit_.code
+
+
+async def _stop_when_lost(vat: Vat, remote: Connection, cell: Cell, lost: trio.Event) -> None:
+    """Every capability the shell holds is the remote's: without it, end the shell."""
+    await vat.run(remote.disconnected)
+    lost.set()
+    cell.stop("the remote node disconnected")
 
 
 async def _serve(export: Any, vat: Vat, sock: socket.socket, key: Secp256k1Key) -> Connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import pty
@@ -38,14 +39,24 @@ def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+@dataclasses.dataclass
+class ServingNode:
+    address: str  # where peers dial it, ending in /p2p/<its peer ID>
+    proc: subprocess.Popen
+
+    @property
+    def peer_id(self) -> str:
+        return self.address.rsplit("/", 1)[1]
+
+
 @contextlib.contextmanager
-def serving_node(args: list[str], env: dict[str, str]) -> Iterator[str]:
-    """A daemon `ww run ARGS` on a free loopback port, killed at the end of the
-    block; yields the address peers dial it at (ending in /p2p/<its peer ID>)."""
+def serving_node(args: list[str], env: dict[str, str]) -> Iterator[ServingNode]:
+    """A daemon `ww run ARGS` on a free loopback port, killed at the end of the block."""
     port = free_port()
     proc = start_node(["--port", str(port), *args], env)
     try:
-        yield f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready_line(proc)['peer_id']}"
+        address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready_line(proc)['peer_id']}"
+        yield ServingNode(address, proc)
     finally:
         proc.kill()
         proc.wait(timeout=30)

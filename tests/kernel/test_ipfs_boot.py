@@ -47,8 +47,8 @@ def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(
 
     env_b = _fresh_home(tmp_path, ww_home, node_env)
     assert not (Path(env_b["WW_HOME"]) / "ipfs").exists()
-    with serving_node([str(kernel_image)], node_env) as peer:
-        argv = [*WW, "run", "--port", "0", "--peer", peer, f"/ipfs/{image_cid}"]
+    with serving_node([str(kernel_image)], node_env) as provider:
+        argv = [*WW, "run", "--port", "0", "--peer", provider.address, f"/ipfs/{image_cid}"]
         with Terminal(argv, env_b) as term:
             term.expect("\u276f ")
             greeting = term.send(f'(ipfs cat "/ipfs/{image_cid}/share/greeting.txt")')

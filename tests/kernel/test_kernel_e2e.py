@@ -141,9 +141,10 @@ def test_one_nodes_pid0_dials_anothers_export_and_meets_its_allow_list(
     kernel_image, tools_layer, node_env
 ):
     with (
-        serving_node([str(kernel_image), str(tools_layer)], node_env) as address,
+        serving_node([str(kernel_image), str(tools_layer)], node_env) as server,
         Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env) as term,
     ):
+        address = server.address
         term.expect("\u276f ")
         echoed = term.send(f'(dial "{address}" echo "across nodes")')
         assert '\n"across nodes"\r\n' in echoed, echoed
@@ -172,11 +173,11 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
     (allow / "etc").mkdir(parents=True)
     (allow / "etc" / "membrane.allow").write_text(REMOTE_SHELL_ALLOW)
     layers = ["--layer", str(kernel_image), "--layer", str(tools_layer)]
-    with serving_node([str(kernel_image), str(allow)], node_env) as address:
-        peer_id = address.rsplit("/", 1)[1]
-        with Terminal([*WW, "dial", address, "--shell", *layers], node_env) as term:
+    with serving_node([str(kernel_image), str(allow)], node_env) as server:
+        shell = [*WW, "dial", server.address, "--shell", *layers]
+        with Terminal(shell, node_env) as term:
             term.expect("\u276f ")
-            assert f'"{peer_id}"' in term.send("(host id)")  # the remote node's identity
+            assert f'"{server.peer_id}"' in term.send("(host id)")  # the remote's identity
             assert '"hi"' in term.send('(executor echo "hi")')
             # The tool is in the dialer's layers only; the remote runs it (executor.load).
             assert "from the dialer\r\n" in term.send("(echo-args from the dialer)")
@@ -184,3 +185,9 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
             assert "notAllowed: host.peers is not exported by this node" in refused
             os.write(term.fd, b"(exit)\n")
             assert term.wait() == 0
+        with Terminal(shell, node_env) as term:
+            term.expect("\u276f ")
+            server.proc.kill()  # every capability the shell holds goes with the node
+            ended = term.expect("the shell has ended")
+            assert f"{server.peer_id} disconnected" in ended
+            assert term.wait() == 1
