@@ -94,7 +94,7 @@ async def run_remote_shell(
                 finally:
                     nursery.cancel_scope.cancel()
                     with trio.CancelScope(shield=True):
-                        await vat.run(_forget, vat, connection)
+                        await vat.drop(connection)
     if lost.is_set():
         raise UserError(f"{peer_id} disconnected: the shell has ended")
     if exit_.reason:
@@ -111,7 +111,3 @@ async def _stop_when_lost(vat: Vat, remote: Connection, cell: Cell, lost: trio.E
 
 async def _serve(export: Any, vat: Vat, sock: socket.socket, key: Secp256k1Key) -> Connection:
     return await vat.connect(sock, RemoteGuestMembrane(vat, export, key))
-
-
-async def _forget(vat: Vat, connection: Connection) -> None:
-    vat.forget(connection)

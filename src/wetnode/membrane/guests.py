@@ -43,7 +43,7 @@ class GuestLink:
             with trio.CancelScope(shield=True):
                 await stop_all(self.children)
                 if self.connection is not None:
-                    await self.vat.run(_forget, self.vat, self.connection)
+                    await self.vat.drop(self.connection)
         finally:
             self.closed.set()
             log.debug("guest link %s closed", self.name)
@@ -92,7 +92,3 @@ async def stop_all(children: set[Child]) -> None:
             await child.exited.wait()
     if scope.cancelled_caught:
         log.warning("some children did not stop within %.0f s", STOP_TIMEOUT)
-
-
-async def _forget(vat: Vat, connection: Connection) -> None:
-    vat.forget(connection)

@@ -57,7 +57,7 @@ def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> N
             await pump(stream, pump_end)
         finally:
             with trio.CancelScope(shield=True), suppress(VatClosed):
-                await vat.run(_forget, vat, connection)
+                await vat.drop(connection)
             log.debug("peer %s closed %s", peer, protocol)
 
     swarm.handle(protocol, handle)
@@ -65,7 +65,3 @@ def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> N
 
 async def _connect(vat: Vat, sock: socket.socket, export: Export, peer: ID) -> Connection:
     return await vat.connect(sock, export(peer))
-
-
-async def _forget(vat: Vat, connection: Connection) -> None:
-    vat.forget(connection)

@@ -219,9 +219,17 @@ class Vat:
         connection.close()
         self._connections.discard(connection)
 
+    async def drop(self, connection: Connection) -> None:
+        """From trio: ``forget`` the connection on the vat."""
+        await self.run(_forget, self, connection)
+
 
 async def _call(fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
     return await fn(*args)
+
+
+async def _forget(vat: Vat, connection: Connection) -> None:
+    vat.forget(connection)
 
 
 @asynccontextmanager
