@@ -20,6 +20,7 @@ from libp2p.abc import IHost, INetStream
 from libp2p.bitswap import BitswapClient, BitswapError
 from libp2p.bitswap import BlockStore as Libp2pBlockStore
 from libp2p.bitswap.cid import CIDInput, cid_to_bytes
+from libp2p.bitswap.message_queue import BitswapMessageQueue
 from libp2p.peer.id import ID
 
 from wetnode.ipfs.blockstore import BlockStore
@@ -70,7 +71,17 @@ class _Client(BitswapClient):
     to the closed stream and dropped, and the session asks again only after
     its one-second retry: most fetches of a tree stalled a second at a time.
     Our reader stops only when the stream ends.
+
+    The queue also holds every want 15 ms, hoping to send it together with
+    others.  Our reader asks for a node's links together already (`BATCH` at
+    a time), so the wait only added to each block's fetch: without it a
+    21.7 MB tree came 25-40% faster in an A/B (docs/performance.md).
     """
+
+    def get_or_create_message_queue(self, peer_id: ID) -> BitswapMessageQueue:
+        queue = super().get_or_create_message_queue(peer_id)
+        queue.debounce_delay = 0  # our wants come batched already (see the class doc)
+        return queue
 
     def _on_message_queue_stream_opened(self, stream: INetStream, peer_id: ID) -> None:
         if self._nursery is not None:
