@@ -16,6 +16,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import capnp
 import trio
 
 from wetnode.cell import Cell, Engine, GuestSpec, Limits, Stdio, open_cell
@@ -23,6 +24,7 @@ from wetnode.errors import UserError
 from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
+from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.identity import SignerServer
 from wetnode.membrane.signing import GRAFT, Secp256k1Key
@@ -30,6 +32,7 @@ from wetnode.net.dial import open_remote, parse_peer_address
 from wetnode.net.swarm import open_swarm
 from wetnode.node import PID0_BOOT, TerminalInput
 from wetnode.rpc import schema
+from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Connection, Vat, open_vat
 
 _stem = schema.stem()
@@ -57,7 +60,12 @@ class RemoteGuestMembrane(_stem.GuestMembrane.Server):
         return ByteStreamServer(self._clock.guard(), self._vat, self._stdin)
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
-        answer = await self._export.graft(signer)
+        try:
+            answer = await self._export.graft(signer)
+        except capnp.KjException as exc:  # not a Membrane, or it refused us
+            raise GraftRefused(
+                f"graftRefused: the remote export did not graft: {remote_reason(exc)}"
+            ) from None
         results = _context.results
         for name in ("identity", "host", "executor", "ipfs"):
             setattr(results, name, getattr(answer, name))

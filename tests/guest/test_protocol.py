@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from wetnode.guest import Disconnected, Failed, Overloaded, loop, wire
+from wetnode.guest import Disconnected, Failed, Overloaded, RpcError, loop, wire
 from wetnode.guest._generated import rpc as R
 from wetnode.guest.caps import as_cap
 from wetnode.guest.connection import Connection
@@ -223,3 +223,18 @@ def test_calls_on_a_released_capability_fail_locally(py_schema: Any, net: Any) -
 
     assert w.run(main()) == "the capability was released"
     assert ("a", "release") in w.sent
+
+
+@pytest.mark.parametrize(
+    "wire_reason",
+    [
+        "staleEpoch: issued under epoch 0",
+        "message = staleEpoch: issued under epoch 0",
+        "remote exception: message = staleEpoch: issued under epoch 0",
+    ],
+)
+def test_a_received_reason_starts_with_the_servers_own_word(wire_reason: str) -> None:
+    """pycapnp's `message = ` and `remote exception: ` are transport, not reason."""
+    error = RpcError.of_type(0, wire_reason)
+    assert isinstance(error, Failed)
+    assert error.reason == "staleEpoch: issued under epoch 0"

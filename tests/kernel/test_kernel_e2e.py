@@ -182,7 +182,7 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
             # The tool is in the dialer's layers only; the remote runs it (executor.load).
             assert "from the dialer\r\n" in term.send("(echo-args from the dialer)")
             refused = term.send("(host peers)")
-            assert "notAllowed: host.peers is not exported by this node" in refused
+            assert "error: failed: notAllowed: host.peers is not exported by this node" in refused
             os.write(term.fd, b"(exit)\n")
             assert term.wait() == 0
         with Terminal(shell, node_env) as term:

@@ -26,8 +26,14 @@ from kernel.shell import LineReader, Shell, _drain
 
 async def main(root: str = "/") -> int:
     membrane = await ww.connect()
-    caps = await membrane.graft(membrane.signer().signer)
-    if os.environ.get("WW_REMOTE"):  # `ww dial --shell`: the caps are a remote node's
+    remote = os.environ.get("WW_REMOTE")
+    try:
+        caps = await membrane.graft(membrane.signer().signer)
+    except ww.RpcError as exc:
+        where = f"peer {remote}'s export" if remote else "the node's membrane"
+        print(f"kernel: cannot graft onto {where}: {exc.reason}", file=sys.stderr, flush=True)
+        return 1
+    if remote:  # `ww dial --shell`: the caps are a remote node's
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     policy = load_policy(root)
     ww.export(ExportedMembrane(caps, policy))

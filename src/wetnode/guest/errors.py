@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # rpc.capnp Exception.Type ordinals.
 TYPES = ("failed", "overloaded", "disconnected", "unimplemented")
+_TRANSPORT_PREFIXES = ("remote exception: ", "message = ")  # outermost first
 
 
 class RpcError(Exception):
@@ -17,6 +18,16 @@ class RpcError(Exception):
 
     @staticmethod
     def of_type(type_ordinal: int, reason: str) -> RpcError:
+        """The exception for a wire ``Exception``, its reason as the server wrote it.
+
+        pycapnp prefixes a server's reason with ``message = `` and, when it
+        passes on a reason it received, with ``remote exception: ``; both are
+        dropped, so a reason starts with the server's own word (``staleEpoch``,
+        ``notAllowed``...).  The host strips the same two in
+        ``wetnode.rpc.reasons.remote_reason``.
+        """
+        for prefix in _TRANSPORT_PREFIXES:
+            reason = reason.removeprefix(prefix)
         cls = _BY_TYPE.get(type_ordinal, Failed)
         return cls(reason)
 
