@@ -11,10 +11,12 @@ import pytest
 WW = [sys.executable, "-m", "wetnode"]
 
 
-def _ww(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> CompletedProcess:
+def _ww(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, cwd: Path | None = None
+) -> CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [*WW, *args], capture_output=True, text=True, timeout=timeout, env=full_env
+        [*WW, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd
     )
 
 

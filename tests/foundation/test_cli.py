@@ -46,7 +46,7 @@ def test_debug_shows_the_traceback(ww, tmp_path):
 PEER = "/ip4/127.0.0.1/tcp/9/p2p/16Uiu2HAmJxSzNtKH7xD8sWCoUDRrYEMzsV8mgvchJQdMGYey2Kqj"
 
 
-def test_dial_shell_bad_input_is_one_line_before_anything_starts(ww, make_tree):
+def test_dial_shell_bad_input_is_one_line_before_anything_starts(ww, make_tree, tmp_path):
     both = ww("dial", PEER, "executor.echo", "--shell")
     assert both.returncode == 2 and "either --shell or METHOD" in both.stderr
     stray = ww("dial", PEER, "--layer", "x")
@@ -55,5 +55,7 @@ def test_dial_shell_bad_input_is_one_line_before_anything_starts(ww, make_tree):
     assert no_kernel.returncode == 1 and "boot/main.wasm" in no_kernel.stderr
     bad_peer = ww("dial", "/ip4/127.0.0.1/tcp/9", "--shell")
     assert bad_peer.returncode == 2 and "names no peer" in bad_peer.stderr
-    for result in (both, stray, no_kernel, bad_peer):
+    elsewhere = ww("dial", PEER, "--shell", cwd=tmp_path)  # no images/kernel here
+    assert elsewhere.returncode == 1 and "pass --layer DIR" in elsewhere.stderr
+    for result in (both, stray, no_kernel, bad_peer, elsewhere):
         assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

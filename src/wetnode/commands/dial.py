@@ -111,6 +111,11 @@ def _shell(args: argparse.Namespace, secret: bytes | None) -> int:
     from wetnode.remote_shell import run_remote_shell  # imports wasmtime: only here
 
     parse_peer_address(args.address)  # a bad address is a usage error before anything starts
+    if not args.layer and not Path(SHELL_IMAGE).is_dir():
+        raise UserError(
+            f"no kernel for the shell: {SHELL_IMAGE} is not in this directory; pass "
+            "--layer DIR with a built kernel (boot/main.wasm), e.g. a checkout's images/kernel"
+        )
     layers = image.resolve_mounts(args.layer or [SHELL_IMAGE])
     config = NodeConfig.from_args(args, os.environ)
     key = NodeKey(secret) if secret is not None else NodeKey.generate()
