@@ -176,8 +176,9 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
     with serving_node([str(kernel_image), str(allow)], node_env) as server:
         shell = [*WW, "dial", server.address, "--shell", *layers]
         with Terminal(shell, node_env) as term:
-            term.expect("\u276f ")
-            assert f'"{server.peer_id}"' in term.send("(host id)")  # the remote's identity
+            peer = server.peer_id
+            term.expect(f"{peer[:6]}\u2026{peer[-6:]} / \u276f ")  # the prompt names the node
+            assert f'"{peer}"' in term.send("(host id)")  # the remote's identity
             assert '"hi"' in term.send('(executor echo "hi")')
             # The tool is in the dialer's layers only; the remote runs it (executor.load).
             assert "from the dialer\r\n" in term.send("(echo-args from the dialer)")

@@ -100,7 +100,7 @@ class Shell:
     async def repl(self, reader: LineReader) -> int:
         pending = ""
         while True:
-            self.write(f"{self.cwd} \u276f " if not pending else "\u2026 ")
+            self.write(f"{self._where()}{self.cwd} \u276f " if not pending else "\u2026 ")
             line = await reader.readline()
             if line is None:
                 self.write("\n")
@@ -145,6 +145,11 @@ class Shell:
             raise ShellError(f"{name} has methods {', '.join(methods)}; try (help)")
         args = [str(await self.eval(a)) for a in rest]
         return await self.run_path(name, args)
+
+    def _where(self) -> str:
+        """On a remote node's export (`ww dial --shell`), the prompt names it."""
+        peer = self.env.get("WW_REMOTE")
+        return f"{peer[:6]}\u2026{peer[-6:]} " if peer else ""
 
     def cd(self, path: str = "/") -> None:
         target = posixpath.normpath(posixpath.join(self.cwd, str(path)))
