@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -11,9 +12,14 @@ from subprocess import PIPE
 
 import pytest
 import trio
+import varint
 from libp2p import new_host
 from libp2p.abc import IHost, INetStream
+from libp2p.bitswap.cid import get_cid_prefix
+from libp2p.bitswap.config import BITSWAP_PROTOCOL_V120
+from libp2p.bitswap.messages import create_message
 from libp2p.crypto.secp256k1 import create_new_key_pair
+from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from multiaddr import Multiaddr
 
@@ -30,8 +36,8 @@ UNKNOWN = "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR"
 
 async def _pair(
     stack: AsyncExitStack, tmp_path: Path, timeout: float
-) -> tuple[BitswapBackend, BitswapBackend, IHost]:
-    """Node a, node b connected to it, and b's host."""
+) -> tuple[BitswapBackend, BitswapBackend, list[IHost]]:
+    """Node a, node b connected to it, and their hosts."""
     hosts: list[IHost] = []
     for _ in range(2):
         host = new_host(key_pair=create_new_key_pair())
@@ -41,7 +47,7 @@ async def _pair(
     b = await stack.enter_async_context(open_bitswap(hosts[1], tmp_path / "b", timeout=timeout))
     with trio.fail_after(10):
         await hosts[1].connect(info_from_p2p_addr(hosts[0].get_addrs()[0]))
-    return a, b, hosts[1]
+    return a, b, hosts
 
 
 @pytest.fixture
@@ -83,7 +89,8 @@ async def test_wants_keep_flowing_on_one_stream_after_every_block_has_arrived(
     """py-libp2p closed a peer's stream once nothing more was expected, losing the
     wants written next (each then waited a second for the retry); ours stays open."""
     async with AsyncExitStack() as stack:
-        a, b, fetching_host = await _pair(stack, tmp_path, timeout=10)
+        a, b, hosts = await _pair(stack, tmp_path, timeout=10)
+        fetching_host = hosts[1]
         roots = [await a.block_put(f"block {i}".encode()) for i in range(5)]
         with trio.fail_after(30):
             await b.block_get(str(roots[0]))
@@ -93,6 +100,27 @@ async def test_wants_keep_flowing_on_one_stream_after_every_block_has_arrived(
             for root in roots[1:]:
                 await b.block_get(str(root))
         assert _bitswap_streams(fetching_host) == opened
+
+
+async def test_blocks_a_peer_sends_unasked_are_not_kept(tmp_path: Path) -> None:
+    """Only wanted blocks are stored: a peer cannot fill another's disk."""
+    async with AsyncExitStack() as stack:
+        a, b, hosts = await _pair(stack, tmp_path, timeout=10)
+        pushed = b"nobody asked for this"
+        cid = await a.block_put(pushed)
+        block = (get_cid_prefix(cid.to_bytes()), pushed)
+        message = create_message(blocks_v110=[block]).SerializeToString()
+        with trio.fail_after(30):
+            stream = await hosts[0].new_stream(hosts[1].get_id(), [BITSWAP_PROTOCOL_V120])
+            await stream.write(varint.encode(len(message)) + message)
+            await stream.close()
+            with contextlib.suppress(StreamEOF):  # b read it all, then closed its side
+                while await stream.read(1024):
+                    pass
+        assert not b.store.has(cid)
+        with trio.fail_after(30):  # asked for, the same block is fetched and kept
+            assert await b.block_get(str(cid)) == pushed
+        assert b.store.has(cid)
 
 
 async def test_content_no_peer_has_fails_within_the_bound(

@@ -11,15 +11,21 @@ check), then kept.  Every wait is bounded: content nobody serves becomes
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import trio
 from libp2p.abc import IHost, INetStream
 from libp2p.bitswap import BitswapClient, BitswapError
 from libp2p.bitswap import BlockStore as Libp2pBlockStore
-from libp2p.bitswap.cid import CIDInput, cid_to_bytes
+from libp2p.bitswap.cid import (
+    CIDInput,
+    cid_to_bytes,
+    parse_cid,
+    reconstruct_cid_from_prefix_and_data,
+)
 from libp2p.bitswap.message_queue import BitswapMessageQueue
 from libp2p.peer.id import ID
 
@@ -63,20 +69,39 @@ class ServedStore(Libp2pBlockStore):
 
 
 class _Client(BitswapClient):
-    """py-libp2p 0.8.1's client, reading replies for as long as the peer's stream lives.
+    """py-libp2p 0.8.1's client (pinned) with three fixes, each a small override.
 
-    The library keeps one outbound stream per peer (its message queue) and
-    starts a reader on it that closes the stream as soon as every block
-    expected so far has arrived.  Wants queued in that instant are written
-    to the closed stream and dropped, and the session asks again only after
-    its one-second retry: most fetches of a tree stalled a second at a time.
-    Our reader stops only when the stream ends.
-
-    The queue also holds every want 15 ms, hoping to send it together with
-    others.  Our reader asks for a node's links together already (`BATCH` at
-    a time), so the wait only added to each block's fetch: without it a
-    21.7 MB tree came 25-40% faster in an A/B (docs/performance.md).
+    1. Replies are read for as long as a peer's stream lives.  The library
+       keeps one outbound stream per peer (its message queue) and starts a
+       reader on it that closes the stream as soon as every block expected
+       so far has arrived.  Wants queued in that instant were written to the
+       closed stream and dropped, and the session asked again only after its
+       one-second retry: most fetches of a tree stalled a second at a time.
+    2. Wants go out at once.  The queue held each one 15 ms hoping to send it
+       with others; our reader asks for a node's links together already
+       (`BATCH` at a time), so the wait only added to each block's fetch.
+       Without it a 21.7 MB tree came 25-40% faster in an A/B
+       (docs/performance.md).
+    3. Only blocks we asked for are kept (`_process_blocks_v110`).
     """
+
+    async def _process_blocks_v110(self, blocks: Sequence[Any], peer_id: ID) -> None:
+        """Keep only blocks we asked for.
+
+        The library stores every valid block a peer sends, asked for or not:
+        any peer could fill the node's disk.  (Its bitswap 1.0 path already
+        keeps only expected blocks.)
+        """
+        wanted = [block for block in blocks if self._is_wanted(block)]
+        if len(wanted) < len(blocks):
+            log.info("bitswap: %s sent %d block(s) nobody asked for: dropped",
+                     peer_id, len(blocks) - len(wanted))  # fmt: skip
+        if wanted:
+            await super()._process_blocks_v110(wanted, peer_id)
+
+    def _is_wanted(self, block: Any) -> bool:
+        cid = parse_cid(reconstruct_cid_from_prefix_and_data(block.prefix, block.data))
+        return cid in self._wantlist
 
     def get_or_create_message_queue(self, peer_id: ID) -> BitswapMessageQueue:
         queue = super().get_or_create_message_queue(peer_id)
