@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "build": ("wetnode.commands.build", "build a Python guest into boot/main.wasm"),
     "image": ("wetnode.commands.image", "inspect merged image layers"),
     "push": ("wetnode.commands.push", "add an image to IPFS (and set a stem head)"),
-    "dial": ("wetnode.commands.dial", "call a remote node's exported membrane"),
+    "dial": ("wetnode.commands.dial", "call a remote node's export, or open the shell on it"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
 }
 
