@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "kernel"))
 
-from kernel.lisp import ReadError, Symbol, is_complete, read_all, show
+from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
 
 
 @pytest.mark.parametrize(
@@ -50,5 +50,13 @@ def test_incomplete_input_asks_for_more_lines():
 
 def test_values_print_as_the_shell_shows_them():
     assert show('a"b') == '"a\\"b"'
+    assert show("line\n\ttab") == '"line\\n\\ttab"'
     assert show(["x", 1]) == '("x" 1)'
     assert show(None) == "nil"
+
+
+def test_control_characters_from_elsewhere_cannot_drive_the_terminal():
+    hostile = "\x1b]0;owned\x07\x1b[2J\x9b31mred\x7f"
+    assert printable(hostile) == "\\x1b]0;owned\\x07\\x1b[2J\\x9b31mred\\x7f"
+    assert show(hostile) == '"' + printable(hostile) + '"'
+    assert printable("caf\u00e9 \u276f") == "caf\u00e9 \u276f"  # printable text is kept

@@ -119,11 +119,21 @@ def _read(tokens: list, pos: int) -> tuple:
         return Symbol(tok), pos + 1
 
 
+# Control characters as escapes: text from peers, files and errors must not
+# drive the operator's terminal (colours, titles, cursor moves, clearing).
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+
+
+def printable(text: str) -> str:
+    """``text`` on one line with every control character escaped."""
+    return text.translate(_CONTROL)
+
+
 def show(value: object) -> str:
     """Print a value the way the shell echoes results."""
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
+        return '"' + printable(value.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

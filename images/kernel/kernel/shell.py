@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import wetnode.guest as ww
 from kernel import codec
-from kernel.lisp import ReadError, Symbol, is_complete, read_all, show
+from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
 from wetnode.guest._generated import stem
 
 HELP = """\
@@ -117,9 +117,9 @@ class Shell:
             except Exit as done:
                 return done.code
             except (ShellError, ReadError, ValueError) as exc:
-                self.write(f"error: {exc}\n")
+                self.write(f"error: {printable(str(exc))}\n")
             except ww.RpcError as exc:
-                self.write(f"error: {exc.type}: {exc.reason}\n")
+                self.write(f"error: {exc.type}: {printable(exc.reason)}\n")
 
     async def eval(self, expr: Any) -> Any:
         if not isinstance(expr, list) or not expr:
