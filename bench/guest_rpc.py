@@ -15,20 +15,18 @@ ends.  Scenarios:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import socket
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import capnp
 import trio
 
+from bench.guests import built_guest
 from wetnode.guest import SocketTransport, Vat, gather
 from wetnode.guest._generated import system as guest_system
 from wetnode.rpc import schema
@@ -193,17 +191,9 @@ def _serve(vat: Vat) -> None:
 
 def guest_client_in_wasm() -> tuple[list[float], list[float]]:
     from wetnode.cell import Engine, GuestSpec, Stdio, open_cell
-    from wetnode.cell.python_guest import SDK_PATH, build_project
 
-    sdk = sorted((SDK_PATH / "wetnode" / "guest").rglob("*.py"))
-    digest = hashlib.sha256(GUEST_APP.encode() + b"".join(p.read_bytes() for p in sdk)).hexdigest()
-    project = Path(tempfile.gettempdir()) / f"wetnode-bench-guest-{digest[:16]}"
+    project = built_guest(GUEST_APP)
     wasm = project / "boot" / "main.wasm"
-    if not wasm.exists():
-        project.mkdir(parents=True, exist_ok=True)
-        (project / "app.py").write_text(GUEST_APP)
-        print("building the benchmark guest (~1 min, cached in", project, ")", flush=True)
-        build_project(project)
 
     async def run() -> Any:
         with Engine(project / "cache") as engine:

@@ -1,14 +1,24 @@
 """executor.echo through the membrane's servers vs a bare pycapnp echo server.
 
-Both run in this process over a real socket pair, client and server on the
-vat thread, measured in the same run: the ratio is the cost of the membrane
-(graft-issued, epoch-guarded capabilities) over raw pycapnp.
+Measured in the same run, each over a real socket pair:
+
+* baseline: a pycapnp client calling a bare pycapnp echo server, both on the
+  vat thread;
+* a pycapnp client that grafted onto the membrane host's GuestMembrane
+  (graft-issued, epoch-guarded capabilities): the cost of the membrane;
+* pid0 itself: a wasm guest built with the guest SDK, attached as pid0,
+  grafting and calling ``executor.echo`` (the issue's measure, target <= 3):
+  the membrane plus the guest's pure-Python RPC inside wasm.
+
+Figures are the median over rounds of the mean per call of CALLS sequential
+calls (the guest can only report means).
 
     python -m bench membrane
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import statistics
 import time
@@ -30,14 +40,41 @@ class BareEcho(schema.system().Executor.Server):
         return message
 
 
-async def _time_echoes(executor: Any) -> float:
-    """(vat) Median seconds per sequential echo round trip."""
-    samples = []
-    for _ in range(CALLS):
+PID0_APP = f'''
+"""Benchmark pid0: grafts, times executor.echo, prints one JSON list."""
+import json
+import time
+
+import wit_world
+
+import wetnode.guest as ww
+
+
+async def main():
+    membrane = await ww.connect()
+    executor = (await membrane.graft(membrane.signer().signer)).executor
+    means = []
+    for _ in range({ROUNDS}):
         start = time.perf_counter()
+        for _ in range({CALLS}):
+            await executor.echo("{MESSAGE}")
+        means.append((time.perf_counter() - start) / {CALLS})
+    print(json.dumps(means))
+    return 0
+
+
+class WitWorld(wit_world.WitWorld):
+    def run(self) -> int:
+        return ww.run(main)
+'''
+
+
+async def _time_echoes(executor: Any) -> float:
+    """(vat) Mean seconds per call of CALLS sequential echo round trips."""
+    start = time.perf_counter()
+    for _ in range(CALLS):
         await executor.echo(MESSAGE)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return (time.perf_counter() - start) / CALLS
 
 
 async def _bare(vat: Vat) -> float:
@@ -66,12 +103,36 @@ async def _run() -> None:
             host_end, pid0_end = socket.socketpair()
             await host.attach_pid0(host_end)
             membrane.append(await vat.run(_membrane, vat, pid0_end))
+        pid0 = await _pid0_in_wasm(host)
     bare_us = statistics.median(bare) * 1e6
-    membrane_us = statistics.median(membrane) * 1e6
-    print(f"membrane: {ROUNDS} rounds x {CALLS} sequential echo calls, median per call")
-    print(f"  raw pycapnp echo        {bare_us:8.1f} us")
-    print(f"  membrane executor.echo  {membrane_us:8.1f} us")
-    print(f"  ratio                   {membrane_us / bare_us:8.2f}")
+    print(f"membrane: {ROUNDS} rounds x {CALLS} sequential echo calls, median of per-call means")
+    print(f"  raw pycapnp echo (baseline)          {bare_us:8.1f} us")
+    for label, samples in (
+        ("pycapnp client via the membrane", membrane),
+        ("pid0 (wasm guest) via the membrane", pid0),
+    ):
+        median_us = statistics.median(samples) * 1e6
+        print(f"  {label:36} {median_us:8.1f} us  ratio {median_us / bare_us:5.2f}")
+
+
+async def _pid0_in_wasm(host: Any) -> list[float]:
+    """pid0 as a real wasm guest: its own timings of executor.echo through a graft."""
+    from bench.guests import built_guest
+    from wetnode.cell import Engine, GuestSpec, Stdio, open_cell
+
+    project = await trio.to_thread.run_sync(built_guest, PID0_APP)
+    spec = GuestSpec(project / "boot" / "main.wasm", name="pid0", stdio=Stdio(stdout="pipe"))
+    with Engine(project / "cache") as engine:
+        async with open_cell(engine, spec) as cell:
+            assert cell.channel is not None and cell.stdout is not None
+            link = await host.attach_pid0(cell.channel.dup())
+            out = b""
+            with trio.fail_after(600):
+                while chunk := await cell.stdout.receive_some():
+                    out += chunk
+                await cell.wait()
+            await link.close()
+    return json.loads(out)
 
 
 def main() -> None:

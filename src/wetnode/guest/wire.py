@@ -26,6 +26,7 @@ ELEMENT_BITS = (0, 1, 8, 16, 32, 64, 64, 0)
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _U32x2 = struct.Struct("<II")
+FRAME_HEADER = 8  # bytes of the segment table MessageBuilder.to_bytes writes
 _u64_at = _U64.unpack_from
 
 
@@ -476,6 +477,7 @@ class MessageBuilder:
         return init_struct(self, 0, data_words, ptr_count)
 
     def to_bytes(self) -> bytes:
+        """The framed message: a one-segment table (FRAME_HEADER bytes), then the segment."""
         return _U32x2.pack(0, len(self.buf) >> 3) + self.buf
 
     def add_cap(self, cap: Any) -> int:

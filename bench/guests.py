@@ -1,0 +1,28 @@
+"""Benchmark guests: a guest app built once with `ww build`, cached by content."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+
+def built_guest(app_source: str) -> Path:
+    """The project directory of a guest whose app.py is ``app_source``.
+
+    Built with componentize-py (about a minute) the first time, then reused
+    from the temp directory as long as neither the app nor the guest SDK
+    changed.  The wasm is at ``<project>/boot/main.wasm``; ``<project>/cache``
+    is a compile cache for it.
+    """
+    from wetnode.cell.python_guest import SDK_PATH, build_project
+
+    sdk = sorted((SDK_PATH / "wetnode" / "guest").rglob("*.py"))
+    digest = hashlib.sha256(app_source.encode() + b"".join(p.read_bytes() for p in sdk))
+    project = Path(tempfile.gettempdir()) / f"wetnode-bench-guest-{digest.hexdigest()[:16]}"
+    if not (project / "boot" / "main.wasm").exists():
+        project.mkdir(parents=True, exist_ok=True)
+        (project / "app.py").write_text(app_source)
+        print("building a benchmark guest (~1 min, cached in", project, ")", flush=True)
+        build_project(project)
+    return project
