@@ -92,36 +92,51 @@ def _finish_frame() -> tuple[bytes, int]:
 _FINISH_FRAME, _FINISH_QID_AT = _finish_frame()
 
 
-class _CallLayout:
-    """A Call to an imported capability, laid out once: copying these bytes and
-    writing four numbers replaces building five structs on every call."""
+class _PayloadTemplate:
+    """A message with a payload, laid out once.  CPython compiled to wasm
+    builds structs slowly; copying these bytes and writing a few numbers
+    instead made a guest's call a quarter faster (docs/performance.md)."""
 
-    def __init__(self) -> None:
-        mb = wire.MessageBuilder()
-        call = _init_union_struct(mb, R.Message, _MSG_CALL, R.Call)
-        target = wire.init_struct(mb, call.ptr_index + _CALL_TARGET, *_TARGET_SIZE)
-        target.set(_U16, R.MessageTarget.DISCRIMINANT_OFFSET, _TARGET_IMPORT.discriminant)
-        payload = wire.init_struct(mb, call.ptr_index + _CALL_PARAMS, *_PAYLOAD_SIZE)
+    def __init__(self, mb: wire.MessageBuilder, payload: wire.StructBuilder) -> None:
         self.segment = bytes(mb.buf)
-        self.qid_at = call.data_off + _CALL_QID
-        self.iid_at = call.data_off + _CALL_IID
-        self.mid_at = call.data_off + _CALL_MID
-        self.import_at = target.data_off + _TARGET_IMPORT.offset
         self.payload = (payload.data_off, payload.data_words, payload.ptr_index, payload.ptr_count)
 
-    def build(
-        self, qid: int, interface_id: int, method_id: int, import_id: int
-    ) -> tuple[wire.MessageBuilder, wire.StructBuilder]:
-        mb = wire.MessageBuilder()
-        buf = mb.buf = bytearray(self.segment)
-        _U32.pack_into(buf, self.qid_at, qid)
-        _U64.pack_into(buf, self.iid_at, interface_id)
-        _U16.pack_into(buf, self.mid_at, method_id)
-        _U32.pack_into(buf, self.import_at, import_id)
+    def copy(self) -> tuple[wire.MessageBuilder, wire.StructBuilder]:
+        """A new message from the template, and its payload struct."""
+        mb = wire.MessageBuilder.from_segment(self.segment)
         return mb, wire.StructBuilder(mb, *self.payload)
 
 
-_CALL_TO_IMPORT = _CallLayout()
+def _call_to_import() -> tuple[_PayloadTemplate, int, int, int, int]:
+    """A Call to an imported capability; byte offsets of its question id,
+    interface id, method id and import id."""
+    mb = wire.MessageBuilder()
+    call = _init_union_struct(mb, R.Message, _MSG_CALL, R.Call)
+    target = wire.init_struct(mb, call.ptr_index + _CALL_TARGET, *_TARGET_SIZE)
+    target.set(_U16, R.MessageTarget.DISCRIMINANT_OFFSET, _TARGET_IMPORT.discriminant)
+    payload = wire.init_struct(mb, call.ptr_index + _CALL_PARAMS, *_PAYLOAD_SIZE)
+    at = call.data_off
+    return (
+        _PayloadTemplate(mb, payload),
+        at + _CALL_QID,
+        at + _CALL_IID,
+        at + _CALL_MID,
+        target.data_off + _TARGET_IMPORT.offset,
+    )
+
+
+def _results_return() -> tuple[_PayloadTemplate, int]:
+    """A Return carrying results; byte offset of its answer id."""
+    mb = wire.MessageBuilder()
+    ret = _init_union_struct(mb, R.Message, _MSG_RETURN, R.Return)
+    ret.set_bool(_RETURN_RELEASE.offset, False, _RETURN_RELEASE.default)
+    ret.set(_U16, _RETURN_UNION, _RETURN_RESULTS.discriminant)
+    payload = wire.init_struct(mb, ret.ptr_index + _RETURN_RESULTS.offset, *_PAYLOAD_SIZE)
+    return _PayloadTemplate(mb, payload), ret.data_off + _RETURN_ID
+
+
+_CALL_TEMPLATE, _CALL_QID_AT, _CALL_IID_AT, _CALL_MID_AT, _CALL_IMPORT_AT = _call_to_import()
+_RETURN_TEMPLATE, _RETURN_ID_AT = _results_return()
 
 
 class ProtocolError(Exception):
@@ -370,10 +385,14 @@ class Connection:
             return pending
         qid = self._qids.take()
         # The hottest path: a call to an imported capability is a copied
-        # template (see _CallLayout); others are laid out with raw struct
+        # template (_PayloadTemplate); others are laid out with raw struct
         # writes (offsets from the generated tables), not typed builders.
         if target[0] == "import":
-            mb, payload = _CALL_TO_IMPORT.build(qid, interface_id, method_id, target[1])
+            mb, payload = _CALL_TEMPLATE.copy()
+            _U32.pack_into(mb.buf, _CALL_QID_AT, qid)
+            _U64.pack_into(mb.buf, _CALL_IID_AT, interface_id)
+            _U16.pack_into(mb.buf, _CALL_MID_AT, method_id)
+            _U32.pack_into(mb.buf, _CALL_IMPORT_AT, target[1])
         else:
             mb = wire.MessageBuilder()
             call = _init_union_struct(mb, R.Message, _MSG_CALL, R.Call)
@@ -580,16 +599,16 @@ class Connection:
     def _send_return(self, answer: Any) -> None:
         if self.error is not None:
             return
-        mb = wire.MessageBuilder()
-        ret = _init_union_struct(mb, R.Message, _MSG_RETURN, R.Return)
-        ret.set(_U32, _RETURN_ID, answer.question_id)
-        ret.set_bool(_RETURN_RELEASE.offset, False, _RETURN_RELEASE.default)
         error = answer.exception()
         if answer.keep_results:
+            mb = wire.MessageBuilder()
+            ret = _init_union_struct(mb, R.Message, _MSG_RETURN, R.Return)
+            ret.set(_U32, _RETURN_ID, answer.question_id)
+            ret.set_bool(_RETURN_RELEASE.offset, False, _RETURN_RELEASE.default)
             ret.set(_U16, _RETURN_UNION, _RETURN_ELSEWHERE.discriminant)
         elif error is None:
-            ret.set(_U16, _RETURN_UNION, _RETURN_RESULTS.discriminant)
-            payload = wire.init_struct(mb, ret.ptr_index + _RETURN_RESULTS.offset, *_PAYLOAD_SIZE)
+            mb, payload = _RETURN_TEMPLATE.copy()
+            _U32.pack_into(mb.buf, _RETURN_ID_AT, answer.question_id)
             try:
                 content = wire.PtrBuilder(mb, payload.ptr_index + _PAYLOAD_CONTENT)
                 schema.copy_any(answer.result(), content)

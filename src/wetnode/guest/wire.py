@@ -467,6 +467,14 @@ class MessageBuilder:
         self.buf = bytearray(8)  # word 0: the root pointer
         self.caps: list[Any] = []
 
+    @classmethod
+    def from_segment(cls, segment: bytes) -> MessageBuilder:
+        """A message that starts as a copy of ``segment`` (a laid-out template)."""
+        mb = cls.__new__(cls)
+        mb.buf = bytearray(segment)
+        mb.caps = []
+        return mb
+
     def alloc(self, words: int) -> int:
         """Reserve `words` zeroed words; returns the index of the first."""
         index = len(self.buf) >> 3
