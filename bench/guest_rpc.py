@@ -8,6 +8,8 @@ ends.  Scenarios:
 - wetnode.guest client -> pycapnp server (native)
 - pycapnp client -> wetnode.guest server (native)
 - wetnode.guest client inside a `ww build` guest -> pycapnp server in the host
+- pycapnp client in the host -> wetnode.guest server inside a `ww build` guest
+  (how pid0's export answers)
 
     python -m bench guest_rpc
 """
@@ -58,6 +60,31 @@ async def main():
         await ww.gather([executor.echo("x") for _ in range({IN_FLIGHT})])
         rates.append({IN_FLIGHT} / (time.perf_counter() - start))
     print(json.dumps({{"rtts": rtts, "rates": rates}}))
+    return 0
+
+
+class WitWorld(wit_world.WitWorld):
+    def run(self) -> int:
+        return ww.run(main)
+'''
+
+
+SERVER_APP = '''
+"""Benchmark guest: serves Executor.echo to the host until it closes the channel."""
+import wit_world
+
+import wetnode.guest as ww
+from wetnode.guest._generated import system
+
+
+class Echo(system.Executor.Server):
+    async def echo(self, message):
+        return message
+
+
+async def main():
+    ww.export(Echo())
+    await ww.serve_forever()
     return 0
 
 
@@ -215,6 +242,33 @@ def guest_client_in_wasm() -> tuple[list[float], list[float]]:
     return trio.run(run)
 
 
+def guest_server_in_wasm() -> tuple[list[float], list[float]]:
+    from wetnode.cell import Engine, GuestSpec, open_cell
+
+    project = built_guest(SERVER_APP)
+
+    async def run() -> Any:
+        with Engine(project / "cache") as engine:
+            spec = GuestSpec(project / "boot" / "main.wasm", name="bench-server")
+            async with open_cell(engine, spec) as cell:
+                client = await trio.to_thread.run_sync(PycapnpThread)
+                try:
+                    sock = cell.channel
+
+                    async def measure() -> Any:
+                        stream = await capnp.AsyncIoStream.create_connection(sock=sock)
+                        c = capnp.TwoPartyClient(stream)
+                        return await pycapnp_measure(
+                            c.bootstrap().cast_as(schema.system().Executor)
+                        )
+
+                    return await trio.to_thread.run_sync(client.submit, measure)
+                finally:
+                    await trio.to_thread.run_sync(client.close)
+
+    return trio.run(run)
+
+
 def main() -> None:
     print(f"Executor.echo round trips: {REPEATS} x {SEQUENTIAL} sequential, {IN_FLIGHT} in flight")
     base_rtt, base_rate = baseline()
@@ -223,6 +277,7 @@ def main() -> None:
         ("wetnode.guest client -> pycapnp", guest_client_native),
         ("pycapnp -> wetnode.guest server", guest_server_native),
         ("wetnode.guest in a wasm guest -> pycapnp host", guest_client_in_wasm),
+        ("pycapnp host -> wetnode.guest in a wasm guest", guest_server_in_wasm),
     ):
         print(f"measuring {name}…", flush=True)
         rtt, rate = fn()
