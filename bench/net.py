@@ -10,16 +10,26 @@ on 127.0.0.1 and measures, in the same run:
 * throughput: ByteStream ``write`` of 64 KiB chunks (16 in flight) to a
   ByteStream-exporting node, against a raw libp2p stream echo;
 * load: 50 concurrent clients (one stream and RPC connection each) x 200
-  calls; every call must succeed; the node's RSS before and after two runs.
+  calls; every call must succeed; the node's RSS before and after two runs;
+* a real node: ``ww run`` of the default kernel exporting ``executor.echo``,
+  grafted by a ``wetnode.client.dial`` client, so each call goes through
+  pid0's export (the kernel's allow list, in wasm) to the host and back;
+  against the same raw ping-pong.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import shutil
+import socket
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from subprocess import PIPE
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +40,7 @@ from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
+KERNEL = Path(__file__).resolve().parents[1] / "images" / "kernel"
 ROUNDS = 7  # alternating blocks of each latency measurement
 BLOCK = 200  # round trips per block
 PAYLOAD = b"x" * 64
@@ -89,7 +100,8 @@ async def _trio_calls(remote: Remote, n: int) -> list[float]:
     return samples
 
 
-async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> None:
+async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> float:
+    """Print the latency figures; return the raw ping-pong median (us)."""
     peer_id, transport = parse_peer_address(node.address)
     executor = schema.system().Executor
     async with open_remote(swarm, vat, peer_id, [transport], interface=executor) as remote:
@@ -109,6 +121,7 @@ async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> None:
     for label, samples in (("issued on the vat", on_vat), ("issued from trio", from_trio)):
         median = _median_us(samples)
         print(f"remote echo call, {label:18}: median {median:7.0f} us  ratio {median / base:.2f}")
+    return base
 
 
 async def _write_chunks(cap: Any, total: int) -> float:
@@ -187,14 +200,79 @@ async def load(swarm: Swarm, vat: Vat, node: Any) -> None:
         )
 
 
+async def _graft_calls(caps: Any, n: int) -> list[float]:
+    executor = caps.executor
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await executor.echo(PAYLOAD.decode())
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def through_pid0(base_us: float) -> None:
+    """A real `ww run` node: calls go through pid0's export to the host."""
+    from wetnode.cell.python_guest import build_project
+    from wetnode.client import dial
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        kernel = work / "kernel"
+        shutil.copytree(KERNEL, kernel, ignore=shutil.ignore_patterns("boot", "__pycache__"))
+        await trio.to_thread.run_sync(build_project, kernel)  # this checkout's kernel
+        (work / "allow" / "etc").mkdir(parents=True)
+        (work / "allow" / "etc" / "membrane.allow").write_text("executor.echo\n")
+        env = {**os.environ, "WW_HOME": str(work / "home"), "WW_LISTEN": "127.0.0.1"}
+        port = _free_port()
+        argv = ["run", "--port", str(port), str(kernel), str(work / "allow")]
+        proc = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "wetnode", *argv], stdin=PIPE, stderr=PIPE, env=env
+        )
+        try:
+            with trio.fail_after(300):
+                peer = await _ready_peer(proc)
+                address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{peer}"
+                async with dial(address, graft=True) as remote:
+                    await remote.run(_graft_calls, 100)
+                    samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
+        finally:
+            proc.kill()
+            await proc.wait()
+    median = _median_us(samples)
+    print(
+        f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
+        f"ratio {median / base_us:.2f} (to the ping-pong above)"
+    )
+
+
+async def _ready_peer(proc: trio.Process) -> str:
+    """The peer ID from the kernel's ready line on the node's stderr."""
+    assert proc.stderr is not None
+    seen = b""
+    while b'"event"' not in seen or not seen.endswith(b"\n"):
+        chunk = await proc.stderr.receive_some()
+        if not chunk:
+            raise RuntimeError(f"the node exited before it was ready: {seen.decode()[-500:]}")
+        seen += chunk
+    line = next(ln for ln in seen.decode().splitlines() if '"event"' in ln)
+    return json.loads(line[line.index("{") :])["peer_id"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 async def _main() -> None:
     nodes = _load_node_module()
     with nodes.spawn("executor") as node, nodes.spawn("bytestream") as sink:
         print(f"node {node.address}", file=sys.stderr)
         async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
-            await latency(swarm, vat, node, nodes.RAW_ECHO)
+            base = await latency(swarm, vat, node, nodes.RAW_ECHO)
             await throughput(swarm, vat, node, sink, nodes.RAW_ECHO)
             await load(swarm, vat, node)
+    await through_pid0(base)
 
 
 def main() -> None:
