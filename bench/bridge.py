@@ -19,11 +19,11 @@ from __future__ import annotations
 import socket
 import statistics
 import threading
-import time
 from typing import Any
 
 import trio
 
+from bench.timing import echo_round_trips
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
@@ -45,20 +45,11 @@ async def _session(vat: Vat, server_end: socket.socket, client_end: socket.socke
     server = await vat.connect(server_end, _Echo())
     client = await vat.connect(client_end)
     cap = client.bootstrap().cast_as(_Executor)
-    await _calls(cap, 200)  # warm up
-    samples = await _calls(cap, CALLS)
+    await echo_round_trips(cap, 200, TEXT)  # warm up
+    samples = await echo_round_trips(cap, CALLS, TEXT)
     del cap
     vat.forget(client)
     vat.forget(server)
-    return samples
-
-
-async def _calls(cap: Any, n: int) -> list[float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        await cap.echo(TEXT)
-        samples.append(time.perf_counter() - start)
     return samples
 
 

@@ -17,7 +17,6 @@ ends.  Scenarios:
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import statistics
 import threading
@@ -28,7 +27,7 @@ from typing import Any
 import capnp
 import trio
 
-from bench.guests import built_guest
+from bench.guests import built_guest, printed_json
 from wetnode.guest import SocketTransport, Vat, gather
 from wetnode.guest._generated import system as guest_system
 from wetnode.rpc import schema
@@ -228,15 +227,9 @@ def guest_client_in_wasm() -> tuple[list[float], list[float]]:
             async with open_cell(engine, spec) as cell:
                 peer = await trio.to_thread.run_sync(PycapnpThread, cell.channel)
                 try:
-                    assert cell.stdout is not None
-                    out = b""
-                    with trio.fail_after(600):
-                        while chunk := await cell.stdout.receive_some():
-                            out += chunk
-                        await cell.wait()
+                    result = await printed_json(cell)
                 finally:
                     await trio.to_thread.run_sync(peer.close)
-        result = json.loads(out)
         return result["rtts"], result["rates"]
 
     return trio.run(run)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import trio
 
 
 def built_guest(app_source: str) -> Path:
@@ -26,3 +30,14 @@ def built_guest(app_source: str) -> Path:
         print("building a benchmark guest (~1 min, cached in", project, ")", flush=True)
         build_project(project)
     return project
+
+
+async def printed_json(cell: Any, timeout: float = 600) -> Any:
+    """What a benchmark guest prints (one JSON value) once it has exited."""
+    assert cell.stdout is not None
+    out = b""
+    with trio.fail_after(timeout):
+        while chunk := await cell.stdout.receive_some():
+            out += chunk
+        await cell.wait()
+    return json.loads(out)

@@ -18,7 +18,6 @@ calls (the guest can only report means).
 
 from __future__ import annotations
 
-import json
 import socket
 import statistics
 import time
@@ -117,22 +116,18 @@ async def _run() -> None:
 
 async def _pid0_in_wasm(host: Any) -> list[float]:
     """pid0 as a real wasm guest: its own timings of executor.echo through a graft."""
-    from bench.guests import built_guest
+    from bench.guests import built_guest, printed_json
     from wetnode.cell import Engine, GuestSpec, Stdio, open_cell
 
     project = await trio.to_thread.run_sync(built_guest, PID0_APP)
     spec = GuestSpec(project / "boot" / "main.wasm", name="pid0", stdio=Stdio(stdout="pipe"))
     with Engine(project / "cache") as engine:
         async with open_cell(engine, spec) as cell:
-            assert cell.channel is not None and cell.stdout is not None
+            assert cell.channel is not None
             link = await host.attach_pid0(cell.channel.dup())
-            out = b""
-            with trio.fail_after(600):
-                while chunk := await cell.stdout.receive_some():
-                    out += chunk
-                await cell.wait()
+            means = await printed_json(cell)
             await link.close()
-    return json.loads(out)
+    return means
 
 
 def main() -> None:

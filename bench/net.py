@@ -20,21 +20,19 @@ on 127.0.0.1 and measures, in the same run:
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from subprocess import PIPE
 from types import ModuleType
 from typing import Any
 
 import trio
 
+from bench.timing import echo_round_trips
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
@@ -51,11 +49,13 @@ CLIENTS = 50
 CALLS_PER_CLIENT = 200
 
 
-def _load_node_module() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "tests" / "net" / "serve_echo.py"
-    spec = importlib.util.spec_from_file_location("serve_echo", path)
+def _load_test_module(relative: str) -> ModuleType:
+    """A helper module of the test suite (tests/<relative>), loaded by path."""
+    path = Path(__file__).resolve().parents[1] / "tests" / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -77,13 +77,7 @@ async def _ping_pong(stream: Any, n: int) -> list[float]:
 
 
 async def _vat_calls(cap: Any, n: int) -> list[float]:
-    text = PAYLOAD.decode()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        await cap.echo(text)
-        samples.append(time.perf_counter() - start)
-    return samples
+    return await echo_round_trips(cap, n, PAYLOAD.decode())
 
 
 async def _echo(cap: Any, text: str) -> str:
@@ -201,13 +195,7 @@ async def load(swarm: Swarm, vat: Vat, node: Any) -> None:
 
 
 async def _graft_calls(caps: Any, n: int) -> list[float]:
-    executor = caps.executor
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        await executor.echo(PAYLOAD.decode())
-        samples.append(time.perf_counter() - start)
-    return samples
+    return await _vat_calls(caps.executor, n)
 
 
 async def through_pid0(base_us: float) -> None:
@@ -215,6 +203,7 @@ async def through_pid0(base_us: float) -> None:
     from wetnode.cell.python_guest import build_project
     from wetnode.client import dial
 
+    node_process = _load_test_module("kernel/node_process.py")
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         kernel = work / "kernel"
@@ -223,21 +212,11 @@ async def through_pid0(base_us: float) -> None:
         (work / "allow" / "etc").mkdir(parents=True)
         (work / "allow" / "etc" / "membrane.allow").write_text("executor.echo\n")
         env = {**os.environ, "WW_HOME": str(work / "home"), "WW_LISTEN": "127.0.0.1"}
-        port = _free_port()
-        argv = ["run", "--port", str(port), str(kernel), str(work / "allow")]
-        proc = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "wetnode", *argv], stdin=PIPE, stderr=PIPE, env=env
-        )
-        try:
-            with trio.fail_after(300):
-                peer = await _ready_peer(proc)
-                address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{peer}"
-                async with dial(address, graft=True) as remote:
-                    await remote.run(_graft_calls, 100)
-                    samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
-        finally:
-            proc.kill()
-            await proc.wait()
+        # Blocks this thread until the node is ready; nothing else runs here meanwhile.
+        with node_process.serving_node([str(kernel), str(work / "allow")], env) as node:
+            async with dial(node.address, graft=True) as remote:
+                await remote.run(_graft_calls, 100)
+                samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
     median = _median_us(samples)
     print(
         f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
@@ -245,27 +224,8 @@ async def through_pid0(base_us: float) -> None:
     )
 
 
-async def _ready_peer(proc: trio.Process) -> str:
-    """The peer ID from the kernel's ready line on the node's stderr."""
-    assert proc.stderr is not None
-    seen = b""
-    while b'"event"' not in seen or not seen.endswith(b"\n"):
-        chunk = await proc.stderr.receive_some()
-        if not chunk:
-            raise RuntimeError(f"the node exited before it was ready: {seen.decode()[-500:]}")
-        seen += chunk
-    line = next(ln for ln in seen.decode().splitlines() if '"event"' in ln)
-    return json.loads(line[line.index("{") :])["peer_id"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def _main() -> None:
-    nodes = _load_node_module()
+    nodes = _load_test_module("net/serve_echo.py")
     with nodes.spawn("executor") as node, nodes.spawn("bytestream") as sink:
         print(f"node {node.address}", file=sys.stderr)
         async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:

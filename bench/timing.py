@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 def measure(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -13,6 +14,16 @@ def measure(fn: Callable[[], object], repeat: int) -> list[float]:
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def echo_round_trips(cap: Any, n: int, text: str) -> list[float]:
+    """Seconds of each of `n` sequential `echo(text)` calls on pycapnp `cap` (on the vat)."""
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await cap.echo(text)
         samples.append(time.perf_counter() - start)
     return samples
 
