@@ -34,6 +34,7 @@ from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.node import MembraneHost, open_membrane_host
 from wetnode.membrane.ports import PeerInfo
+from wetnode.membrane.servers.membrane import pass_on_graft
 from wetnode.membrane.signing import Secp256k1Key, graft_message, peer_public_key, verify
 from wetnode.net import protocol
 from wetnode.net.dial import open_remote
@@ -463,9 +464,7 @@ class ExportedMembrane(schema.stem().Membrane.Server):
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         await self._check(signer)
         answer = await self._target.graft(CheckedSigner(signer, self._peer.to_bytes()))
-        results = _context.results
-        for name in ("identity", "host", "executor", "ipfs"):
-            setattr(results, name, getattr(answer, name))
+        pass_on_graft(answer, _context.results)
 
     async def _check(self, signer: Any) -> None:
         nonce = secrets.randbits(64)

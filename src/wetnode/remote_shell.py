@@ -18,6 +18,8 @@ from typing import Any
 
 import capnp
 import trio
+from libp2p.peer.id import ID
+from multiaddr import Multiaddr
 
 from wetnode.cell import Cell, Engine, GuestSpec, Limits, Stdio, open_cell
 from wetnode.errors import UserError
@@ -27,8 +29,9 @@ from wetnode.membrane.epoch import EpochClock
 from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.servers.membrane import pass_on_graft
 from wetnode.membrane.signing import GRAFT, Secp256k1Key
-from wetnode.net.dial import open_remote, parse_peer_address
+from wetnode.net.dial import open_remote
 from wetnode.net.swarm import open_swarm
 from wetnode.node import PID0_BOOT, TerminalInput
 from wetnode.rpc import schema
@@ -66,16 +69,13 @@ class RemoteGuestMembrane(_stem.GuestMembrane.Server):
             raise GraftRefused(
                 f"graftRefused: the remote export did not graft: {remote_reason(exc)}"
             ) from None
-        results = _context.results
-        for name in ("identity", "host", "executor", "ipfs"):
-            setattr(results, name, getattr(answer, name))
+        pass_on_graft(answer, _context.results)
 
 
 async def run_remote_shell(
-    address: str, key: NodeKey, root: Path, cache_dir: Path, limits: Limits
+    peer_id: ID, transport: Multiaddr, key: NodeKey, root: Path, cache_dir: Path, limits: Limits
 ) -> int:
-    """Run the shell from ``root`` against the node at ``address``; its exit code."""
-    peer_id, transport = parse_peer_address(address)
+    """Run the shell from ``root`` against ``peer_id`` at ``transport``; its exit code."""
     with Engine(cache_dir) as engine:
         async with (
             open_vat() as vat,

@@ -110,7 +110,7 @@ def _shell(args: argparse.Namespace, secret: bytes | None) -> int:
         raise UsageError("--shell opens the shell; give either --shell or METHOD, not both")
     from wetnode.remote_shell import run_remote_shell  # imports wasmtime: only here
 
-    parse_peer_address(args.address)  # a bad address is a usage error before anything starts
+    peer_id, transport = parse_peer_address(args.address)  # checked before anything starts
     if not args.layer and not Path(SHELL_IMAGE).is_dir():
         raise UserError(
             f"no kernel for the shell: {SHELL_IMAGE} is not in this directory; pass "
@@ -124,7 +124,7 @@ def _shell(args: argparse.Namespace, secret: bytes | None) -> int:
         root = image.materialize(image.merge(layers).files, Path(work) / "root")
         try:
             return trio.run(
-                run_remote_shell, args.address, key, root, config.cache_dir, config.limits
+                run_remote_shell, peer_id, transport, key, root, config.cache_dir, config.limits
             )
         except BaseExceptionGroup as group:
             raise sole_exception(group) from None

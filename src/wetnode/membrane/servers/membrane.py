@@ -54,6 +54,16 @@ _stem = schema.stem()
 SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
 
 
+GRAFT_RESULTS = ("identity", "host", "executor", "ipfs")  # Membrane.graft returns these
+
+
+def pass_on_graft(answer: Any, results: Any) -> None:
+    """Hand another membrane's graft ``answer`` on as this graft's ``results``,
+    capabilities unchanged (for membranes that forward a graft)."""
+    for name in GRAFT_RESULTS:
+        setattr(results, name, getattr(answer, name))
+
+
 class GuestMembraneServer(_stem.GuestMembrane.Server):
     def __init__(self, session: Session) -> None:
         self._session = session
