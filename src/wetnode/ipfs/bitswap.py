@@ -3,9 +3,9 @@
 py-libp2p ships the bitswap protocol (WANT-HAVE / WANT-BLOCK, 1.0-1.2); this
 module only plugs our verified block store into it, both ways: peers are
 served from the embedded store, and a block missing locally is asked of
-connected peers, re-verified against its CID (we do not rely on the library's
-check), then kept.  Every wait is bounded: content nobody serves becomes
-`ContentNotFound` after `timeout` seconds.
+connected peers and kept through the same store, which verifies it against
+its CID (we do not rely on the library's check).  Every wait is bounded:
+content nobody serves becomes `ContentNotFound` after `timeout` seconds.
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ class BitswapBlocks:
                 f"block {cid} was not found within {self._timeout:g}s: no connected peer "
                 "served it; connect to a node that has it (or use --ipfs-api)"
             )
-        await self._store.put(cid, cid.verify(data))
+        # Already kept and checked: the library stored the block through
+        # ServedStore.put_block (our verify) and read it back with our get.
         return data
 
     async def put(self, cid: Cid, block: bytes) -> None:
