@@ -25,7 +25,8 @@ from typing import Any
 
 import trio
 
-from wetnode.membrane import OfflineNetwork, Secp256k1Key, open_membrane_host
+from wetnode.keys import NodeKey
+from wetnode.membrane import OfflineNetwork, open_membrane_host
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
@@ -91,10 +92,10 @@ async def _membrane(vat: Vat, pid0_end: socket.socket) -> float:
 
 
 async def _run() -> None:
-    key = Secp256k1Key()
+    key = NodeKey.generate()
     async with (
         open_vat() as vat,
-        open_membrane_host(vat, node_key=key, network=OfflineNetwork(key.peer_id)) as host,
+        open_membrane_host(vat, node_key=key, network=OfflineNetwork(key.peer_id_bytes)) as host,
     ):
         bare, membrane = [], []
         for _ in range(ROUNDS):

@@ -28,10 +28,10 @@ from typing import Any
 import trio
 
 from wetnode.cell import Engine, GuestSpec, Limits, Stdio, open_cell
-from wetnode.membrane.node import open_membrane_host
+from wetnode.cell.children import CellSpawner
+from wetnode.keys import NodeKey
+from wetnode.membrane.host import open_membrane_host
 from wetnode.membrane.ports import OfflineNetwork
-from wetnode.membrane.signing import Secp256k1Key
-from wetnode.node import CellSpawner
 from wetnode.rpc import schema
 from wetnode.rpc.vat import open_vat
 
@@ -49,7 +49,7 @@ def _wasm() -> bytes:
 async def _measure(
     wasm: bytes, cache: Path, root: Path
 ) -> tuple[list[float], list[float], list[float]]:
-    key = Secp256k1Key()
+    key = NodeKey.generate()
     with Engine(cache) as engine:
         direct = []
         for _ in range(ROUNDS + 1):  # the first run compiles: dropped below
@@ -64,7 +64,7 @@ async def _measure(
             open_membrane_host(
                 vat,
                 node_key=key,
-                network=OfflineNetwork(key.peer_id),
+                network=OfflineNetwork(key.peer_id_bytes),
                 spawner=CellSpawner(engine, nursery, Limits()),
             ) as host,
         ):

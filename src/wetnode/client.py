@@ -38,7 +38,7 @@ from typing import Any
 from wetnode.errors import sole_exception
 from wetnode.keys import NodeKey
 from wetnode.membrane.servers.identity import SignerServer
-from wetnode.membrane.signing import GRAFT, Secp256k1Key
+from wetnode.membrane.signing import GRAFT
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import open_swarm
 from wetnode.rpc.vat import open_vat
@@ -67,7 +67,7 @@ async def dial(
             open_remote(swarm, vat, peer_id, [transport], interface=interface) as remote,
         ):
             if graft:
-                await remote.graft(lambda: SignerServer(GRAFT, Secp256k1Key(key.secret)))
+                await remote.graft(lambda: SignerServer(GRAFT, key))
             yield remote
     except BaseExceptionGroup as group:
         raise sole_exception(group) from None

@@ -4,11 +4,17 @@ One key means one thing to back up and one identity: the address that owns
 an Atom contract on-chain is the peer that runs the node.  Key files hold
 the 32-byte secret as base58btc (what `ww keygen` writes) or hex (`0x`
 optional); surrounding whitespace is ignored.  The secret never enters a
-guest: signatures are made host-side (see `wetnode.membrane.signing`).
+guest: it signs host-side, for the domains of `wetnode.membrane.signing` only.
+
+Signatures are secp256k1 ECDSA over SHA-256 of the message, sent as 64 bytes
+``r || s`` with a low ``s`` (what k256 and libsecp256k1 produce and accept, so
+a Rust peer verifies ours and we verify theirs).  The peer ID is derived here
+only, from the compressed public key, as libp2p does for secp256k1 keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -18,6 +24,8 @@ from functools import cached_property
 from pathlib import Path
 
 import base58
+from coincurve import PrivateKey, PublicKey
+from coincurve.ecdsa import cdata_to_der, der_to_cdata, deserialize_compact, serialize_compact
 from eth_keys import keys as eth_keys
 from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.secp256k1 import create_new_key_pair
@@ -31,12 +39,19 @@ SECRET_SIZE = 32
 IMAGE_IDENTITY = "etc/identity"  # a key baked into an image; hidden from guests
 ENV_IDENTITY = "WW_IDENTITY"
 
+SIGNATURE_SIZE = 64
+
 # The curve order: a secret must lie in [1, n).
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_PUBKEY_PREFIX = b"\x08\x02\x12"  # protobuf PublicKey: Type = Secp256k1, then Data
 
 
 class NodeKey:
-    """A secp256k1 secret with the identities derived from it."""
+    """A secp256k1 secret with the identities derived from it, held in host memory.
+
+    The node's own key, and the fresh one each child guest gets.  It satisfies
+    `wetnode.membrane.signing.SignerKey`.
+    """
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) != SECRET_SIZE:
@@ -107,17 +122,71 @@ class NodeKey:
         return create_new_key_pair(self.secret)
 
     @cached_property
-    def peer_id(self) -> ID:
-        return ID.from_pubkey(self.libp2p_key_pair().public_key)
+    def _private(self) -> PrivateKey:
+        return PrivateKey(self.secret)
 
-    @property
+    @cached_property
+    def public_key(self) -> bytes:
+        """The 33-byte compressed public key."""
+        return bytes(self._private.public_key.format(compressed=True))
+
+    def sign(self, message: bytes) -> bytes:
+        """64-byte ``r || s`` ECDSA signature over SHA-256(message)."""
+        return bytes(serialize_compact(der_to_cdata(self._private.sign(message, hasher=_sha256))))
+
+    @cached_property
     def peer_id_bytes(self) -> bytes:
-        return self.peer_id.to_bytes()
+        return peer_id_of(self.public_key)
+
+    @cached_property
+    def peer_id(self) -> ID:
+        return ID(self.peer_id_bytes)
 
     @cached_property
     def evm_address(self) -> str:
         """EIP-55 checksummed: keccak of the uncompressed public key, last 20 bytes."""
         return eth_keys.PrivateKey(self.secret).public_key.to_checksum_address()
+
+
+def peer_id_of(public_key: bytes) -> bytes:
+    """The raw libp2p peer ID of a compressed secp256k1 key: an identity
+    multihash of the protobuf-encoded public key (type Secp256k1 = 2)."""
+    encoded = _PUBKEY_PREFIX + uvarint(len(public_key)) + public_key
+    return b"\x00" + uvarint(len(encoded)) + encoded
+
+
+def peer_public_key(peer_id: bytes) -> bytes:
+    """The compressed public key inside a secp256k1 peer ID (the inverse of
+    `peer_id_of`); ``ValueError`` for any other kind of ID."""
+    head = b"\x00" + uvarint(len(_PUBKEY_PREFIX) + 34) + _PUBKEY_PREFIX + uvarint(33)
+    if len(peer_id) != len(head) + 33 or not peer_id.startswith(head):
+        raise ValueError("not a secp256k1 peer ID (identity multihash of a 33-byte key)")
+    return peer_id[len(head) :]
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True when ``signature`` (64-byte r||s, low s) signs ``message`` for the key."""
+    if len(signature) != SIGNATURE_SIZE:
+        return False
+    try:
+        der = cdata_to_der(deserialize_compact(signature))
+        return bool(PublicKey(public_key).verify(der, message, hasher=_sha256))
+    except ValueError:  # malformed r or s (zero, or not below the curve order)
+        return False
+
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def uvarint(value: int) -> bytes:
+    """Unsigned LEB128, as multiformats and protobuf lengths use."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def resolve_identity(

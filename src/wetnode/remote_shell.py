@@ -16,60 +16,18 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import capnp
 import trio
 from libp2p.peer.id import ID
 from multiaddr import Multiaddr
 
 from wetnode.cell import Cell, Engine, GuestSpec, Limits, Stdio, open_cell
 from wetnode.errors import UserError
+from wetnode.image import BOOT
 from wetnode.keys import NodeKey
-from wetnode.membrane.bytestream_port import StreamPort
-from wetnode.membrane.epoch import EpochClock
-from wetnode.membrane.errors import GraftRefused
-from wetnode.membrane.servers.bytestream import ByteStreamServer
-from wetnode.membrane.servers.identity import SignerServer
-from wetnode.membrane.servers.membrane import pass_on_graft
-from wetnode.membrane.signing import GRAFT, Secp256k1Key
+from wetnode.membrane.servers.remote import RemoteGuestMembrane
 from wetnode.net.dial import open_remote
 from wetnode.net.swarm import open_swarm
-from wetnode.node import PID0_BOOT, TerminalInput
-from wetnode.rpc import schema
-from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Connection, Vat, open_vat
-
-_stem = schema.stem()
-
-
-class RemoteGuestMembrane(_stem.GuestMembrane.Server):
-    """The shell's bootstrap: this machine's signer and terminal, the remote's graft.
-
-    The capabilities the remote graft returns are handed to the guest
-    unchanged, so it reaches exactly what the remote node exports to this
-    peer.  Lives on the vat, as every pycapnp object does.
-    """
-
-    def __init__(self, vat: Vat, remote_export: Any, key: Secp256k1Key) -> None:
-        self._vat = vat
-        self._export = remote_export.cast_as(_stem.Membrane)
-        self._key = key
-        self._stdin = StreamPort("stdin", receive=TerminalInput())
-        self._clock = EpochClock()  # no epochs here: the remote guards its own caps
-
-    async def signer(self, **_: Any) -> SignerServer:
-        return SignerServer(GRAFT, self._key)
-
-    async def stdin(self, **_: Any) -> ByteStreamServer:
-        return ByteStreamServer(self._clock.guard(), self._vat, self._stdin)
-
-    async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
-        try:
-            answer = await self._export.graft(signer)
-        except capnp.KjException as exc:  # not a Membrane, or it refused us
-            raise GraftRefused(
-                f"graftRefused: the remote export did not graft: {remote_reason(exc)}"
-            ) from None
-        pass_on_graft(answer, _context.results)
 
 
 async def run_remote_shell(
@@ -83,7 +41,7 @@ async def run_remote_shell(
             open_remote(swarm, vat, peer_id, [transport]) as remote,
         ):
             spec = GuestSpec(
-                component=root / PID0_BOOT,
+                component=root / BOOT,
                 name="shell",
                 env={"PATH": "/bin", "WW_TTY": "1", "WW_REMOTE": str(peer_id)},
                 root=root,
@@ -92,9 +50,7 @@ async def run_remote_shell(
             )
             async with open_cell(engine, spec) as cell, trio.open_nursery() as nursery:
                 assert cell.channel is not None
-                connection = await remote.run(
-                    _serve, vat, cell.channel.dup(), Secp256k1Key(key.secret)
-                )
+                connection = await remote.run(_serve, vat, cell.channel.dup(), key)
                 lost = trio.Event()
                 nursery.start_soon(_stop_when_lost, vat, remote.connection, cell, lost)
                 try:
@@ -117,5 +73,5 @@ async def _stop_when_lost(vat: Vat, remote: Connection, cell: Cell, lost: trio.E
     cell.stop("the remote node disconnected")
 
 
-async def _serve(export: Any, vat: Vat, sock: socket.socket, key: Secp256k1Key) -> Connection:
+async def _serve(export: Any, vat: Vat, sock: socket.socket, key: NodeKey) -> Connection:
     return await vat.connect(sock, RemoteGuestMembrane(vat, export, key))

@@ -22,6 +22,7 @@ from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from multiaddr import Multiaddr
+from serve_blocks import serving
 
 from wetnode.ipfs.bitswap import BitswapBackend, open_bitswap
 from wetnode.ipfs.errors import ContentNotFound
@@ -30,7 +31,6 @@ from wetnode.net.swarm import open_swarm
 
 pytestmark = pytest.mark.slow
 
-SERVE_BLOCKS = Path(__file__).parent / "serve_blocks.py"
 UNKNOWN = "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR"
 
 
@@ -148,19 +148,7 @@ async def test_a_tree_served_by_another_node_process_is_fetched(tmp_path: Path) 
     tree = tmp_path / "image"
     (tree / "boot").mkdir(parents=True)
     (tree / "boot" / "main.wasm").write_bytes(os.urandom(300 * 1024))
-    env = {**os.environ, "WW_HOME": str(tmp_path / "serving-node")}
-    proc = await trio.lowlevel.open_process(
-        [sys.executable, str(SERVE_BLOCKS), str(tree)], env=env, stdin=PIPE, stdout=PIPE
-    )
-    try:
-        assert proc.stdout is not None
-        line = b""
-        with trio.fail_after(30):
-            while not line.endswith(b"\n"):
-                chunk = await proc.stdout.receive_some(4096)
-                assert chunk, "serve_blocks.py exited before it was ready"
-                line += chunk
-        _, address, root = line.decode().split()
+    async with serving(tree, tmp_path / "serving-node") as (address, root):
         info = info_from_p2p_addr(Multiaddr(address))
         async with (
             open_swarm(port=0, host="127.0.0.1") as swarm,
@@ -169,12 +157,5 @@ async def test_a_tree_served_by_another_node_process_is_fetched(tmp_path: Path) 
             with trio.fail_after(60):
                 await swarm.connect(info.peer_id, info.addrs)
                 layer = await IpfsLayerSource(ipfs, tmp_path / "cache").fetch(f"/ipfs/{root}")
-        wasm = (layer / "boot" / "main.wasm").read_bytes()
-        assert wasm == (tree / "boot" / "main.wasm").read_bytes()
-    finally:
-        assert proc.stdin is not None
-        await proc.stdin.aclose()
-        with trio.move_on_after(10):
-            await proc.wait()
-        if proc.returncode is None:
-            proc.kill()
+    wasm = (layer / "boot" / "main.wasm").read_bytes()
+    assert wasm == (tree / "boot" / "main.wasm").read_bytes()

@@ -20,6 +20,7 @@ from typing import Any
 import capnp
 import trio
 
+from wetnode.keys import NodeKey
 from wetnode.membrane import (
     CHILD,
     Grants,
@@ -27,7 +28,6 @@ from wetnode.membrane import (
     IpfsEntry,
     MembraneHost,
     PeerInfo,
-    Secp256k1Key,
     open_membrane_host,
 )
 from wetnode.membrane.guests import GuestLink
@@ -97,7 +97,7 @@ class SubprocessSpawner:
             )
 
 
-NODE_KEY = Secp256k1Key()
+NODE_KEY = NodeKey.generate()
 ADDRS = [bytes.fromhex("047f000001060fe9")]  # /ip4/127.0.0.1/tcp/4073
 
 
@@ -114,7 +114,7 @@ class Node:
 async def running_node(
     ipfs: IpfsBackend | None = None, child_grants: Grants = CHILD, root: Path | None = None
 ) -> AsyncIterator[Node]:
-    network = StaticNetwork(NODE_KEY.peer_id, list(ADDRS))
+    network = StaticNetwork(NODE_KEY.peer_id_bytes, list(ADDRS))
     async with (
         open_vat() as vat,
         open_membrane_host(

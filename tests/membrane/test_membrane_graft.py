@@ -9,10 +9,10 @@ import pytest
 import trio
 from membrane_support import NODE_KEY, Node, failure, graft, pid0_membrane
 
-from wetnode.membrane import Secp256k1Key
+from wetnode.keys import NodeKey, verify
 from wetnode.membrane.servers import membrane as membrane_server
 from wetnode.membrane.servers.identity import SignerServer
-from wetnode.membrane.signing import GRAFT, graft_message, verify
+from wetnode.membrane.signing import GRAFT, graft_message
 from wetnode.rpc import schema
 
 _stem = schema.stem()
@@ -68,7 +68,7 @@ async def test_graft_refuses_a_signer_that_fails(node: Node) -> None:
 
 async def test_graft_refuses_a_signature_from_another_key(node: Node) -> None:
     async def scenario() -> str:
-        stranger = SignerServer(GRAFT, Secp256k1Key())
+        stranger = SignerServer(GRAFT, NodeKey.generate())
         return await failure((await pid0_membrane(node)).graft(stranger))
 
     with trio.fail_after(10):

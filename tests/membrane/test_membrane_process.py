@@ -9,8 +9,9 @@ from typing import Any
 import trio
 from membrane_support import NODE_KEY, Node, failure, graft, pid0_membrane, running_node
 
+from wetnode.keys import verify
 from wetnode.membrane.guests import Child
-from wetnode.membrane.signing import graft_message, verify
+from wetnode.membrane.signing import graft_message
 from wetnode.rpc import schema
 
 CAT = b"import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"

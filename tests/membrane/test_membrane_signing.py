@@ -6,14 +6,8 @@ import pytest
 from libp2p.crypto.secp256k1 import Secp256k1PrivateKey
 from libp2p.peer.id import ID
 
-from wetnode.membrane import Secp256k1Key
-from wetnode.membrane.signing import (
-    GRAFT,
-    domain_named,
-    graft_message,
-    peer_public_key,
-    verify,
-)
+from wetnode.keys import NodeKey, peer_public_key, verify
+from wetnode.membrane.signing import GRAFT, domain_named, graft_message
 
 CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -36,7 +30,7 @@ def test_a_long_payload_gets_a_multi_byte_length_prefix() -> None:
 
 
 def test_signature_is_64_bytes_and_verifies_only_for_its_key_and_message() -> None:
-    key, other = Secp256k1Key(), Secp256k1Key()
+    key, other = NodeKey.generate(), NodeKey.generate()
     signature = key.sign(graft_message(1))
     assert len(signature) == 64
     assert verify(key.public_key, graft_message(1), signature)
@@ -47,7 +41,7 @@ def test_signature_is_64_bytes_and_verifies_only_for_its_key_and_message() -> No
 
 
 def test_high_s_twin_of_a_valid_signature_is_rejected() -> None:
-    key = Secp256k1Key()
+    key = NodeKey.generate()
     signature = key.sign(graft_message(5))
     s = int.from_bytes(signature[32:], "big")
     twin = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
@@ -56,15 +50,15 @@ def test_high_s_twin_of_a_valid_signature_is_rejected() -> None:
 
 def test_peer_id_matches_libp2p_for_the_same_key() -> None:
     libp2p_key = Secp256k1PrivateKey.new()
-    ours = Secp256k1Key(libp2p_key.to_bytes())
-    assert ours.peer_id == ID.from_pubkey(libp2p_key.get_public_key()).to_bytes()
+    ours = NodeKey(libp2p_key.to_bytes())
+    assert ours.peer_id_bytes == ID.from_pubkey(libp2p_key.get_public_key()).to_bytes()
 
 
 def test_a_peer_id_gives_back_its_public_key_and_other_ids_are_refused() -> None:
-    key = Secp256k1Key()
-    assert peer_public_key(key.peer_id) == key.public_key
+    key = NodeKey.generate()
+    assert peer_public_key(key.peer_id_bytes) == key.public_key
     sha256_id = ID.from_base58("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N").to_bytes()
-    for other in (sha256_id, key.peer_id[:-1], b""):
+    for other in (sha256_id, key.peer_id_bytes[:-1], b""):
         with pytest.raises(ValueError, match="not a secp256k1 peer ID"):
             peer_public_key(other)
 

@@ -7,8 +7,8 @@ from typing import Any
 import trio
 
 from wetnode.net import protocol
+from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import open_swarm
-from wetnode.node import SwarmNetwork
 from wetnode.rpc import schema
 from wetnode.rpc.vat import open_vat
 

@@ -8,8 +8,9 @@ from typing import Any
 import capnp
 import trio
 
-from wetnode.membrane.signing import Secp256k1Key, graft_message, verify
-from wetnode.remote_shell import RemoteGuestMembrane
+from wetnode.keys import NodeKey, verify
+from wetnode.membrane.servers.remote import RemoteGuestMembrane
+from wetnode.membrane.signing import graft_message
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
@@ -34,7 +35,7 @@ class RemoteMembrane(_stem.Membrane.Server):
         _context.results.executor = Echo()
 
 
-async def _shell_grafts(vat: Vat, remote_export: Any, key: Secp256k1Key) -> Any:
+async def _shell_grafts(vat: Vat, remote_export: Any, key: NodeKey) -> Any:
     """On the vat: serve the remote export, then graft as the shell guest would."""
     export_end, dialer_end = socket.socketpair()
     await vat.connect(export_end, remote_export)
@@ -51,7 +52,7 @@ async def _shell_grafts(vat: Vat, remote_export: Any, key: Secp256k1Key) -> Any:
 
 
 async def test_the_shell_grafts_onto_the_remote_export_with_the_dialers_key() -> None:
-    key, export = Secp256k1Key(), RemoteMembrane()
+    key, export = NodeKey.generate(), RemoteMembrane()
     async with open_vat() as vat:
         with trio.fail_after(10):
             assert await vat.run(_shell_grafts, vat, export, key) == "remote says hi"
@@ -62,6 +63,6 @@ async def test_the_shell_grafts_onto_the_remote_export_with_the_dialers_key() ->
 async def test_an_export_that_is_not_a_membrane_is_a_clear_graft_refusal() -> None:
     async with open_vat() as vat:
         with trio.fail_after(10):
-            reason = await vat.run(_shell_grafts, vat, Echo(), Secp256k1Key())
+            reason = await vat.run(_shell_grafts, vat, Echo(), NodeKey.generate())
     assert reason.startswith("graftRefused: the remote export did not graft: ")
     assert "not implemented" in reason

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from wetnode import image
+from wetnode.commands.run import list_layers, parse_peers
+from wetnode.config import NodeConfig
 from wetnode.errors import UsageError
+from wetnode.image.roots import parse_layers
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.image_command != "ls":
         raise UsageError("say what to do: `ww image ls MOUNT...`")
-    merged = image.merge(
-        image.resolve_mounts(args.mounts, ipfs_api=args.ipfs_api), require_boot=False
-    )
+    config = NodeConfig.from_args(args, os.environ)
+    layers = list_layers(config, parse_layers(args.mounts), parse_peers(config))
+    merged = image.merge(layers, require_boot=False)
     sys.stdout.write(image.render_tree(merged))
     if image.BOOT not in merged.host_paths:
         print(f"note: no layer provides /{image.BOOT}; `ww run` needs one", file=sys.stderr)

@@ -1,10 +1,11 @@
 """Image layers: resolve mounts, merge them per file, materialise the root.
 
-    layers = resolve_mounts(["./base", "/ipfs/Qm...", "./conf:/etc/app"])
+    layers = resolve_mounts(["./base", "./conf:/etc/app"])
     image = merge(layers)              # fails unless boot/main.wasm is there
     print(render_tree(image))
     root = materialize(image.files, workdir / "root")
 
+`/ipfs/` layers are fetched through the node's IPFS by `wetnode.image.roots`.
 See docs/images.md for the rules.
 """
 
@@ -18,7 +19,7 @@ from wetnode.errors import UserError
 from wetnode.image.local import scan
 from wetnode.image.materialize import HIDDEN, materialize
 from wetnode.image.mounts import Mount, parse_mount
-from wetnode.image.sources import register, resolve_source
+from wetnode.image.sources import resolve_source
 from wetnode.image.union import Entry, union
 
 BOOT = "boot/main.wasm"
@@ -32,7 +33,6 @@ __all__ = [
     "materialize",
     "merge",
     "parse_mount",
-    "register",
     "render_tree",
     "resolve_mounts",
 ]
@@ -55,10 +55,10 @@ class MergedImage:
         return {p: e.origin for p, e in self.files.items() if e.origin is not None}
 
 
-def resolve_mounts(specs: Sequence[str], *, ipfs_api: str | None = None) -> list[Layer]:
-    """Parse and fetch each mount (IPFS layers are fetched into the cache)."""
+def resolve_mounts(specs: Sequence[str]) -> list[Layer]:
+    """Parse each mount of a local directory (see `wetnode.image.roots` for `/ipfs/`)."""
     mounts = [parse_mount(spec) for spec in specs]
-    return [Layer(m, resolve_source(m.source, ipfs_api=ipfs_api)) for m in mounts]
+    return [Layer(m, resolve_source(m.source)) for m in mounts]
 
 
 def merge(layers: Sequence[Layer], *, require_boot: bool = True) -> MergedImage:

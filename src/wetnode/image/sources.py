@@ -1,34 +1,25 @@
-"""Where layers come from: local directories, and resolvers registered by prefix.
+"""Where a layer's files are: a local directory now, or an `/ipfs/` path to fetch.
 
-`/ipfs/<cid>[/path]` is resolved by the IPFS package (fetched into the
-node's cache); other packages may register more prefixes with `register`.
+Local directories are checked here, synchronously, when a command starts.
+`/ipfs/<cid>[/path]` layers are fetched through the node's IPFS by
+`wetnode.image.roots`, the one path for layers that are not on this disk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from wetnode.errors import UserError
 
-Resolver = Callable[[str], Path]
-_resolvers: dict[str, Resolver] = {}
+IPFS_PREFIX = "/ipfs/"
 
 
-def register(prefix: str, resolver: Resolver) -> None:
-    """Resolve sources starting with `prefix` to a local directory with `resolver`."""
-    _resolvers[prefix] = resolver
-
-
-def resolve_source(source: str, *, ipfs_api: str | None = None) -> Path:
-    """A local directory holding the layer named by `source`."""
-    for prefix, resolver in _resolvers.items():
-        if source.startswith(prefix):
-            return resolver(source)
-    if source.startswith("/ipfs/"):
-        from wetnode.ipfs.layer import fetch_layer  # heavy: only when asked for
-
-        return fetch_layer(source, ipfs_api)
+def resolve_source(source: str) -> Path:
+    """The local directory holding the layer named by `source`."""
+    if source.startswith(IPFS_PREFIX):
+        raise UserError(
+            f"layer {source} is on IPFS: only local directories are accepted here"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         raise UserError(f"layer {source} does not exist: pass a directory or /ipfs/<cid>")

@@ -15,25 +15,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import trio
-
 from wetnode.ipfs import reader
 from wetnode.ipfs.backend import IpfsBackend
-from wetnode.ipfs.connect import backend_for
 from wetnode.ipfs.errors import PathNotFound
-from wetnode.ipfs.kubo import DEFAULT_TIMEOUT
 from wetnode.ipfs.paths import ipfs_dir, split_path
 from wetnode.ipfs.progress import ByteProgress
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/ipfs/"
-
-
 class IpfsLayerSource:
     """Resolves `/ipfs/...` layer specs for the image merge (trio side)."""
-
-    prefix = PREFIX
 
     def __init__(self, backend: IpfsBackend, cache: Path | None = None) -> None:
         self._backend = backend
@@ -66,20 +57,3 @@ class IpfsLayerSource:
             shutil.rmtree(staging, ignore_errors=True)
         progress.finish()
         return target
-
-
-def fetch_layer(spec: str, api: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Blocking: the local directory for an `/ipfs/...` layer spec, fetched if not cached.
-
-    For callers outside an event loop (the image merge before the node starts).
-    The backend lives only for this call: `--ipfs-api`/`WW_IPFS_API`, else embedded.
-    """
-
-    async def fetch() -> Path:
-        backend = backend_for(api, timeout=timeout)
-        try:
-            return await IpfsLayerSource(backend).fetch(spec)
-        finally:
-            await backend.aclose()
-
-    return trio.run(fetch)

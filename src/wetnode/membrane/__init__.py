@@ -6,7 +6,7 @@ Executor and Ipfs capabilities.  See docs/capabilities.md.
 """
 
 from wetnode.membrane.epoch import Epoch, EpochClock
-from wetnode.membrane.node import MembraneHost, open_membrane_host
+from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.ports import (
     GuestProcess,
     IpfsBackend,
@@ -17,7 +17,7 @@ from wetnode.membrane.ports import (
     Spawner,
 )
 from wetnode.membrane.session import ALL, CHILD, Grants
-from wetnode.membrane.signing import Secp256k1Key, SignerKey
+from wetnode.membrane.signing import SignerKey
 
 __all__ = [
     "ALL",
@@ -32,7 +32,6 @@ __all__ = [
     "Network",
     "OfflineNetwork",
     "PeerInfo",
-    "Secp256k1Key",
     "SignerKey",
     "Spawner",
     "open_membrane_host",

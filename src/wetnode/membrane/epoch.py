@@ -66,6 +66,6 @@ class EpochGuard:
         current = self.clock.current.seq
         if current != self.issued_seq:
             raise StaleEpoch(
-                f"staleEpoch: capability issued under epoch {self.issued_seq}, "
+                f"capability issued under epoch {self.issued_seq}, "
                 f"the node is at epoch {current}; graft again"
             )

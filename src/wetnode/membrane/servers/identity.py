@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from wetnode.keys import peer_id_of
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
-from wetnode.membrane.signing import SignerKey, SigningDomain, domain_named, peer_id_of
+from wetnode.membrane.signing import SignerKey, SigningDomain, domain_named
 from wetnode.rpc import schema
 
 _stem = schema.stem()

@@ -22,6 +22,7 @@ from typing import Any
 import capnp
 import trio
 
+from wetnode.keys import verify
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.servers.bytestream import ByteStreamServer
@@ -30,7 +31,7 @@ from wetnode.membrane.servers.host import HostServer
 from wetnode.membrane.servers.identity import IdentityServer, SignerServer
 from wetnode.membrane.servers.ipfs import IpfsClientServer
 from wetnode.membrane.session import Session
-from wetnode.membrane.signing import GRAFT, graft_message, verify
+from wetnode.membrane.signing import GRAFT, graft_message
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 
@@ -89,22 +90,32 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
 
     async def _challenge(self, signer: Any) -> None:
-        nonce = secrets.randbits(64)
-        try:
-            async with asyncio.timeout(SIGN_TIMEOUT):
-                signature = bytes((await signer.sign(nonce)).sig)
-        except TimeoutError:
-            raise GraftRefused(
-                f"graftRefused: the signer did not answer within {SIGN_TIMEOUT:g} s"
-            ) from None
-        except capnp.KjException as exc:
-            reason = remote_reason(exc)
-            if "null capability" in reason:
-                raise GraftRefused("graftRefused: no signer was passed to graft") from None
-            raise GraftRefused(f"graftRefused: the signer failed: {reason}") from None
-        if not verify(self._session.key.public_key, graft_message(nonce), signature):
-            log.info("graft refused: signature does not verify")
-            raise GraftRefused(
-                "graftRefused: the signature does not verify against this membrane's key "
-                "(expected 64-byte r||s secp256k1 over the ww-membrane-graft envelope)"
-            )
+        await challenge(
+            signer,
+            self._session.key.public_key,
+            mismatch="the signature does not verify against this membrane's key "
+            "(expected 64-byte r||s secp256k1 over the ww-membrane-graft envelope)",
+        )
+
+
+async def challenge(signer: Any, public_key: bytes, *, mismatch: str) -> None:
+    """The graft challenge, for every membrane that grafts (on the vat).
+
+    ``signer`` must sign a fresh random nonce under the graft domain with the
+    key ``public_key`` within `SIGN_TIMEOUT`; else `GraftRefused`, with
+    ``mismatch`` as the reason when it signed with another key.
+    """
+    nonce = secrets.randbits(64)
+    try:
+        async with asyncio.timeout(SIGN_TIMEOUT):
+            signature = bytes((await signer.sign(nonce)).sig)
+    except TimeoutError:
+        raise GraftRefused(f"the signer did not answer within {SIGN_TIMEOUT:g} s") from None
+    except capnp.KjException as exc:
+        reason = remote_reason(exc)
+        if "null capability" in reason:
+            raise GraftRefused("no signer was passed to graft") from None
+        raise GraftRefused(f"the signer failed: {reason}") from None
+    if not verify(public_key, graft_message(nonce), signature):
+        log.info("graft refused: %s", mismatch)
+        raise GraftRefused(mismatch)

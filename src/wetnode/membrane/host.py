@@ -17,6 +17,7 @@ from pathlib import Path
 
 import trio
 
+from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
 from wetnode.membrane.errors import NotAvailable
@@ -24,7 +25,7 @@ from wetnode.membrane.guests import Child, GuestLink, stop_all
 from wetnode.membrane.ports import IpfsBackend, Network, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, CHILD, Grants, Session
-from wetnode.membrane.signing import Secp256k1Key, SignerKey
+from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Connection, Vat
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class MembraneHost:
         self._serial += 1
         name = f"{parent.name}/{self._serial}"
         host_end, guest_end = socket.socketpair()
-        link = await self._attach(host_end, name, Secp256k1Key(), self._child_grants)
+        link = await self._attach(host_end, name, NodeKey.generate(), self._child_grants)
         try:
             process = await self._spawner.spawn(wasm, args, env, guest_end)
         except BaseException:

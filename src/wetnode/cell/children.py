@@ -1,0 +1,109 @@
+"""Child guests in cells: the cell package as the membrane's `Spawner`.
+
+An Executor's `spawn` starts a child with no filesystem, piped stdio and an
+RPC channel of its own; it runs in the node's nursery and is stopped with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from wetnode.cell.cell import Cell, open_cell
+from wetnode.cell.engine import Engine
+from wetnode.cell.limits import Limits
+from wetnode.cell.spec import GuestSpec, Stdio
+
+log = logging.getLogger(__name__)
+
+
+class _DrainWatch(trio.abc.ReceiveStream):
+    """A child's output stream that reports when it has been read to the end."""
+
+    def __init__(self, inner: trio.abc.ReceiveStream, drained: trio.Event) -> None:
+        self._inner = inner
+        self._drained = drained
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        data = await self._inner.receive_some(max_bytes)
+        if not data:
+            self._drained.set()
+        return data
+
+    async def aclose(self) -> None:
+        self._drained.set()
+        await self._inner.aclose()
+
+
+class CellProcess:
+    """A child guest running in a cell, as the membrane's `GuestProcess`.
+
+    The cell (and with it the host ends of the child's pipes) stays open after
+    the child exits until its owner has read stdout and stderr to the end, or
+    kills it: output written just before exit is not lost.
+    """
+
+    def __init__(self, cell: Cell) -> None:
+        self._cell = cell
+        assert cell.stdin and cell.stdout and cell.stderr
+        self._stdout_done = trio.Event()
+        self._stderr_done = trio.Event()
+        self.released = trio.Event()
+        self.stdin = cell.stdin
+        self.stdout = _DrainWatch(cell.stdout, self._stdout_done)
+        self.stderr = _DrainWatch(cell.stderr, self._stderr_done)
+
+    async def wait(self) -> int:
+        exit_ = await self._cell.wait()
+        if exit_.reason:
+            log.info("child guest ended: %s (exit %d)", exit_.reason, exit_.code)
+        return exit_.code
+
+    async def drained(self) -> None:
+        await self._stdout_done.wait()
+        await self._stderr_done.wait()
+        self.released.set()
+
+    def kill(self) -> None:
+        self._cell.stop("killed by its owner")
+        self.released.set()
+
+
+class CellSpawner:
+    """Starts children in cells (no filesystem, piped stdio) in the node's nursery."""
+
+    def __init__(self, engine: Engine, nursery: trio.Nursery, limits: Limits) -> None:
+        self._engine = engine
+        self._nursery = nursery
+        self._limits = limits
+        self._serial = 0
+
+    async def spawn(
+        self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
+    ) -> CellProcess:
+        self._serial += 1
+        spec = GuestSpec(
+            component=wasm,
+            name=f"child-{self._serial}",
+            args=list(args),
+            env=env,
+            root=None,
+            stdio=Stdio.pipes(),
+            limits=self._limits,
+            channel=rpc,
+        )
+        return await self._nursery.start(self._run, spec)
+
+    async def _run(self, spec: GuestSpec, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
+            process = CellProcess(cell)
+            task_status.started(process)
+            nursery.start_soon(process.drained)
+            await cell.wait()
+            await process.released.wait()
+            nursery.cancel_scope.cancel()
