@@ -20,12 +20,12 @@ from typing import Any
 import capnp
 import trio
 
+from wetnode.ipfs.reader import Entry
 from wetnode.keys import NodeKey
 from wetnode.membrane import (
     CHILD,
     Grants,
     IpfsBackend,
-    IpfsEntry,
     MembraneHost,
     PeerInfo,
     open_membrane_host,
@@ -60,7 +60,7 @@ class StaticNetwork:
 class DictIpfs:
     """IPFS backend double: paths map to file bytes or directory listings."""
 
-    def __init__(self, files: dict[str, bytes], dirs: dict[str, list[IpfsEntry]]) -> None:
+    def __init__(self, files: dict[str, bytes], dirs: dict[str, list[Entry]]) -> None:
         self.files = files
         self.dirs = dirs
 
@@ -70,7 +70,7 @@ class DictIpfs:
         except KeyError:
             raise FileNotFoundError(f"{path} not found") from None
 
-    async def ls(self, path: str) -> list[IpfsEntry]:
+    async def ls(self, path: str) -> list[Entry]:
         return self.dirs[path]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import trio
 from membrane_support import DictIpfs, Node, failure, graft, pid0_membrane, running_node
 
-from wetnode.membrane import IpfsEntry
+from wetnode.ipfs.reader import Entry
 
 CID = bytes.fromhex("0170122022")
 
@@ -29,7 +29,7 @@ async def test_unixfs_cat_and_ls_reach_the_backend() -> None:
     backend = DictIpfs(
         files={"/ipfs/dir/a.txt": b"alpha"},
         dirs={
-            "/ipfs/dir": [IpfsEntry("a.txt", 5, "file", CID), IpfsEntry("sub", 0, "directory", CID)]
+            "/ipfs/dir": [Entry("a.txt", 5, "file", CID), Entry("sub", 0, "directory", CID)]
         },
     )
     async with running_node(ipfs=backend) as node:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import logging
 from collections.abc import Callable
+from typing import TypeAlias
 
 import wasmtime
 from wasmtime import WasmtimeError
@@ -27,7 +28,7 @@ from wasmtime.component import LinkerInstance
 log = logging.getLogger(__name__)
 
 Val = ffi.wasmtime_component_val_t
-ValArray = "ctypes._Pointer[ffi.wasmtime_component_val_t]"
+ValArray: TypeAlias = "ctypes._Pointer[ffi.wasmtime_component_val_t]"
 
 _DeadlineCallback = ctypes.CFUNCTYPE(
     ctypes.c_size_t,

@@ -54,9 +54,9 @@ class CellProcess:
         self._stdout_done = trio.Event()
         self._stderr_done = trio.Event()
         self.released = trio.Event()
-        self.stdin = cell.stdin
-        self.stdout = _DrainWatch(cell.stdout, self._stdout_done)
-        self.stderr = _DrainWatch(cell.stderr, self._stderr_done)
+        self.stdin: trio.abc.SendStream = cell.stdin
+        self.stdout: trio.abc.ReceiveStream = _DrainWatch(cell.stdout, self._stdout_done)
+        self.stderr: trio.abc.ReceiveStream = _DrainWatch(cell.stderr, self._stderr_done)
 
     async def wait(self) -> int:
         exit_ = await self._cell.wait()

@@ -87,7 +87,8 @@ class Engine:
         Raises `UserError` for anything that is not a WebAssembly component.
         """
         with self._lock:
-            identity = _file_identity(source) if isinstance(source, Path) else None
+            path = source if isinstance(source, Path) else None
+            identity = _file_identity(path) if path is not None else None
             key = self._known_key(source, identity)
             if key is not None and key in self._components:
                 return self._components[key]
@@ -96,7 +97,7 @@ class Engine:
                 return cached
             wasm = _read_wasm(source, name)
             key = cache_key(wasm, ENGINE_FINGERPRINT)
-            if identity is not None and identity == _file_identity(source):  # unchanged
+            if path is not None and identity == _file_identity(path):  # unchanged
                 self._file_keys[identity] = key
                 self.cache.remember_source(identity, key)
             elif isinstance(source, bytes):

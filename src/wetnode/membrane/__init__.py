@@ -10,7 +10,6 @@ from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.ports import (
     GuestProcess,
     IpfsBackend,
-    IpfsEntry,
     Network,
     OfflineNetwork,
     PeerInfo,
@@ -27,7 +26,6 @@ __all__ = [
     "Grants",
     "GuestProcess",
     "IpfsBackend",
-    "IpfsEntry",
     "MembraneHost",
     "Network",
     "OfflineNetwork",

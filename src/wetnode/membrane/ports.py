@@ -11,10 +11,11 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import trio
 
+from wetnode.ipfs.reader import Entry
 from wetnode.rpc.vat import Connection
 
 
@@ -79,20 +80,12 @@ class Spawner(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class IpfsEntry:
-    name: str
-    size: int
-    type: Literal["file", "directory"]
-    cid: bytes  # binary CID
-
-
 class IpfsBackend(Protocol):
     """The IPFS node the ``Ipfs.Client`` capability delegates to."""
 
     async def cat(self, path: str) -> bytes: ...
 
-    async def ls(self, path: str) -> list[IpfsEntry]: ...
+    async def ls(self, path: str) -> list[Entry]: ...
 
 
 @dataclass(frozen=True)

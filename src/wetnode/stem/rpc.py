@@ -162,7 +162,10 @@ def _notification(message: dict[str, Any]) -> Notification | None:
     params = message.get("params")
     if not isinstance(params, dict) or not isinstance(params.get("subscription"), str):
         raise RpcError(f"malformed eth_subscription message: {message!r:.200}")
-    return (params["subscription"], params.get("result"))
+    result = params.get("result")
+    if not isinstance(result, dict):
+        raise RpcError(f"malformed eth_subscription result: {message!r:.200}")
+    return (params["subscription"], result)
 
 
 def decode_header(raw: Any) -> BlockHeader:
