@@ -1,8 +1,9 @@
-"""Load the node's Cap'n Proto schemas (capnp/*.capnp) with pycapnp.
+"""Load the node's Cap'n Proto schemas (wetnode/schemas/*.capnp) with pycapnp.
 
-The schemas live at the top of the repository so that the host, the guest
-SDK's code generator and a Rust peer all read the same files.  They are
-loaded once per process; `WW_SCHEMA_DIR` points elsewhere if needed.
+The schemas ship inside the package, so an installed wheel finds them next to
+this code; the repository's top-level `capnp/` is a symlink to the same files,
+so the host, the guest SDK's code generator and a Rust peer all read one copy.
+They are loaded once per process; `WW_SCHEMA_DIR` points elsewhere if needed.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ SCHEMA_FILES = ("system", "stem", "ipfs")
 
 
 def schema_dir() -> Path:
+    """Where the `.capnp` files are: `$WW_SCHEMA_DIR`, else the package's `schemas/`."""
     env = os.environ.get("WW_SCHEMA_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "capnp"
+    return Path(__file__).resolve().parent.parent / "schemas"
 
 
 @functools.cache
 def load(name: str) -> ModuleType:
-    """The pycapnp module for `capnp/<name>.capnp` (system, stem or ipfs)."""
+    """The pycapnp module for `schemas/<name>.capnp` (system, stem or ipfs)."""
     if name not in SCHEMA_FILES:
         raise KeyError(f"unknown schema {name!r}; expected one of {', '.join(SCHEMA_FILES)}")
     directory = schema_dir()
