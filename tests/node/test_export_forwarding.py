@@ -9,6 +9,7 @@ import capnp
 import trio
 from libp2p.peer.id import ID
 
+from tests.support.echo import Echo
 from wetnode.membrane.servers.identity import SignerServer
 from wetnode.membrane.signing import GRAFT, Secp256k1Key, graft_message, verify
 from wetnode.node import _export_of
@@ -16,13 +17,7 @@ from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import open_vat
 
-_system = schema.system()
 _stem = schema.stem()
-
-
-class Echo(_system.Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return f"pid0 says {message}"
 
 
 class Pid0Membrane(_stem.Membrane.Server):
@@ -35,7 +30,7 @@ class Pid0Membrane(_stem.Membrane.Server):
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         self.signatures.append(bytes((await signer.sign(7)).sig))
         self.peers.append(bytes((await signer.peer()).peerId))
-        _context.results.executor = Echo()
+        _context.results.executor = Echo("pid0 says ")
 
 
 class NonceEcho(_stem.Signer.Server):

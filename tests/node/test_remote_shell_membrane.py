@@ -8,19 +8,14 @@ from typing import Any
 import capnp
 import trio
 
+from tests.support.echo import Echo
 from wetnode.membrane.signing import Secp256k1Key, graft_message, verify
 from wetnode.remote_shell import RemoteGuestMembrane
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
 
-_system = schema.system()
 _stem = schema.stem()
-
-
-class Echo(_system.Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return f"remote says {message}"
 
 
 class RemoteMembrane(_stem.Membrane.Server):
@@ -31,7 +26,7 @@ class RemoteMembrane(_stem.Membrane.Server):
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         self.signatures.append(bytes((await signer.sign(7)).sig))
-        _context.results.executor = Echo()
+        _context.results.executor = Echo("remote says ")
 
 
 async def _shell_grafts(vat: Vat, remote_export: Any, key: Secp256k1Key) -> Any:

@@ -5,5 +5,4 @@
 - ``finalizer``: sans-IO confirmation counting with reorg detection.
 - ``indexer``: follows HeadUpdated logs and new blocks over a WebSocket (trio).
 - ``epochs``: indexer -> finalizer -> ``on_epoch`` callback.
-- ``devchain``: starts a local anvil for tests, benchmarks and demos.
 """
