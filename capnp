@@ -1,1 +1,1 @@
-src/wetnode/schemas
+src/wetnode/schemas/capnp

@@ -30,9 +30,13 @@ pytestmark = pytest.mark.slow
 CHECKOUT = Path(__file__).resolve().parents[2]
 PACKAGE_DATA = {
     "wetnode/py.typed",
-    "wetnode/schemas/system.capnp",
-    "wetnode/schemas/stem.capnp",
-    "wetnode/schemas/ipfs.capnp",
+    "wetnode/schemas/capnp/system.capnp",
+    "wetnode/schemas/capnp/stem.capnp",
+    "wetnode/schemas/capnp/ipfs.capnp",
+    "wetnode/schemas/_capnp.pyi",
+    "wetnode/schemas/system.pyi",
+    "wetnode/schemas/stem.pyi",
+    "wetnode/schemas/ipfs.pyi",
     "wetnode/stem/Atom.json",
     "wetnode/cell/wit/guest.wit",
 }
@@ -116,7 +120,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(wheel=wheel, venv=venv, cwd=cwd, env=env)
 
 
-def test_the_wheel_carries_the_schemas_the_contract_the_wit_world_and_py_typed(
+def test_the_wheel_carries_schemas_stubs_contract_wit_world_and_py_typed(
     installed: Installed,
 ) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())

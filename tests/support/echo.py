@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wetnode.rpc import schema
+from wetnode.schemas import system
 
 
-class Echo(schema.system().Executor.Server):
+class Echo(system.Executor.Server):
     """Answers ``echo(message)`` with ``prefix + message``; other methods are unimplemented.
 
     A prefix tells which server answered when a call is forwarded through
