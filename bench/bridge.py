@@ -19,11 +19,11 @@ from __future__ import annotations
 import socket
 import statistics
 import threading
-from typing import Any
 
 import trio
 
 from bench.timing import echo_round_trips
+from tests.support.echo import Echo
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
@@ -34,15 +34,10 @@ TEXT = "x" * 64
 _Executor = schema.system().Executor
 
 
-class _Echo(_Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return message
-
-
 async def _session(vat: Vat, server_end: socket.socket, client_end: socket.socket) -> list[float]:
-    """On the vat (where pycapnp objects must live and die): serve ``_Echo`` on
+    """On the vat (where pycapnp objects must live and die): serve ``Echo`` on
     one end, call it from the other, drop both connections."""
-    server = await vat.connect(server_end, _Echo())
+    server = await vat.connect(server_end, Echo())
     client = await vat.connect(client_end)
     cap = client.bootstrap().cast_as(_Executor)
     await echo_round_trips(cap, 200, TEXT)  # warm up

@@ -28,6 +28,7 @@ import capnp
 import trio
 
 from bench.guests import built_guest, printed_json
+from tests.support.echo import Echo
 from wetnode.guest import SocketTransport, Vat, gather
 from wetnode.guest._generated import system as guest_system
 from wetnode.rpc import schema
@@ -93,14 +94,6 @@ class WitWorld(wit_world.WitWorld):
 '''
 
 
-def pycapnp_echo_server() -> Any:
-    class Executor(schema.system().Executor.Server):
-        async def echo(self, message: str, **kwargs: Any) -> str:
-            return message
-
-    return Executor()
-
-
 class PycapnpThread:
     """pycapnp on its own asyncio loop in a thread: serve on `sock`, run coroutines there."""
 
@@ -116,7 +109,7 @@ class PycapnpThread:
         self._stop = asyncio.Event()
         if self._sock is not None:
             stream = await capnp.AsyncIoStream.create_connection(sock=self._sock)
-            self.server = capnp.TwoPartyServer(stream, bootstrap=pycapnp_echo_server())
+            self.server = capnp.TwoPartyServer(stream, bootstrap=Echo())
         self._ready.set()
         await self._stop.wait()
 
@@ -182,12 +175,12 @@ def guest_client_native() -> tuple[list[float], list[float]]:
 
 
 def guest_server_native() -> tuple[list[float], list[float]]:
-    class Echo(guest_system.Executor.Server):
+    class GuestEcho(guest_system.Executor.Server):
         async def echo(self, message: str) -> str:
             return message
 
     a, b = socket.socketpair()
-    vat = Vat(SocketTransport(a), Echo())
+    vat = Vat(SocketTransport(a), GuestEcho())
     server = threading.Thread(target=lambda: _serve(vat))
     server.start()
     client = PycapnpThread()

@@ -25,6 +25,7 @@ from typing import Any
 
 import trio
 
+from tests.support.echo import Echo
 from wetnode.keys import NodeKey
 from wetnode.membrane import OfflineNetwork, open_membrane_host
 from wetnode.rpc import schema
@@ -33,11 +34,6 @@ from wetnode.rpc.vat import Vat, open_vat
 CALLS = 2000
 ROUNDS = 5
 MESSAGE = "ping"
-
-
-class BareEcho(schema.system().Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return message
 
 
 PID0_APP = f'''
@@ -79,7 +75,7 @@ async def _time_echoes(executor: Any) -> float:
 
 async def _bare(vat: Vat) -> float:
     server_end, client_end = socket.socketpair()
-    await vat.connect(server_end, BareEcho())
+    await vat.connect(server_end, Echo())
     client = await vat.connect(client_end)
     return await _time_echoes(client.bootstrap().cast_as(schema.system().Executor))
 

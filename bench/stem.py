@@ -18,10 +18,10 @@ import time
 import trio
 from eth_abi import encode as abi_encode
 
+from tests.support.devchain import Anvil
 from wetnode.membrane.epoch import Epoch
 from wetnode.stem import contract
 from wetnode.stem.abi import SET_HEAD_SELECTOR
-from wetnode.stem.devchain import Anvil
 from wetnode.stem.epochs import EpochPipeline
 from wetnode.stem.finalizer import DEFAULT_DEPTH
 from wetnode.stem.rpc import HttpRpc

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Rebuilds contracts/Atom.json (ABI + bytecode) from contracts/Atom.sol with
-// the pinned solc-js in scripts/node (run scripts/install.sh --test first).
+// Rebuilds src/wetnode/stem/Atom.json (ABI + bytecode) from contracts/Atom.sol
+// with the pinned solc-js in scripts/node (run scripts/install.sh --test first).
+// The artifact lives in the package because the node reads it at run time.
 //
-//   node scripts/build_contract.mjs          write contracts/Atom.json
+//   node scripts/build_contract.mjs          write src/wetnode/stem/Atom.json
 //   node scripts/build_contract.mjs --check  exit 1 if the committed artifact is stale
 //
 // The EVM version is pinned to the hardfork the test chain runs (anvil
-// --hardfork cancun, see wetnode.stem.devchain): the newest one solc 0.8.24 knows.
+// --hardfork cancun, see tests/support/devchain.py): the newest one solc 0.8.24 knows.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -18,7 +19,8 @@ const require = createRequire(join(root, "scripts", "node", "package.json"));
 const solc = require("solc");
 
 const sourcePath = "contracts/Atom.sol";
-const artifactPath = join(root, "contracts", "Atom.json");
+const artifactName = "src/wetnode/stem/Atom.json";
+const artifactPath = join(root, artifactName);
 
 const input = {
   language: "Solidity",
@@ -56,11 +58,11 @@ if (process.argv.includes("--check")) {
     // a missing artifact is stale
   }
   if (committed !== text) {
-    process.stderr.write("contracts/Atom.json is stale: run node scripts/build_contract.mjs\n");
+    process.stderr.write(`${artifactName} is stale: run node scripts/build_contract.mjs\n`);
     process.exit(1);
   }
-  process.stdout.write("contracts/Atom.json is up to date\n");
+  process.stdout.write(`${artifactName} is up to date\n`);
 } else {
   writeFileSync(artifactPath, text);
-  process.stdout.write(`wrote contracts/Atom.json (solc ${solc.version()}, evm ${EVM_VERSION})\n`);
+  process.stdout.write(`wrote ${artifactName} (solc ${solc.version()}, evm ${EVM_VERSION})\n`);
 }

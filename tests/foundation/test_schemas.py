@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from wetnode.rpc import schema
@@ -56,3 +59,10 @@ def test_ipfs_client_accessors_keep_their_ordinals():
     node = schema.ipfs().Client.schema.node
     names = [m.name for m in node.interface.methods]
     assert names.index("resolvePath") == 10 and names.index("resolveNode") == 11
+
+
+def test_the_top_level_capnp_directory_is_a_relative_link_to_the_packaged_schemas():
+    top = Path(__file__).resolve().parents[2] / "capnp"
+    assert top.is_symlink() and not os.readlink(top).startswith("/")
+    assert top.resolve() == schema.schema_dir().resolve()
+    assert sorted(p.name for p in top.iterdir()) == sorted(f"{f}.capnp" for f in FILE_IDS)

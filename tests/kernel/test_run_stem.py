@@ -10,10 +10,10 @@ import pytest
 import trio
 from node_process import WW, free_port, ready_line, start_node
 
+from tests.support.devchain import Anvil
 from wetnode.client import dial
 from wetnode.ipfs.cid import Cid
 from wetnode.stem import contract
-from wetnode.stem.devchain import Anvil
 
 pytestmark = pytest.mark.slow
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import trio
 
+from tests.support.echo import Echo
 from wetnode.net import protocol
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import open_swarm
@@ -13,11 +12,6 @@ from wetnode.rpc import schema
 from wetnode.rpc.vat import open_vat
 
 _system = schema.system()
-
-
-class Echo(_system.Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return message
 
 
 async def test_a_dialled_connection_closes_when_its_guest_goes() -> None:

@@ -10,6 +10,7 @@ import capnp
 import pytest
 import trio
 
+from tests.support.echo import Echo
 from wetnode.keys import NodeKey, verify
 from wetnode.membrane.servers import membrane as membrane_server
 from wetnode.membrane.servers.export import export_of
@@ -19,13 +20,7 @@ from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import open_vat
 
-_system = schema.system()
 _stem = schema.stem()
-
-
-class Echo(_system.Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return f"pid0 says {message}"
 
 
 class Pid0Membrane(_stem.Membrane.Server):
@@ -38,7 +33,7 @@ class Pid0Membrane(_stem.Membrane.Server):
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         self.signatures.append(bytes((await signer.sign(7)).sig))
         self.peers.append(bytes((await signer.peer()).peerId))
-        _context.results.executor = Echo()
+        _context.results.executor = Echo("pid0 says ")
 
 
 class NonceEcho(_stem.Signer.Server):

@@ -8,6 +8,7 @@ from typing import Any
 import capnp
 import trio
 
+from tests.support.echo import Echo
 from wetnode.keys import NodeKey, verify
 from wetnode.membrane.servers.remote import RemoteGuestMembrane
 from wetnode.membrane.signing import graft_message
@@ -15,13 +16,7 @@ from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
 
-_system = schema.system()
 _stem = schema.stem()
-
-
-class Echo(_system.Executor.Server):
-    async def echo(self, message: str, **_: Any) -> str:
-        return f"remote says {message}"
 
 
 class RemoteMembrane(_stem.Membrane.Server):
@@ -32,7 +27,7 @@ class RemoteMembrane(_stem.Membrane.Server):
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
         self.signatures.append(bytes((await signer.sign(7)).sig))
-        _context.results.executor = Echo()
+        _context.results.executor = Echo("remote says ")
 
 
 async def _shell_grafts(vat: Vat, remote_export: Any, key: NodeKey) -> Any:

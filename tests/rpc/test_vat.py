@@ -8,12 +8,16 @@ import capnp
 import pytest
 import trio
 
+from tests.support.echo import Echo
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
 
-class Echo(schema.system().Executor.Server):
+class VatEcho(Echo):
+    """Echo that can also await trio work ("from-trio") or fail on request ("boom")."""
+
     def __init__(self, vat: Vat | None = None) -> None:
+        super().__init__()
         self.vat = vat
 
     async def echo(self, message, **kwargs):
@@ -21,7 +25,7 @@ class Echo(schema.system().Executor.Server):
             return await self.vat.to_trio(_trio_upper, message)
         if message == "boom":
             raise ValueError("boom requested")
-        return message
+        return await super().echo(message)
 
 
 async def _trio_upper(text: str) -> str:
@@ -38,7 +42,7 @@ async def _pair(vat: Vat, left_bootstrap=None, right_bootstrap=None):
 
 async def test_call_crosses_from_trio_to_a_pycapnp_server_and_back():
     async with open_vat() as vat:
-        _, client_conn = await _pair(vat, left_bootstrap=Echo())
+        _, client_conn = await _pair(vat, left_bootstrap=VatEcho())
 
         async def call(text):
             cap = client_conn.bootstrap().cast_as(schema.system().Executor)
@@ -49,7 +53,7 @@ async def test_call_crosses_from_trio_to_a_pycapnp_server_and_back():
 
 async def test_server_method_can_await_trio_work():
     async with open_vat() as vat:
-        server = Echo()
+        server = VatEcho()
         server.vat = vat
         _, client_conn = await _pair(vat, left_bootstrap=server)
 
@@ -62,7 +66,7 @@ async def test_server_method_can_await_trio_work():
 
 async def test_both_ends_export_a_bootstrap_capability():
     async with open_vat() as vat:
-        left, right = await _pair(vat, Echo(), Echo())
+        left, right = await _pair(vat, VatEcho(), VatEcho())
 
         async def call(conn, text):
             cap = conn.bootstrap().cast_as(schema.system().Executor)
@@ -74,7 +78,7 @@ async def test_both_ends_export_a_bootstrap_capability():
 
 async def test_remote_exception_reaches_trio_as_kj_exception():
     async with open_vat() as vat:
-        _, client_conn = await _pair(vat, left_bootstrap=Echo())
+        _, client_conn = await _pair(vat, left_bootstrap=VatEcho())
 
         async def call():
             cap = client_conn.bootstrap().cast_as(schema.system().Executor)

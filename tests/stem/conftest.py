@@ -14,9 +14,9 @@ import pytest
 import trio
 from eth_abi import encode as abi_encode
 
+from tests.support.devchain import Anvil
 from wetnode.stem import contract
 from wetnode.stem.abi import SET_HEAD_SELECTOR
-from wetnode.stem.devchain import Anvil
 from wetnode.stem.rpc import HttpRpc
 
 T = TypeVar("T")

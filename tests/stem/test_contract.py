@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
+from tests.support.devchain import Anvil
 from wetnode.ipfs.cid import Cid
 from wetnode.stem import contract
 from wetnode.stem.abi import Head
-from wetnode.stem.devchain import Anvil
 from wetnode.stem.errors import StemError
 
 CID_A = Cid.parse("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn")

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from eth_utils import keccak
 
+from tests.support.devchain import REPO_ROOT
 from wetnode.stem import abi
-from wetnode.stem.devchain import REPO_ROOT
 
 # From the reference implementation (docs: shared notes, reference.md).
 REFERENCE_SELECTORS = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import trio
 
+from tests.support.devchain import Anvil
 from wetnode.membrane.epoch import Epoch
 from wetnode.stem.abi import HeadUpdated
-from wetnode.stem.devchain import Anvil
 from wetnode.stem.epochs import EpochPipeline
 from wetnode.stem.errors import StemError
 from wetnode.stem.indexer import Backoff

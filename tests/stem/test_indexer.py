@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import trio
 
+from tests.support.devchain import Anvil
 from wetnode.stem.abi import HeadUpdated
-from wetnode.stem.devchain import Anvil
 from wetnode.stem.finalizer import BlockHeader
 from wetnode.stem.indexer import Backoff, Indexer
 from wetnode.stem.rpc import HttpRpc

@@ -6,5 +6,4 @@
 - ``indexer``: follows HeadUpdated logs and new blocks over a WebSocket (trio).
 - ``epochs``: indexer -> finalizer -> ``on_epoch`` callback.
 - ``follow``: that pipeline for a node's config, pinning the head it runs.
-- ``devchain``: starts a local anvil for tests, benchmarks and demos.
 """

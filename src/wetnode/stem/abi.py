@@ -19,7 +19,8 @@ from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_utils import keccak
 
-ARTIFACT_PATH = Path(__file__).resolve().parents[3] / "contracts" / "Atom.json"
+# Shipped in the package (built from contracts/Atom.sol by scripts/build_contract.mjs).
+ARTIFACT_PATH = Path(__file__).resolve().parent / "Atom.json"
 
 HEAD_UPDATED_SIGNATURE = "HeadUpdated(uint64,address,bytes,bytes32)"
 HEAD_UPDATED_TOPIC = keccak(text=HEAD_UPDATED_SIGNATURE)

@@ -1,7 +1,8 @@
 """A local anvil dev chain: started on 127.0.0.1 with a kernel-chosen port.
 
-Tests, the stem benchmark and the operator docs need a real chain that
-starts in a fraction of a second and goes away with its owner.  Anvil comes
+Tests and the stem benchmark need a real chain that starts in a fraction of
+a second and goes away with its owner.  No `ww` command starts one, so this
+lives with the tests rather than in the library.  Anvil comes
 from npm (``@foundry-rs/anvil``, installed by ``scripts/install.sh --test``).
 
 Anvil prints ``Listening on HOST:PORT`` when it is ready, then one line per
@@ -31,7 +32,7 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 NPM_BIN_GLOB = "scripts/node/node_modules/@foundry-rs/anvil-*/bin/anvil"
 # The contract is compiled for this EVM version (scripts/build_contract.mjs).
 HARDFORK = "cancun"

@@ -1,0 +1,1 @@
+src/wetnode/schemas/capnp

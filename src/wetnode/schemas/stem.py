@@ -1,0 +1,5 @@
+"""stem.capnp as pycapnp loads it; its types are in stem.pyi (generated)."""
+
+from wetnode.rpc.schema import attributes_of
+
+__getattr__ = attributes_of("stem")

@@ -1,0 +1,8 @@
+"""Code the tests and the benchmarks share, kept out of the installed library.
+
+- ``devchain``: a local anvil chain on a kernel-chosen port.
+- ``echo``: a pycapnp ``Executor.echo`` server to call through the layers under test.
+
+Imported as ``tests.support``: pytest puts the checkout's root on ``sys.path``
+(``pythonpath`` in pyproject.toml) and ``python -m bench`` runs from it.
+"""
