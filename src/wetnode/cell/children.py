@@ -29,7 +29,7 @@ class _DrainWatch(trio.abc.ReceiveStream):
         self._inner = inner
         self._drained = drained
 
-    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
         data = await self._inner.receive_some(max_bytes)
         if not data:
             self._drained.set()

@@ -97,7 +97,7 @@ class Engine:
                 return cached
             wasm = _read_wasm(source, name)
             key = cache_key(wasm, ENGINE_FINGERPRINT)
-            if path is not None and identity == _file_identity(path):  # unchanged
+            if path is not None and identity is not None and identity == _file_identity(path):
                 self._file_keys[identity] = key
                 self.cache.remember_source(identity, key)
             elif isinstance(source, bytes):

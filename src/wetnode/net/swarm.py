@@ -108,7 +108,8 @@ class Swarm:
                 addrs = [
                     multiaddr.Multiaddr(f"/ip4/{ip}/tcp/{port}")
                     for conn in network.get_connections(pid)
-                    if (remote := conn.muxed_conn.get_remote_address()) is not None
+                    if isinstance(conn.muxed_conn, Yamux)  # the only muxer the swarm offers
+                    and (remote := conn.muxed_conn.get_remote_address()) is not None
                     for ip, port in [remote]
                 ]
             result.append(Peer(pid, tuple(addrs)))

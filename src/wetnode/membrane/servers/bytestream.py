@@ -7,10 +7,8 @@ from typing import Any
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.guarded import Guarded
-from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat
-
-_system = schema.system()
+from wetnode.schemas import system as _system
 
 
 class ByteStreamServer(Guarded, _system.ByteStream.Server):

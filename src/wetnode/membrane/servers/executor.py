@@ -18,9 +18,7 @@ from wetnode.membrane.errors import CapabilityError, NotAvailable
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.servers.process import ProcessServer
 from wetnode.membrane.session import Session
-from wetnode.rpc import schema
-
-_system = schema.system()
+from wetnode.schemas import system as _system
 
 
 class ExecutorServer(Guarded, _system.Executor.Server):

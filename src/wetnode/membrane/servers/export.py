@@ -21,9 +21,7 @@ from libp2p.peer.id import ID
 from wetnode.keys import peer_public_key
 from wetnode.membrane.errors import GraftRefused
 from wetnode.membrane.servers.membrane import challenge, pass_on_graft
-from wetnode.rpc import schema
-
-_stem = schema.stem()
+from wetnode.schemas import stem as _stem
 
 
 class ExportedMembrane(_stem.Membrane.Server):

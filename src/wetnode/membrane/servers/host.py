@@ -11,9 +11,8 @@ from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.session import Session
-from wetnode.rpc import schema
-
-_system = schema.system()
+from wetnode.schemas import stem as _stem
+from wetnode.schemas import system as _system
 
 
 class HostServer(Guarded, _system.Host.Server):
@@ -48,7 +47,7 @@ class HostServer(Guarded, _system.Host.Server):
             raise CapabilityError(f"host.dial failed: {exc}") from None
         # pycapnp sets an AnyPointer field only from a typed client; the remote
         # export is a Membrane by protocol (callers may cast it otherwise).
-        return connection.bootstrap().cast_as(schema.stem().Membrane)
+        return connection.bootstrap().cast_as(_stem.Membrane)
 
     async def executor(self, **_: Any) -> ExecutorServer:
         return ExecutorServer(self.guard, self._session)

@@ -9,9 +9,7 @@ from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.signing import SignerKey, SigningDomain, domain_named
-from wetnode.rpc import schema
-
-_stem = schema.stem()
+from wetnode.schemas import stem as _stem
 
 _UINT64_MAX = 2**64 - 1
 

@@ -8,10 +8,8 @@ from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.ports import IpfsBackend
-from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat
-
-_ipfs = schema.ipfs()
+from wetnode.schemas import ipfs as _ipfs
 
 NO_BACKEND = "no IPFS backend: this node runs without an IPFS daemon"
 

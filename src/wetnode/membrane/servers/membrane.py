@@ -32,8 +32,8 @@ from wetnode.membrane.servers.identity import IdentityServer, SignerServer
 from wetnode.membrane.servers.ipfs import IpfsClientServer
 from wetnode.membrane.session import Session
 from wetnode.membrane.signing import GRAFT, graft_message
-from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
+from wetnode.schemas import stem as _stem
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ class _Empty(trio.abc.ReceiveStream):
 
 
 _EMPTY = _Empty()
-
-_stem = schema.stem()
 
 SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
 

@@ -8,10 +8,8 @@ from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.guests import Child
 from wetnode.membrane.servers.bytestream import ByteStreamServer
-from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat
-
-_system = schema.system()
+from wetnode.schemas import system as _system
 
 
 class ProcessServer(Guarded, _system.Process.Server):

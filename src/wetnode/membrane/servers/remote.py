@@ -14,11 +14,9 @@ from wetnode.membrane.servers.identity import SignerServer
 from wetnode.membrane.servers.membrane import pass_on_graft
 from wetnode.membrane.signing import GRAFT, SignerKey
 from wetnode.membrane.terminal import TerminalInput
-from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat
-
-_stem = schema.stem()
+from wetnode.schemas import stem as _stem
 
 
 class RemoteGuestMembrane(_stem.GuestMembrane.Server):
