@@ -20,7 +20,7 @@ from typing import Any
 import capnp
 import pytest
 
-from wetnode.guest import SocketTransport, Vat
+from wetnode.capnproto import SocketTransport, Vat
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -8,8 +8,7 @@ import capnp
 import pytest
 from guest_peers import PycapnpPeer, pycapnp_servers, run_vat
 
-from wetnode.guest import Disconnected, Failed, RpcError, Unimplemented, gather
-from wetnode.guest.vat import current_vat
+from wetnode.capnproto import Disconnected, Failed, RpcError, Unimplemented, current_vat, gather
 
 
 def shapes_value() -> dict[str, Any]:
@@ -195,7 +194,7 @@ def test_pycapnp_reads_what_the_builder_wrote(py_schema: Any, capnp_schema: Any)
 
 
 def test_builder_reads_pycapnp_multi_segment_messages(py_schema: Any, capnp_schema: Any) -> None:
-    from wetnode.guest import wire
+    from wetnode.capnproto import wire
 
     msg = capnp._MallocMessageBuilder(8)  # a tiny first segment forces far pointers
     root = msg.init_root(capnp_schema.Shapes)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from guest_peers import PycapnpPeer, VatThread
 
-from wetnode.guest import Disconnected, Failed, Overloaded, Unimplemented
-from wetnode.guest.connection import ImportCap
+from wetnode.capnproto import Disconnected, Failed, Overloaded, Unimplemented
+from wetnode.capnproto.imported import ImportCap
 
 
 @pytest.fixture

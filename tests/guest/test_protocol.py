@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from wetnode.guest import Disconnected, Failed, Overloaded, RpcError, loop, wire
-from wetnode.guest._generated import rpc as R
-from wetnode.guest.caps import as_cap
-from wetnode.guest.connection import Connection
+from wetnode.capnproto import Disconnected, Failed, Overloaded, RpcError, loop, wire
+from wetnode.capnproto.caps import as_cap
+from wetnode.capnproto.connection import Connection
+from wetnode.capnproto.schemas import rpc as R
 
 
 class Wire:
@@ -144,7 +144,7 @@ def test_repeated_imports_are_released_with_one_count(py_schema: Any, net: Any) 
         return echo, again
 
     echo, again = w.run(main())
-    assert echo.cap is again.cap and w.a._import_refs[echo.cap.import_id] == 2
+    assert echo.cap is again.cap and w.a.tables._import_refs[echo.cap.import_id] == 2
     del echo, again
     mb = w.a.data_to_send()
     (rel,) = [

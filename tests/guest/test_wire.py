@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from guest_peers import ROOT
 
-from wetnode.guest import wire
-from wetnode.guest._generated import rpc as R
-from wetnode.guest.connection import Connection
+from wetnode.capnproto import wire
+from wetnode.capnproto.connection import Connection
+from wetnode.capnproto.schemas import rpc as R
 
 
 def words(*values: int) -> bytes:

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import wetnode.guest as ww
-from kernel import codec
-from wetnode.guest import caps as _caps
-from wetnode.guest._generated import ipfs, stem, system
+from wetnode import codec
+from wetnode.guest.schemas import ipfs, stem, system
 
 ALLOW_FILE = "etc/membrane.allow"
 
@@ -33,7 +32,7 @@ INTERFACES = {
 
 
 class AllowList:
-    """The set of (interface id, method ordinal) remote peers may call."""
+    """The set of (interface id, method ordinal) remote peers may call: an attenuation gate."""
 
     def __init__(self, allowed: set[tuple[int, int]]) -> None:
         self.allowed = allowed
@@ -64,32 +63,10 @@ class AllowList:
     def name(self, interface_id: int, method_id: int) -> str:
         return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
 
-
-class Attenuated(_caps.Cap):
-    """Forwards allowed calls to `inner`; refuses the rest; wraps returned caps."""
-
-    def __init__(self, inner: _caps.Cap, policy: AllowList) -> None:
-        self.inner = inner
-        self.policy = policy
-
-    def deliver(self, d: _caps.Delivery) -> None:
-        if (d.interface_id, d.method_id) not in self.policy.allowed:
-            name = self.policy.name(d.interface_id, d.method_id)
-            d.answer.set_exception(ww.Failed(f"notAllowed: {name} is not exported by this node"))
-            return
-        relay = _caps.Pending()
-        self.inner.deliver(_caps.Delivery(d.interface_id, d.method_id, d.params, relay))
-
-        def finish(_: Any) -> None:
-            error = relay.exception()
-            if error is not None:
-                d.answer.set_exception(error)
-                return
-            result = relay.result()
-            result.msg.caps = [Attenuated(c, self.policy) for c in result.msg.caps]
-            d.answer.set_result(result)
-
-        relay.add_done_callback(finish)
+    def check(self, interface_id: int, method_id: int) -> None:
+        if (interface_id, method_id) not in self.allowed:
+            name = self.name(interface_id, method_id)
+            raise ww.NotAllowed(f"{name} is not exported by this node")
 
 
 class ExportedMembrane(stem.Membrane.Server):
@@ -105,13 +82,10 @@ class ExportedMembrane(stem.Membrane.Server):
         try:
             peer = codec.b58encode((await signer.peer()).peerId)
         except ww.RpcError as exc:
-            raise ww.Failed(f"graftRefused: the signer failed: {exc.reason}") from None
+            raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
-        out = {}
-        for name in ("identity", "host", "executor", "ipfs"):
-            client = getattr(self._caps, name)
-            out[name] = Attenuated(_caps.as_cap(client), self._policy)
-        return out
+        names = ("identity", "host", "executor", "ipfs")
+        return {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
 
 
 def load_policy(root: str = "/") -> AllowList:

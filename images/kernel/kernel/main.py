@@ -19,9 +19,9 @@ import sys
 from typing import Any
 
 import wetnode.guest as ww
-from kernel import codec
 from kernel.export import ExportedMembrane, load_policy
 from kernel.shell import LineReader, Shell, _drain
+from wetnode import codec
 
 
 async def main(root: str = "/") -> int:

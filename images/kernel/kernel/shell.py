@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 import wetnode.guest as ww
-from kernel import codec
 from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
-from wetnode.guest._generated import stem
+from wetnode import codec
+from wetnode.guest.schemas import stem
 
 HELP = """\
 (host id)                    this node's peer ID

@@ -1,8 +1,11 @@
-"""wetnode.guest: the guest SDK, Cap'n Proto RPC in pure Python.
+"""wetnode.guest: the guest SDK, a thin layer over `wetnode.capnproto`.
 
 Guests are Python compiled to WebAssembly by componentize-py, where pycapnp
-cannot load; this package speaks the wire format and RPC level 1 itself, using
-only the standard library.  A guest's entry point is one call:
+cannot load; `wetnode.capnproto` speaks Cap'n Proto in pure Python and this
+package adds what a guest needs on top: `run` over the WIT channel, `connect`
+to the host, `export` and `serve_forever`, wetnode's schemas (`stem`,
+`system`, `ipfs`), the text codecs (`codec`) and the names a guest author
+uses, re-exported.  A guest's entry point is one call:
 
     import wetnode.guest as ww
 
@@ -27,22 +30,44 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 # Imported eagerly: componentize-py embeds only modules imported at build time.
-from wetnode.guest._generated.stem import GuestMembrane
-from wetnode.guest.caps import Promise
-from wetnode.guest.errors import Disconnected, Failed, Overloaded, RpcError, Unimplemented
-from wetnode.guest.loop import Future, gather
-from wetnode.guest.schema import Interface, TypedClient, TypedServer
-from wetnode.guest.transport import SocketTransport, Transport
-from wetnode.guest.vat import Vat, current_vat
+from wetnode import codec
+from wetnode.capnproto import (
+    Disconnected,
+    Failed,
+    Future,
+    Gate,
+    Interface,
+    NotAllowed,
+    Overloaded,
+    Promise,
+    Refusal,
+    RpcError,
+    SocketTransport,
+    Transport,
+    TypedClient,
+    TypedServer,
+    Unimplemented,
+    Vat,
+    attenuate,
+    current_vat,
+    gather,
+)
+from wetnode.guest.errors import GraftRefused
+from wetnode.guest.schemas import ipfs, stem, system
 from wetnode.guest.wasm import ChannelTransport
 
 __all__ = [
+    "ChannelTransport",
     "Disconnected",
     "Failed",
     "Future",
+    "Gate",
+    "GraftRefused",
     "Interface",
+    "NotAllowed",
     "Overloaded",
     "Promise",
+    "Refusal",
     "RpcError",
     "SocketTransport",
     "Transport",
@@ -50,11 +75,16 @@ __all__ = [
     "TypedServer",
     "Unimplemented",
     "Vat",
+    "attenuate",
+    "codec",
     "connect",
     "export",
     "gather",
+    "ipfs",
     "run",
     "serve_forever",
+    "stem",
+    "system",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +116,7 @@ def run(
 async def connect(interface: type[Interface] | None = None) -> Any:
     """Bootstrap the host: by default its GuestMembrane (a Membrane plus `signer()`)."""
     if interface is None:
-        interface = GuestMembrane
+        interface = stem.GuestMembrane
     cap = current_vat().bootstrap()
     await cap.pending
     return interface.Client(cap.resolved())

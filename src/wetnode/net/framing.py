@@ -8,9 +8,8 @@ on the far side, for one small call.  ``Coalescer`` holds bytes back until
 they end on a message boundary, so each write to the stream carries whole
 messages.
 
-Stream framing (capnproto.org/encoding.html): a little-endian u32 holding the
-segment count minus one, one u32 size (in 8-byte words) per segment, padding
-to a multiple of 8, then the segments.  Only the vat's own output passes
+The segment table is read by ``wetnode.capnproto.wire.frame_header``, the
+one parser of Cap'n Proto stream framing.  Only the vat's own output passes
 through here, so the framing is trusted; still, a table that is not plausible
 (more segments than KJ accepts) switches to passing bytes straight through
 rather than waiting on a boundary that may never come.  A message over 64 KiB
@@ -19,7 +18,8 @@ goes out as it arrives, as before, and the boundary after it is still known.
 
 from __future__ import annotations
 
-MAX_SEGMENTS = 512  # KJ's own limit for a message read from a stream
+from wetnode.capnproto.wire import DecodeError, frame_header
+
 STREAM_ABOVE = 64 * 1024  # a message larger than this is passed on as it arrives
 
 
@@ -71,17 +71,12 @@ class Coalescer:
 
     def _message_end(self, start: int) -> int | None:
         """The offset just past the message at ``start``; None until its table is here."""
-        buf = self._pending
-        if len(buf) - start < 4:
-            return None
-        count = int.from_bytes(buf[start : start + 4], "little") + 1
-        if count > MAX_SEGMENTS:
+        try:
+            table = frame_header(self._pending, start)
+        except DecodeError:
             self._passthrough = True
             return None
-        table = 4 + 4 * count
-        table += table % 8  # padded to a whole word
-        if len(buf) - start < table:
+        if table is None:
             return None
-        sizes = buf[start + 4 : start + 4 + 4 * count]
-        words = sum(int.from_bytes(sizes[i : i + 4], "little") for i in range(0, len(sizes), 4))
-        return start + table + 8 * words
+        header, words = table
+        return start + header + 8 * words

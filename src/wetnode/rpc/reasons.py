@@ -20,10 +20,9 @@ from types import TracebackType
 
 import capnp
 
-log = logging.getLogger(__name__)
+from wetnode.capnproto import server_reason
 
-_RECEIVER_PREFIX = "remote exception: "
-_PYCAPNP_PREFIX = "message = "
+log = logging.getLogger(__name__)
 
 
 class WireReason(Exception):
@@ -52,7 +51,4 @@ def install() -> None:
 
 def remote_reason(exc: capnp.KjException) -> str:
     """The reason a remote server gave, without the transport's prefixes."""
-    reason = exc.description
-    for prefix in (_RECEIVER_PREFIX, _PYCAPNP_PREFIX):
-        reason = reason.removeprefix(prefix)
-    return reason
+    return server_reason(exc.description)

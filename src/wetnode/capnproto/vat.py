@@ -11,11 +11,11 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from wetnode.guest import loop as _loop
-from wetnode.guest.caps import as_cap
-from wetnode.guest.connection import Connection
-from wetnode.guest.errors import Disconnected
-from wetnode.guest.transport import Transport
+from wetnode.capnproto import loop as _loop
+from wetnode.capnproto.caps import as_cap
+from wetnode.capnproto.connection import Connection
+from wetnode.capnproto.errors import Disconnected
+from wetnode.capnproto.transport import Transport
 
 log = logging.getLogger(__name__)
 READ_SIZE = 1 << 16
@@ -80,5 +80,5 @@ def _set_current_vat(vat: Vat | None) -> Vat | None:
 def current_vat() -> Vat:
     vat = getattr(_loop._current, "vat", None)
     if vat is None:
-        raise RuntimeError("no vat is running: call this inside wetnode.guest.run(...)")
+        raise RuntimeError("no vat is running: call this inside Vat.run or wetnode.guest.run")
     return vat

@@ -41,14 +41,17 @@ def _signed30(word: int) -> int:
 # --------------------------------------------------------------------- framing
 
 
-def frame_length(buf: bytes | bytearray | memoryview, start: int = 0) -> int | None:
-    """Byte length of the framed message at `buf[start:]`, or None if incomplete.
+def frame_header(buf: bytes | bytearray | memoryview, start: int = 0) -> tuple[int, int] | None:
+    """The segment table of the framed message at `buf[start:]`: (its bytes, segment words).
 
-    Raises DecodeError for a segment table that is too large to be honest, so a
-    peer cannot make us buffer gigabytes before noticing.
+    Stream framing (capnproto.org/encoding.html): a little-endian u32 holding
+    the segment count minus one, one u32 size in words per segment, padding to
+    a whole word, then the segments.  None until the whole table is there (the
+    segments need not be).  Raises DecodeError for more segments than KJ
+    accepts (`MAX_SEGMENTS`).
     """
     avail = len(buf) - start
-    if avail < 8:
+    if avail < 4:
         return None
     count = _U32.unpack_from(buf, start)[0] + 1
     if count > MAX_SEGMENTS:
@@ -56,12 +59,23 @@ def frame_length(buf: bytes | bytearray | memoryview, start: int = 0) -> int | N
     header = (4 + 4 * count + 7) & ~7
     if avail < header:
         return None
-    sizes = struct.unpack_from(f"<{count}I", buf, start + 4)
-    total = sum(sizes)
-    if total > TRAVERSAL_LIMIT_WORDS:
-        raise DecodeError(f"message of {total} words exceeds the limit {TRAVERSAL_LIMIT_WORDS}")
-    length = header + total * 8
-    return length if avail >= length else None
+    return header, sum(struct.unpack_from(f"<{count}I", buf, start + 4))
+
+
+def frame_length(buf: bytes | bytearray | memoryview, start: int = 0) -> int | None:
+    """Byte length of the framed message at `buf[start:]`, or None if incomplete.
+
+    Raises DecodeError for a segment table that is too large to be honest, so a
+    peer cannot make us buffer gigabytes before noticing.
+    """
+    table = frame_header(buf, start)
+    if table is None:
+        return None
+    header, words = table
+    if words > TRAVERSAL_LIMIT_WORDS:
+        raise DecodeError(f"message of {words} words exceeds the limit {TRAVERSAL_LIMIT_WORDS}")
+    length = header + words * 8
+    return length if len(buf) - start >= length else None
 
 
 def split_segments(frame: bytes | memoryview) -> list[memoryview]:

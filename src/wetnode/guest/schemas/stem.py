@@ -1,8 +1,8 @@
 """Generated from capnp/stem.capnp by scripts/gen_guest_schemas.py. Do not edit."""
 
-from wetnode.guest import schema as _s
-from wetnode.guest._generated import ipfs  # registers types
-from wetnode.guest._generated import system  # registers types
+from wetnode.capnproto import schema as _s
+from wetnode.guest.schemas import ipfs  # registers types
+from wetnode.guest.schemas import system  # registers types
 
 
 class Epoch(_s.Struct):

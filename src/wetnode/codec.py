@@ -1,7 +1,10 @@
-"""Text forms of what the host hands over as bytes: peer IDs and multiaddrs.
+"""Text and number encodings libp2p and IPFS use: base58btc, unsigned varints, multiaddrs.
 
-Pure Python (base58btc and the multiaddr binary format), because the guest
-cannot load the host's C-backed libraries.
+Pure standard library, because the same code runs on the host and inside
+WebAssembly guests, which cannot load the host's C-backed libraries: a guest
+gets peer IDs and addresses as bytes over Cap'n Proto and prints them with
+these.  Multiaddrs cover the protocols a node's addresses use (ip4, ip6,
+tcp, udp, dns*, p2p, quic, ws...); an unknown code is an error, not a guess.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import ipaddress
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {ch: i for i, ch in enumerate(_B58)}
 
 
 def b58encode(data: bytes) -> str:
+    """base58btc (Bitcoin's alphabet), each leading zero byte as a "1"."""
     number = int.from_bytes(data, "big")
     out = []
     while number:
@@ -22,10 +27,11 @@ def b58encode(data: bytes) -> str:
 
 
 def b58decode(text: str) -> bytes:
+    """The bytes of base58btc text; ValueError for a character outside the alphabet."""
     number = 0
     for ch in text:
-        index = _B58.find(ch)
-        if index < 0:
+        index = _B58_INDEX.get(ch)
+        if index is None:
             raise ValueError(f"{ch!r} is not a base58 character")
         number = number * 58 + index
     body = number.to_bytes((number.bit_length() + 7) // 8, "big")
@@ -33,38 +39,45 @@ def b58decode(text: str) -> bytes:
     return b"\0" * pad + body
 
 
-def _uvarint(value: int) -> bytes:
+def uvarint(value: int) -> bytes:
+    """Unsigned LEB128, as multiformats and protobuf write lengths and codes."""
+    if value < 0:
+        raise ValueError("an unsigned varint cannot hold a negative number")
     out = bytearray()
-    while True:
-        byte = value & 0x7F
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
         value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+    out.append(value)
+    return bytes(out)
 
 
-def _read_uvarint(data: bytes, pos: int) -> tuple[int, int]:
+def read_uvarint(buf: bytes, pos: int = 0) -> tuple[int, int]:
+    """The unsigned varint at `pos` and the position after it (at most 64 bits)."""
     value = shift = 0
     while True:
-        if pos >= len(data):
+        if pos >= len(buf):
             raise ValueError("truncated varint")
-        byte = data[pos]
+        byte = buf[pos]
         pos += 1
         value |= (byte & 0x7F) << shift
-        shift += 7
         if not byte & 0x80:
             return value, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint longer than 64 bits")
 
 
 # code -> (name, value size: fixed bytes, -1 length-prefixed, 0 none)
 _PROTOCOLS = {
     4: ("ip4", 4),
     6: ("tcp", 2),
-    273: ("udp", 2),
     41: ("ip6", 16),
     53: ("dns", -1),
     54: ("dns4", -1),
     55: ("dns6", -1),
+    56: ("dnsaddr", -1),
+    273: ("udp", 2),
+    290: ("p2p-circuit", 0),
     421: ("p2p", -1),
     460: ("quic", 0),
     461: ("quic-v1", 0),
@@ -75,14 +88,15 @@ _BY_NAME = {name: (code, size) for code, (name, size) in _PROTOCOLS.items()}
 
 
 def multiaddr_to_text(data: bytes) -> str:
+    """`/ip4/127.0.0.1/tcp/2025/p2p/16U...` from the binary multiaddr."""
     parts, pos = [], 0
     while pos < len(data):
-        code, pos = _read_uvarint(data, pos)
+        code, pos = read_uvarint(data, pos)
         if code not in _PROTOCOLS:
             raise ValueError(f"unknown multiaddr protocol code {code}")
         name, size = _PROTOCOLS[code]
         if size == -1:
-            size, pos = _read_uvarint(data, pos)
+            size, pos = read_uvarint(data, pos)
         raw = data[pos : pos + size]
         if len(raw) != size:
             raise ValueError("truncated multiaddr")
@@ -100,6 +114,7 @@ def multiaddr_to_text(data: bytes) -> str:
 
 
 def multiaddr_from_text(text: str) -> bytes:
+    """The binary multiaddr of its text form; ValueError for what is not one."""
     if not text.startswith("/"):
         raise ValueError(f"{text!r} is not a multiaddr (it starts with /)")
     words = text.strip("/").split("/")
@@ -110,7 +125,7 @@ def multiaddr_from_text(text: str) -> bytes:
         if name not in _BY_NAME:
             raise ValueError(f"unknown multiaddr protocol {name!r}")
         code, size = _BY_NAME[name]
-        out += _uvarint(code)
+        out += uvarint(code)
         i += 1
         if size == 0:
             continue
@@ -118,13 +133,18 @@ def multiaddr_from_text(text: str) -> bytes:
             raise ValueError(f"{name} needs a value")
         value = words[i]
         i += 1
-        if name in ("ip4", "ip6"):
-            out += ipaddress.ip_address(value).packed
+        if name == "ip4":
+            out += ipaddress.IPv4Address(value).packed
+        elif name == "ip6":
+            out += ipaddress.IPv6Address(value).packed
         elif name in ("tcp", "udp"):
-            out += int(value).to_bytes(2, "big")
+            port = int(value)
+            if not 0 <= port <= 0xFFFF:
+                raise ValueError(f"{name} port {port} is out of range")
+            out += port.to_bytes(2, "big")
         else:
             raw = b58decode(value) if name == "p2p" else value.encode()
-            out += _uvarint(len(raw)) + raw
+            out += uvarint(len(raw)) + raw
     return bytes(out)
 
 

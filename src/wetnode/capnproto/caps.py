@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from wetnode.guest import loop as _loop
-from wetnode.guest import schema, wire
-from wetnode.guest.errors import Failed, RpcError, Unimplemented, as_rpc_error
+from wetnode.capnproto import loop as _loop
+from wetnode.capnproto import schema, wire
+from wetnode.capnproto.errors import Failed, RpcError, Unimplemented, as_rpc_error
 
 Build = Callable[[wire.StructBuilder], None]
 """Fills in a call's params struct."""

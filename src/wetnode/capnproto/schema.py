@@ -1,6 +1,6 @@
 """Typed views over the wire format, driven by tables the schema generator writes.
 
-Generated modules (`_generated/`) declare each struct and interface as a class
+Generated modules (`schemas/` packages) declare each struct and interface as a class
 with a small table of fields or methods; `__init_subclass__` here turns those
 tables into Reader, Builder and Pipeline classes with one property per field,
 and interfaces into Client and Server classes.  Keeping the logic here and the
@@ -19,7 +19,7 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from wetnode.guest import wire
+from wetnode.capnproto import wire
 
 NO_DISCRIMINANT = 0xFFFF
 REGISTRY: dict[int, type[Struct] | type[Interface]] = {}
@@ -487,7 +487,7 @@ class TypedServer:
     """Base for serving an interface: subclass and write `async def <method>(self, **params)`.
 
     A method returns None (no results), the value of the single result field,
-    or a dict/tuple of result fields.  Raise `wetnode.guest.RpcError` (or any
+    or a dict/tuple of result fields.  Raise `wetnode.capnproto.RpcError` (or any
     exception, reported as `failed`) to fail the call.
     """
 

@@ -93,7 +93,7 @@ class Task(Future):
         if not isinstance(waiting_on, Future):
             waiting_on = Future()
             waiting_on.set_exception(
-                TypeError("tasks can only await wetnode.guest futures and promises")
+                TypeError("tasks can only await wetnode.capnproto futures and promises")
             )
         waiting_on.add_done_callback(self._loop._wake(self))
 
@@ -136,7 +136,7 @@ def current_loop() -> Loop:
     """The loop of the running vat (servers' calls are spawned on it)."""
     loop = getattr(_current, "loop", None)
     if loop is None:
-        raise RuntimeError("no wetnode.guest loop is running in this thread")
+        raise RuntimeError("no wetnode.capnproto loop is running in this thread")
     return loop
 
 

@@ -1,6 +1,6 @@
 """Generated from capnp/ipfs.capnp by scripts/gen_guest_schemas.py. Do not edit."""
 
-from wetnode.guest import schema as _s
+from wetnode.capnproto import schema as _s
 
 
 class UnixFS_Entry_EntryType:

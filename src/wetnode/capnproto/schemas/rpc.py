@@ -1,6 +1,6 @@
 """Generated from rpc.capnp by scripts/gen_guest_schemas.py. Do not edit."""
 
-from wetnode.guest import schema as _s
+from wetnode.capnproto import schema as _s
 
 
 class Exception_Type:
