@@ -29,8 +29,8 @@ import trio
 
 from bench.guests import built_guest, printed_json
 from tests.support.echo import Echo
-from wetnode.guest import SocketTransport, Vat, gather
-from wetnode.guest._generated import system as guest_system
+from wetnode.capnproto import SocketTransport, Vat, gather
+from wetnode.guest.schemas import system as guest_system
 from wetnode.rpc import schema
 
 SEQUENTIAL = 500
@@ -45,7 +45,7 @@ import time
 import wit_world
 
 import wetnode.guest as ww
-from wetnode.guest._generated import system
+from wetnode.guest.schemas import system
 
 
 async def main():
@@ -74,7 +74,7 @@ SERVER_APP = '''
 import wit_world
 
 import wetnode.guest as ww
-from wetnode.guest._generated import system
+from wetnode.guest.schemas import system
 
 
 class Echo(system.Executor.Server):

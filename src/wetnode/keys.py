@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
-import base58
 from coincurve import PrivateKey, PublicKey
 from coincurve.ecdsa import cdata_to_der, der_to_cdata, deserialize_compact, serialize_compact
 from eth_keys import keys as eth_keys
@@ -31,6 +30,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.id import ID
 
+from wetnode.codec import b58decode, b58encode, uvarint
 from wetnode.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class NodeKey:
         if len(hex_text) == 2 * SECRET_SIZE and all(c in string.hexdigits for c in hex_text):
             return cls(bytes.fromhex(hex_text))
         try:
-            raw = base58.b58decode(text)
+            raw = b58decode(text)
         except ValueError:
             raise ValueError("it is neither base58btc nor hex") from None
         return cls(raw)
@@ -116,7 +116,7 @@ class NodeKey:
             out.write(self.to_base58() + "\n")
 
     def to_base58(self) -> str:
-        return base58.b58encode(self.secret).decode("ascii")
+        return b58encode(self.secret)
 
     def libp2p_key_pair(self) -> KeyPair:
         return create_new_key_pair(self.secret)
@@ -177,16 +177,6 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 def _sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
-
-
-def uvarint(value: int) -> bytes:
-    """Unsigned LEB128, as multiformats and protobuf lengths use."""
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def resolve_identity(

@@ -1,4 +1,4 @@
-"""Helpers for the guest SDK tests: the test schema, a pycapnp peer, a vat thread.
+"""Helpers for the Cap'n Proto tests: the test schema, a pycapnp peer, a vat thread, a Wire.
 
 pycapnp only works on its own asyncio loop, so `PycapnpPeer` runs it in a
 dedicated thread (the one bridge: `submit` hands a coroutine over and waits
@@ -20,7 +20,9 @@ from typing import Any
 import capnp
 import pytest
 
-from wetnode.capnproto import SocketTransport, Vat
+from wetnode.capnproto import Connection, SocketTransport, Vat, loop, wire
+from wetnode.capnproto.caps import as_cap
+from wetnode.capnproto.schemas import rpc as R
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -201,3 +203,38 @@ def pycapnp_servers(capnp_schema: Any) -> dict[str, Any]:
             return root.echo().echo
 
     return {"Echo": Echo, "Root": Root}
+
+
+class Wire:
+    """Two connections joined in memory, one shared loop, every message recorded."""
+
+    def __init__(self, a_bootstrap: Any = None, b_bootstrap: Any = None) -> None:
+        self.loop = loop.Loop()
+        self.previous = loop.set_current_loop(self.loop)
+        self.a = Connection(as_cap(a_bootstrap) if a_bootstrap else None)
+        self.b = Connection(as_cap(b_bootstrap) if b_bootstrap else None)
+        self.sent: list[tuple[str, str]] = []
+
+    def pump(self) -> None:
+        for _ in range(1000):
+            self.loop.run_ready()
+            moved = False
+            for src, dst, name in ((self.a, self.b, "a"), (self.b, self.a, "b")):
+                data = src.data_to_send()
+                if data:
+                    moved = True
+                    for msg in wire.FrameDecoder().feed(data):
+                        self.sent.append((name, R.Message.read(msg).which()))
+                    dst.receive(data)
+            if not moved and not self.loop.has_ready():
+                return
+        raise AssertionError("connections did not go quiet")
+
+    def run(self, coro: Any) -> Any:
+        task = self.loop.spawn(coro)
+        self.pump()
+        assert task.done(), "task is still waiting"
+        return task.result()
+
+    def close(self) -> None:
+        loop.set_current_loop(self.previous)

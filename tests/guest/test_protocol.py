@@ -5,46 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from guest_peers import Wire
 
-from wetnode.capnproto import Disconnected, Failed, Overloaded, RpcError, loop, wire
+from wetnode.capnproto import Disconnected, Failed, Overloaded, RpcError, wire
 from wetnode.capnproto.caps import as_cap
 from wetnode.capnproto.connection import Connection
 from wetnode.capnproto.schemas import rpc as R
-
-
-class Wire:
-    """Two connections joined in memory, one shared loop, every message recorded."""
-
-    def __init__(self, a_bootstrap: Any = None, b_bootstrap: Any = None) -> None:
-        self.loop = loop.Loop()
-        self.previous = loop.set_current_loop(self.loop)
-        self.a = Connection(as_cap(a_bootstrap) if a_bootstrap else None)
-        self.b = Connection(as_cap(b_bootstrap) if b_bootstrap else None)
-        self.sent: list[tuple[str, str]] = []
-
-    def pump(self) -> None:
-        for _ in range(1000):
-            self.loop.run_ready()
-            moved = False
-            for src, dst, name in ((self.a, self.b, "a"), (self.b, self.a, "b")):
-                data = src.data_to_send()
-                if data:
-                    moved = True
-                    for msg in wire.FrameDecoder().feed(data):
-                        self.sent.append((name, R.Message.read(msg).which()))
-                    dst.receive(data)
-            if not moved and not self.loop.has_ready():
-                return
-        raise AssertionError("connections did not go quiet")
-
-    def run(self, coro: Any) -> Any:
-        task = self.loop.spawn(coro)
-        self.pump()
-        assert task.done(), "task is still waiting"
-        return task.result()
-
-    def close(self) -> None:
-        loop.set_current_loop(self.previous)
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-import base58
-
+from wetnode.codec import b58decode, b58encode, read_uvarint, uvarint
 from wetnode.ipfs.errors import CorruptBlock, InvalidCid
-from wetnode.ipfs.protobuf import read_varint, varint
 
 SHA2_256 = 0x12
 DAG_PB = 0x70
@@ -40,12 +38,12 @@ class Cid:
         text = text.strip()
         try:
             if len(text) == 46 and text.startswith("Qm"):
-                return cls._checked(0, DAG_PB, base58.b58decode(text), text)
+                return cls._checked(0, DAG_PB, b58decode(text), text)
             if text[:1] == "b":
                 padded = text[1:].upper() + "=" * (-len(text[1:]) % 8)
                 return cls.from_bytes(base64.b32decode(padded), text)
             if text[:1] == "z":
-                return cls.from_bytes(base58.b58decode(text[1:]), text)
+                return cls.from_bytes(b58decode(text[1:]), text)
             if text[:1] == "f":
                 return cls.from_bytes(bytes.fromhex(text[1:]), text)
         except (ValueError, TypeError) as exc:
@@ -59,8 +57,8 @@ class Cid:
         if len(raw) == 34 and raw[0] == SHA2_256:
             return cls._checked(0, DAG_PB, raw, label)
         try:
-            version, pos = read_varint(raw, 0)
-            codec, pos = read_varint(raw, pos)
+            version, pos = read_uvarint(raw, 0)
+            codec, pos = read_uvarint(raw, pos)
         except ValueError as exc:
             raise InvalidCid(_invalid(label, str(exc))) from None
         if version != 1:
@@ -82,11 +80,11 @@ class Cid:
     def to_bytes(self) -> bytes:
         if self.version == 0:
             return self.multihash
-        return varint(1) + varint(self.codec) + self.multihash
+        return uvarint(1) + uvarint(self.codec) + self.multihash
 
     def key(self) -> str:
         """Block store key: the multihash in base58 (one file per distinct content)."""
-        return base58.b58encode(self.multihash).decode()
+        return b58encode(self.multihash)
 
     def verify(self, block: bytes) -> bytes:
         """``block`` if it hashes to this CID; `CorruptBlock` otherwise."""
@@ -99,7 +97,7 @@ class Cid:
 
     def __str__(self) -> str:
         if self.version == 0:
-            return base58.b58encode(self.multihash).decode()
+            return b58encode(self.multihash)
         return "b" + base64.b32encode(self.to_bytes()).decode().lower().rstrip("=")
 
 

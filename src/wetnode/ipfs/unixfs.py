@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from wetnode.ipfs.protobuf import field_bytes, field_varint, fields, read_varint
+from wetnode.codec import read_uvarint
+from wetnode.ipfs.protobuf import field_bytes, field_varint, fields
 
 
 class Kind(IntEnum):
@@ -87,6 +88,6 @@ def _packed(buf: bytes) -> list[int]:
     out: list[int] = []
     pos = 0
     while pos < len(buf):
-        value, pos = read_varint(buf, pos)
+        value, pos = read_uvarint(buf, pos)
         out.append(value)
     return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from wetnode.keys import uvarint
+from wetnode.codec import uvarint
 
 
 @dataclass(frozen=True)
