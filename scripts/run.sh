@@ -8,7 +8,7 @@ cd "$root"
 scripts/install.sh
 image=images/kernel
 wasm=$image/boot/main.wasm
-if [[ ! -f $wasm ]] || [[ -n $(find "$image" src/wetnode/guest -name '*.py' -newer "$wasm" -print -quit) ]]; then
+if [[ ! -f $wasm ]] || [[ -n $(find "$image" src/wetnode/guest src/wetnode/capnproto src/wetnode/codec.py -name '*.py' -newer "$wasm" -print -quit) ]]; then
     echo "[run] building $image (componentize-py, ~10 s)" >&2
     .venv/bin/ww build "$image"
 fi

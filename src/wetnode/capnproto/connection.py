@@ -399,7 +399,7 @@ class Connection:
 
     def _disembargo(self, target: Target) -> Future:
         eid, lifted = self.tables.embargo()
-        self._out.append(messages.disembargo_request(target, eid))
+        self._out.append(messages.disembargo(target, "senderLoopback", eid))
         return lifted
 
     def _on_resolve(self, res: Any, msg: wire.MessageReader) -> None:
@@ -436,7 +436,7 @@ class Connection:
             raise ProtocolError(
                 "senderLoopback disembargo on a capability that does not point back"
             )
-        self._out.append(messages.disembargo_reply(target, ctx.senderLoopback))
+        self._out.append(messages.disembargo(target, "receiverLoopback", ctx.senderLoopback))
 
 
 def _transfer(source: Any, dest: Pending) -> None:

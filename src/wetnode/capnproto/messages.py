@@ -202,21 +202,13 @@ def release(import_id: int, count: int) -> bytes:
     return mb.to_bytes()
 
 
-def disembargo_request(target: Target, embargo_id: int) -> bytes:
-    """A Disembargo that the peer reflects back once earlier calls to `target` arrived."""
+def disembargo(target: Target, context: str, embargo_id: int) -> bytes:
+    """A Disembargo: `context` "senderLoopback" asks the peer to reflect it once
+    earlier calls to `target` arrived; "receiverLoopback" is that reflection."""
     mb, msg = R.Message.new_message()
     d = msg.init("disembargo")
     write_target(d.init("target"), target)
-    d.context.senderLoopback = embargo_id
-    return mb.to_bytes()
-
-
-def disembargo_reply(target: Target, embargo_id: int) -> bytes:
-    """The reflection of the peer's Disembargo `embargo_id`."""
-    mb, msg = R.Message.new_message()
-    d = msg.init("disembargo")
-    write_target(d.init("target"), target)
-    d.context.receiverLoopback = embargo_id
+    setattr(d.context, context, embargo_id)
     return mb.to_bytes()
 
 

@@ -1,7 +1,7 @@
 """Byte transports for a vat: anything with blocking read(max) and write(data).
 
 `read` returns b"" at end of stream.  Natively that is a socket; inside a
-guest it is the WIT channel (see wasm.py).
+guest it is the WIT channel (`wetnode.guest.wasm`).
 """
 
 from __future__ import annotations
