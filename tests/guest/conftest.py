@@ -1,4 +1,4 @@
-"""Fixtures of the guest SDK tests (defined in guest_peers.py)."""
+"""Fixtures of the Cap'n Proto and guest SDK tests (defined in guest_peers.py)."""
 
 from guest_peers import capnp_schema, generator, py_schema, socket_pair
 

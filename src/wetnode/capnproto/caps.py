@@ -156,9 +156,9 @@ def as_cap(obj: Any) -> Cap:
 
 def cap_index_at(ptr: wire.Ptr, path: tuple[int, ...]) -> int | None:
     """Index in the message's cap table of the capability at a pointer path, if any."""
-    for index in path:
+    for slot in path:
         s = ptr.struct()
-        p = None if s is None else s.ptr(index)
+        p = None if s is None else s.ptr(slot)
         if p is None:
             return None
         ptr = p

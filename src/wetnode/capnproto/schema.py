@@ -123,7 +123,7 @@ def list_value(lst: wire.ListReader, elem: Type) -> Sequence[Any]:
         return [reader(s) for s in lst.structs()]
     if kind == "void":
         return [None] * len(lst)
-    out = []
+    out: list[Any] = []
     for i in range(len(lst)):
         p = lst.ptr_at(i)
         if kind == "text":
@@ -325,7 +325,9 @@ class StructBuilderView:
 
     def _set_discriminant(self, f: Field) -> None:
         if f.discriminant != NO_DISCRIMINANT:
-            self._b.set(_U16, self.SCHEMA.DISCRIMINANT_OFFSET, f.discriminant)
+            offset = self.SCHEMA.DISCRIMINANT_OFFSET
+            assert offset is not None  # a union member implies a union
+            self._b.set(_U16, offset, f.discriminant)
 
 
 class Struct:
@@ -449,6 +451,7 @@ class TypedClient:
 
     __slots__ = ("cap",)
     INTERFACE: ClassVar[type[Interface]]
+    cap: Any
 
     def __init__(self, cap: Any) -> None:
         if isinstance(cap, TypedClient):

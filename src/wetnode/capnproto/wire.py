@@ -252,7 +252,7 @@ class StructReader:
         self.ptr_count = ptr_count
         self.depth = depth
 
-    def get(self, fmt: struct.Struct, offset: int, default: int | float = 0) -> Any:
+    def get(self, fmt: struct.Struct, offset: int, default: Any = 0) -> Any:
         """The primitive at byte `offset` (0 past the data section), XOR default."""
         if offset + fmt.size > self.data_size:
             return default
@@ -606,12 +606,12 @@ class StructBuilder:
         self.ptr_index = ptr_index
         self.ptr_count = ptr_count
 
-    def set(self, fmt: struct.Struct, offset: int, value: Any, default: int | float = 0) -> None:
+    def set(self, fmt: struct.Struct, offset: int, value: Any, default: Any = 0) -> None:
         if default and isinstance(value, int):
             value ^= default
         fmt.pack_into(self.mb.buf, self.data_off + offset, value)
 
-    def get(self, fmt: struct.Struct, offset: int, default: int | float = 0) -> Any:
+    def get(self, fmt: struct.Struct, offset: int, default: Any = 0) -> Any:
         value = fmt.unpack_from(self.mb.buf, self.data_off + offset)[0]
         return value ^ default if default and isinstance(value, int) else value
 
