@@ -16,12 +16,15 @@ def built_guest(app_source: str) -> Path:
 
     Built with componentize-py (about a minute) the first time, then reused
     from the temp directory as long as neither the app nor the guest SDK
-    changed.  The wasm is at ``<project>/boot/main.wasm``; ``<project>/cache``
-    is a compile cache for it.
+    (`wetnode.guest`, `wetnode.capnproto`, `wetnode.codec`) changed.  The
+    wasm is at ``<project>/boot/main.wasm``; ``<project>/cache`` is a compile
+    cache for it.
     """
     from wetnode.cell.python_guest import SDK_PATH, build_project
 
-    sdk = sorted((SDK_PATH / "wetnode" / "guest").rglob("*.py"))
+    package = SDK_PATH / "wetnode"
+    sdk = [p for name in ("guest", "capnproto") for p in sorted((package / name).rglob("*.py"))]
+    sdk.append(package / "codec.py")
     digest = hashlib.sha256(app_source.encode() + b"".join(p.read_bytes() for p in sdk))
     project = Path(tempfile.gettempdir()) / f"wetnode-bench-guest-{digest.hexdigest()[:16]}"
     if not (project / "boot" / "main.wasm").exists():
