@@ -174,8 +174,8 @@ class Connection:
             pending.set_exception(self.error)
             return pending
         qid = self.tables.new_question_id()
-        mb, payload = messages.call(qid, target, interface_id, method_id)
-        content(messages.content(mb, payload))
+        mb, payload, ptr = messages.call(qid, target, interface_id, method_id)
+        content(ptr)
         exports = self._write_cap_table(R.Payload.Builder(payload), mb.caps)
         pending.remote = self
         pending.question_id = qid
@@ -323,9 +323,9 @@ class Connection:
         if answer.keep_results:
             self._out.append(messages.elsewhere_return(answer.question_id))
         elif error is None:
-            mb, payload = messages.results_return(answer.question_id)
+            mb, payload, ptr = messages.results_return(answer.question_id)
             try:
-                schema.copy_any(answer.result(), messages.content(mb, payload))
+                schema.copy_any(answer.result(), ptr)
             except wire.DecodeError as exc:
                 error = Failed(f"results could not be copied: {exc}")
             else:

@@ -113,40 +113,38 @@ _CALL_TEMPLATE, _CALL_QID_AT, _CALL_IID_AT, _CALL_MID_AT, _CALL_IMPORT_AT = _cal
 _RETURN_TEMPLATE, _RETURN_ID_AT = _results_return()
 
 
-# ------------------------------------------------------------ with a payload
+# ------------------------------------------------- with a payload to fill
 
 
-def call(
-    question_id: int, target: Target, interface_id: int, method_id: int
-) -> tuple[wire.MessageBuilder, wire.StructBuilder]:
-    """A Call whose params payload is still to be filled: the message and the payload."""
+Payload = tuple[wire.MessageBuilder, wire.StructBuilder, wire.PtrBuilder]
+"""A message whose payload is still to be filled: the message, the payload, its content."""
+
+
+def call(question_id: int, target: Target, interface_id: int, method_id: int) -> Payload:
+    """A Call whose params are still to be written."""
     if target[0] == "import":
         mb, payload = _CALL_TEMPLATE.copy()
         _U32.pack_into(mb.buf, _CALL_QID_AT, question_id)
         _U64.pack_into(mb.buf, _CALL_IID_AT, interface_id)
         _U16.pack_into(mb.buf, _CALL_MID_AT, method_id)
         _U32.pack_into(mb.buf, _CALL_IMPORT_AT, target[1])
-        return mb, payload
-    # Other targets are laid out with raw struct writes, not typed builders.
-    mb = wire.MessageBuilder()
-    c = _init_union_struct(mb, R.Message, _MSG_CALL, R.Call)
-    c.set(_U32, _CALL_QID, question_id)
-    c.set(_U64, _CALL_IID, interface_id)
-    c.set(_U16, _CALL_MID, method_id)
-    write_target(R.Call.Builder(c).init("target"), target)
-    return mb, wire.init_struct(mb, c.ptr_index + _CALL_PARAMS, *_PAYLOAD_SIZE)
+    else:
+        # Other targets are laid out with raw struct writes, not typed builders.
+        mb = wire.MessageBuilder()
+        c = _init_union_struct(mb, R.Message, _MSG_CALL, R.Call)
+        c.set(_U32, _CALL_QID, question_id)
+        c.set(_U64, _CALL_IID, interface_id)
+        c.set(_U16, _CALL_MID, method_id)
+        write_target(R.Call.Builder(c).init("target"), target)
+        payload = wire.init_struct(mb, c.ptr_index + _CALL_PARAMS, *_PAYLOAD_SIZE)
+    return mb, payload, wire.PtrBuilder(mb, payload.ptr_index + _PAYLOAD_CONTENT)
 
 
-def results_return(answer_id: int) -> tuple[wire.MessageBuilder, wire.StructBuilder]:
-    """A Return whose results payload is still to be filled: the message and the payload."""
+def results_return(answer_id: int) -> Payload:
+    """A Return whose results are still to be written."""
     mb, payload = _RETURN_TEMPLATE.copy()
     _U32.pack_into(mb.buf, _RETURN_ID_AT, answer_id)
-    return mb, payload
-
-
-def content(mb: wire.MessageBuilder, payload: wire.StructBuilder) -> wire.PtrBuilder:
-    """The content pointer of a payload made by `call` or `results_return`."""
-    return wire.PtrBuilder(mb, payload.ptr_index + _PAYLOAD_CONTENT)
+    return mb, payload, wire.PtrBuilder(mb, payload.ptr_index + _PAYLOAD_CONTENT)
 
 
 # -------------------------------------------------------------- whole frames

@@ -114,7 +114,7 @@ class FrameDecoder:
         self._buf += data
         out = []
         pos = 0
-        while True:
+        while pos < len(self._buf):  # usually the bytes end on a message boundary
             length = frame_length(self._buf, pos)
             if length is None:
                 break
