@@ -1,1 +1,2 @@
-"""Cap'n Proto plumbing for the host: schemas and the pycapnp vat thread."""
+"""Cap'n Proto plumbing for the host (pycapnp): loading the schemas (`schema`), the vat
+thread every pycapnp object lives on (`vat`), and one-line wire reasons (`reasons`)."""
