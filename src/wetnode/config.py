@@ -1,7 +1,7 @@
 """Node config: how this host behaves on this machine (never part of an image).
 
 Each setting comes from its flag, else its ``WW_*`` environment variable,
-else the default.  A bad value is a `UsageError` naming where it came from.
+else the default.  A bad value is a `ConfigError` naming where it came from.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from wetnode.cell.limits import Limits
-from wetnode.errors import UsageError
+from wetnode.errors import ConfigError
 from wetnode.paths import data_dir
 
 T = TypeVar("T")
@@ -109,7 +109,7 @@ class NodeConfig:
             try:
                 return parse(str(raw))
             except ValueError as exc:
-                raise UsageError(f"{where}: {exc}") from None
+                raise ConfigError(f"{where}: {exc}") from None
 
         return cls(
             port=pick("--port", "WW_PORT", parse_port, DEFAULT_PORT),

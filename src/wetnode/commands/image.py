@@ -7,9 +7,9 @@ import os
 import sys
 
 from wetnode import image
+from wetnode.commands import UsageError
 from wetnode.commands.run import list_layers, parse_peers
 from wetnode.config import NodeConfig
-from wetnode.errors import UsageError
 from wetnode.image.roots import parse_layers
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import trio
 
 from wetnode.commands.stem import add_chain_flags, add_key_flags, signing_key
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.connect import add_ipfs_flags, backend_from_args
 from wetnode.ipfs.progress import ByteProgress
@@ -42,9 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
-        raise UserError(f"{root} is not a directory; pass the image tree to push")
+        raise ImageError(f"{root} is not a directory; pass the image tree to push")
     if not args.partial and not (root / "boot" / "main.wasm").is_file():
-        raise UserError(
+        raise ImageError(
             f"{root} has no boot/main.wasm, so it cannot boot; "
             "build it first (ww build) or pass --partial to push a layer"
         )
@@ -67,7 +67,7 @@ async def _push(root: Path, args: argparse.Namespace) -> Cid:
     try:
         cid = await backend.add_path(root, progress=progress)
     except OSError as exc:
-        raise UserError(f"cannot read {exc.filename or root}: {exc.strerror}") from None
+        raise ImageError(f"cannot read {exc.filename or root}: {exc.strerror}") from None
     finally:
         await backend.aclose()
     progress.finish()

@@ -13,7 +13,7 @@ import argparse
 import os
 from pathlib import Path
 
-from wetnode.errors import UsageError
+from wetnode.commands import UsageError
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import InvalidCid
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.image.local import scan
 from wetnode.image.materialize import HIDDEN, materialize
 from wetnode.image.mounts import Mount, parse_mount
@@ -65,7 +65,7 @@ def merge(layers: Sequence[Layer], *, require_boot: bool = True) -> MergedImage:
     files = union([scan(layer.path, layer.mount.target) for layer in layers])
     if require_boot and files.get(BOOT, Entry("dir", -1, None)).kind != "file":
         names = ", ".join(str(layer.mount) for layer in layers) or "(none)"
-        raise UserError(
+        raise ImageError(
             f"no layer provides {BOOT} (layers: {names}): add a layer with the agent, "
             "e.g. images/kernel, or build one with `ww build`"
         )

@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.image.union import Kind, Listing
 
 
@@ -34,30 +34,30 @@ def _walk(
     try:
         children = list(os.scandir(directory))
     except OSError as exc:
-        raise UserError(f"cannot read layer directory {directory}: {exc.strerror}") from None
+        raise ImageError(f"cannot read layer directory {directory}: {exc.strerror}") from None
     for child in children:
         rel = f"{prefix}{child.name}"
         path = Path(child.path)
         if child.is_symlink():
             real = Path(os.path.realpath(path))
             if real != layer and layer not in real.parents:
-                raise UserError(
+                raise ImageError(
                     f"{path} is a symlink to {os.readlink(path)}, outside its layer {layer}: "
                     "copy the file into the layer instead"
                 )
             if not real.exists():
-                raise UserError(f"{path} is a dangling symlink: remove it or fix its target")
+                raise ImageError(f"{path} is a dangling symlink: remove it or fix its target")
             path = real
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
             if path in seen:
-                raise UserError(f"{child.path} makes a directory loop: remove the symlink")
+                raise ImageError(f"{child.path} makes a directory loop: remove the symlink")
             entries.append((rel, "dir", None))
             _walk(layer, path, rel + "/", entries, seen | {path})
         elif stat.S_ISREG(mode):
             entries.append((rel, "file", path))
         else:
-            raise UserError(
+            raise ImageError(
                 f"{child.path} is a special file (fifo, socket or device): "
                 "images may hold only regular files, directories and symlinks inside the layer"
             )

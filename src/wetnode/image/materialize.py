@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.image.union import Entry
 from wetnode.keys import IMAGE_IDENTITY
 
@@ -40,7 +40,7 @@ def materialize(files: Mapping[str, Entry], dest: Path) -> Path:
                 continue
             except OSError as exc:
                 if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-                    raise UserError(
+                    raise ImageError(
                         f"cannot add {entry.origin} to the image: {exc.strerror}"
                     ) from None
                 link = False  # another filesystem: copy from here on

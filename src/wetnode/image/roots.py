@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from wetnode.errors import UserError
+from wetnode.errors import ConfigError, ImageError
 from wetnode.image import Layer, merge
 from wetnode.image.materialize import materialize
 from wetnode.image.mounts import Mount, parse_mount
@@ -47,7 +47,7 @@ def _local_or_remote(mount: Mount) -> Pending:
     try:
         split_path(mount.source)
     except IpfsError as exc:
-        raise UserError(f"layer {mount.source}: {exc}") from None
+        raise ConfigError(f"layer {mount.source}: {exc}") from None
     return mount
 
 
@@ -62,7 +62,7 @@ async def resolve_layers(layers: Sequence[Pending], ipfs: IpfsBackend | None) ->
     for layer in layers:
         if isinstance(layer, Mount):
             if ipfs is None:
-                raise UserError(f"layer {layer.source} is on IPFS and this command has no IPFS")
+                raise ImageError(f"layer {layer.source} is on IPFS and this command has no IPFS")
             layer = await fetch(layer, ipfs, f"layer {layer.source}")
         resolved.append(layer)
     return resolved
@@ -76,7 +76,7 @@ async def fetch(mount: Mount, ipfs: IpfsBackend, what: str) -> Layer:
     try:
         return Layer(mount, await IpfsLayerSource(ipfs).fetch(mount.source))
     except (IpfsError, ValueError) as exc:
-        raise UserError(f"cannot fetch {what}: {exc}") from None
+        raise ImageError(f"cannot fetch {what}: {exc}") from None
 
 
 class ImageRoots:
