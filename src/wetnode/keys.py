@@ -31,13 +31,13 @@ from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.id import ID
 
 from wetnode.codec import b58decode, b58encode, uvarint
+from wetnode.config import option
 from wetnode.errors import KeyFileError
 
 log = logging.getLogger(__name__)
 
 SECRET_SIZE = 32
 IMAGE_IDENTITY = "etc/identity"  # a key baked into an image; hidden from guests
-ENV_IDENTITY = "WW_IDENTITY"
 
 SIGNATURE_SIZE = 64
 
@@ -188,11 +188,11 @@ def resolve_identity(
     merged image (``image_files`` maps image paths to host paths), else a fresh
     ephemeral key.
     """
+    identity = option("identity")
     if flag is not None:
-        key, source = NodeKey.load(flag), f"--identity {flag}"
-    elif environ.get(ENV_IDENTITY):
-        path = Path(environ[ENV_IDENTITY])
-        key, source = NodeKey.load(path), f"${ENV_IDENTITY} ({path})"
+        key, source = NodeKey.load(flag), f"{identity.flag} {flag}"
+    elif (env_path := identity.from_environ(environ)) is not None:
+        key, source = NodeKey.load(env_path), f"${identity.env} ({env_path})"
     elif IMAGE_IDENTITY in image_files:
         key, source = NodeKey.load(image_files[IMAGE_IDENTITY]), "/etc/identity in the image"
     else:

@@ -26,7 +26,7 @@ import trio
 
 from wetnode import image, keys
 from wetnode.commands import UsageError
-from wetnode.config import NodeConfig, add_node_flags
+from wetnode.config import NodeConfig, add_options
 from wetnode.errors import NetError, WetnodeError, sole_exception
 from wetnode.image import Layer
 from wetnode.image.roots import ImageRoots, Pending, parse_layers, remote, resolve_layers
@@ -48,7 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the merged tree (and where each file comes from), then exit",
     )
-    add_node_flags(parser)
+    add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
