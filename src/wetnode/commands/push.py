@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     key = signing_key(args) if args.stem else None  # a missing key fails before pushing
     cid = trio.run(_push, root, args)
     print(cid)
-    if args.stem:
+    if key is not None:  # --stem
         from wetnode.stem import contract
 
         done = contract.set_head(
