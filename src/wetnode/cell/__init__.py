@@ -4,6 +4,10 @@ A guest sees only what its `GuestSpec` grants: a read-only root at `/`, the
 argv and env given, stdio as bound, and one byte channel to the host (which
 carries Cap'n Proto RPC).  No host files, env or network.  See docs/guest-abi.md.
 
+`engine` compiles and caches components, `cell` runs one guest on its own
+thread under its `limits`, `channel`/`capi` carry the RPC bytes, `children`
+runs the children an Executor spawns, `python_guest` is `ww init`/`ww build`.
+
     with Engine(cache_dir) as engine:
         async with open_cell(engine, GuestSpec(path, root=image)) as cell:
             ...  # talk RPC on cell.channel
