@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from wetnode.cell.limits import Limits
 from wetnode.errors import UsageError
+from wetnode.image.limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.paths import data_dir
 
 T = TypeVar("T")
@@ -65,6 +66,13 @@ def parse_ipv4(text: str) -> str:
         raise ValueError(f"{text!r} is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)") from None
 
 
+def parse_count(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(f"{text!r} must be more than zero")
+    return value
+
+
 def parse_depth(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -87,6 +95,7 @@ class NodeConfig:
     ws_url: str = DEFAULT_WS_URL
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
+    layer_limits: LayerLimits = DEFAULT_LIMITS
 
     @property
     def cache_dir(self) -> Path:
@@ -135,6 +144,23 @@ class NodeConfig:
                 "--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS
             ),
             peers=tuple(getattr(args, "peer", None) or environ.get("WW_PEERS", "").split()),
+            layer_limits=LayerLimits(
+                max_bytes=pick(
+                    "--layer-max-bytes", "WW_LAYER_MAX_BYTES", parse_size, DEFAULT_LIMITS.max_bytes
+                ),
+                max_files=pick(
+                    "--layer-max-files", "WW_LAYER_MAX_FILES", parse_count, DEFAULT_LIMITS.max_files
+                ),
+                max_depth=pick(
+                    "--layer-max-depth", "WW_LAYER_MAX_DEPTH", parse_count, DEFAULT_LIMITS.max_depth
+                ),
+                max_block=pick(
+                    "--layer-max-block", "WW_LAYER_MAX_BLOCK", parse_size, DEFAULT_LIMITS.max_block
+                ),
+                max_seconds=pick(
+                    "--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds
+                ),
+            ),
         )
 
 
@@ -187,3 +213,29 @@ def add_node_flags(parser: argparse.ArgumentParser) -> None:
         "--confirmation-depth", metavar="N",
         help=f"blocks before a new head is final (WW_CONFIRMATION_DEPTH; {DEFAULT_CONFIRMATIONS})",
     )  # fmt: skip
+    limits = DEFAULT_LIMITS
+    g.add_argument(
+        "--layer-max-bytes",
+        metavar="SIZE",
+        help=f"file bytes per image layer (WW_LAYER_MAX_BYTES; {limits.max_bytes >> 30}G)",
+    )
+    g.add_argument(
+        "--layer-max-files",
+        metavar="N",
+        help=f"entries per image layer (WW_LAYER_MAX_FILES; {limits.max_files})",
+    )
+    g.add_argument(
+        "--layer-max-depth",
+        metavar="N",
+        help=f"directory nesting in a layer (WW_LAYER_MAX_DEPTH; {limits.max_depth})",
+    )
+    g.add_argument(
+        "--layer-max-block",
+        metavar="SIZE",
+        help=f"one IPFS block of a layer (WW_LAYER_MAX_BLOCK; {limits.max_block >> 20}M)",
+    )
+    g.add_argument(
+        "--layer-timeout",
+        metavar="SECONDS",
+        help=f"fetching one layer (WW_LAYER_TIMEOUT; {limits.max_seconds:g})",
+    )
