@@ -22,6 +22,7 @@ from typing import Literal
 
 import trio
 
+from wetnode.errors import UserError
 from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
@@ -89,28 +90,28 @@ async def load_links(blocks: Blocks, links: Sequence[Link]) -> AsyncIterator[Loa
     A remote backend answers one block per round trip; overlapping them is
     what makes fetching a tree from a daemon fast.  Batches (not an unbounded
     fan-out) cap memory at BATCH blocks.  A failed fetch is kept as a value
-    and raised in link order, so callers see the plain `IpfsError`, not an
-    exception group from the nursery.
+    and raised in link order, so callers see the plain `IpfsError` (or the
+    layer limit a block broke), not an exception group from the nursery.
     """
     for start in range(0, len(links), BATCH):
         batch = links[start : start + BATCH]
-        results: list[Loaded | IpfsError | None] = [None] * len(batch)
+        results: list[Loaded | UserError | None] = [None] * len(batch)
         async with trio.open_nursery() as nursery:
             for i, link in enumerate(batch):
                 nursery.start_soon(_load_into, blocks, link.cid, results, i)
         for result in results:
-            if isinstance(result, IpfsError):
+            if isinstance(result, UserError):
                 raise result
             assert result is not None
             yield result
 
 
 async def _load_into(
-    blocks: Blocks, cid: Cid, out: list[Loaded | IpfsError | None], i: int
+    blocks: Blocks, cid: Cid, out: list[Loaded | UserError | None], i: int
 ) -> None:
     try:
         out[i] = await load(blocks, cid)
-    except IpfsError as exc:
+    except UserError as exc:  # an IpfsError, or a layer limit
         out[i] = exc
 
 
