@@ -30,7 +30,12 @@ def ww(home: Path) -> Ww:
         for name in [n for n in env if n.startswith("WW_") and n != "WW_HOME"]:
             del env[name]
         return subprocess.run(
-            [*WW, *args], env=env, capture_output=True, text=True, timeout=timeout
+            [*WW, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run

@@ -7,6 +7,7 @@ export cache, no partial root, no stray staging directory.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from dags import CHUNK, Dags
 from wetnode.ipfs.cid import Cid
 
 TIB = 1 << 40
+NODE = ["run", "--port", "0", "--listen", "127.0.0.1"]  # a real node, not a dry run
+NOBODY_HAS = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nm"  # a valid CID no store holds
 
 
 def _dry_run(ww: Ww, home: Path, cid: Cid, *flags: str) -> str:
@@ -36,6 +39,30 @@ def test_a_file_claiming_a_terabyte_is_refused_before_a_byte_is_written(
     line = _dry_run(ww, home, root)
     assert f"layer /ipfs/{root}: more than 1,073,741,824 bytes" in line, line
     assert "--layer-max-bytes" in line
+
+
+def test_a_running_node_refuses_the_layer_and_leaves_its_data_dir_as_it_was(
+    ww: Ww, home: Path, dags: Dags
+) -> None:
+    root = dags.directory([("big.bin", dags.claiming_file(TIB, leaves=16))])
+    before = files_under(home)
+    line = one_line_error(ww(*NODE, f"/ipfs/{root}"))
+    assert line.endswith(
+        f"layer /ipfs/{root}: more than 1,073,741,824 bytes of files, "
+        "over the layer limit (--layer-max-bytes)"
+    )
+    assert files_under(home) == before
+    assert not list((home / "run").iterdir())  # no partial root either
+
+
+def test_a_layer_not_fetched_within_the_layer_timeout_is_given_up(ww: Ww) -> None:
+    """The whole layer has a deadline, however patient each block wait is."""
+    started = time.monotonic()
+    done = ww(*NODE, "--layer-timeout", "1", "--ipfs-timeout", "90", f"/ipfs/{NOBODY_HAS}")
+    assert one_line_error(done).endswith(
+        f"layer /ipfs/{NOBODY_HAS}: not read within 1 s, over the layer limit (--layer-timeout)"
+    )
+    assert time.monotonic() - started < 60  # the block wait alone would take 90 s
 
 
 def test_a_file_claiming_little_is_stopped_by_what_it_really_holds(

@@ -17,21 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wetnode.errors import UserError
-from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget
+from wetnode.image.limits import LayerBudget
 from wetnode.image.names import printable
 from wetnode.image.union import Kind, Listing, Stamp
 
 
-def scan(
-    root: Path, target: str = "", budget: LayerBudget | None = None, *, linkable: bool = False
-) -> Listing:
-    """List every file and directory under `root` (relative POSIX paths).
+def scan(root: Path, target: str, budget: LayerBudget, *, linkable: bool = False) -> Listing:
+    """List every file and directory under `root` (relative POSIX paths), within `budget`.
 
     `linkable` marks a tree the node wrote itself (its IPFS cache), whose
     files may be hard-linked into a root instead of copied.
     """
-    if budget is None:
-        budget = LayerBudget(DEFAULT_LIMITS, printable(str(root)))
     real_root = Path(os.path.realpath(root))
     found = _Found([], {})
     _walk(real_root, real_root, "", found, {real_root}, budget)

@@ -24,6 +24,7 @@ import trio
 
 from wetnode.errors import UserError
 from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget
+from wetnode.image.names import printable
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
 from wetnode.ipfs.dagpb import Link, Node
@@ -279,6 +280,6 @@ def _check_symlinks_resolved(top: Path, symlinks: Sequence[tuple[Path, Cid]]) ->
         real = Path(os.path.realpath(link))
         if real != real_top and real_top not in real.parents:
             raise CorruptBlock(
-                f"symlink {cid} at {link.relative_to(top)} leads outside the tree through "
-                "other symlinks; refusing to export it"
+                f"symlink {cid} at {printable(str(link.relative_to(top)))} leads outside the "
+                "tree through other symlinks; refusing to export it"
             )
