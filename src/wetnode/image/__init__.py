@@ -21,7 +21,7 @@ from wetnode.image.local import scan
 from wetnode.image.materialize import HIDDEN, materialize, refuse_hidden_aliases
 from wetnode.image.mounts import Mount, parse_mount
 from wetnode.image.names import printable
-from wetnode.image.sources import resolve_source
+from wetnode.image.sources import IPFS_PREFIX, resolve_source
 from wetnode.image.union import Entry, union
 
 BOOT = "boot/main.wasm"
@@ -73,7 +73,7 @@ def merge(
             layer.path,
             layer.mount.target,
             LayerBudget(limits, str(layer.mount)),
-            linkable=layer.mount.source.startswith("/ipfs/"),  # the node's own export cache
+            linkable=layer.mount.source.startswith(IPFS_PREFIX),  # the node's own export cache
         )
         for layer in layers
     ]
