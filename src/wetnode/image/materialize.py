@@ -24,7 +24,6 @@ import shutil
 import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 from wetnode.errors import UserError
 from wetnode.image.names import printable
@@ -103,23 +102,30 @@ def _copy(entry: Entry, path: str, target: Path) -> None:
         why = "it is a symlink now" if exc.errno == errno.ELOOP else exc.strerror
         raise _swapped(path, entry, why) from None
     try:
-        _check(os.fstat(source), entry, path)
-        with open(source, "rb", closefd=False) as src, open(target, "xb") as out:
-            _copy_data(src, out)
+        info = os.fstat(source)
+        _check(info, entry, path)
+        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            _copy_data(source, out, info.st_size)
+        finally:
+            os.close(out)
     finally:
         os.close(source)
 
 
-def _copy_data(src: BinaryIO, out: BinaryIO) -> None:
-    """In the kernel where it can (`copy_file_range`: a reflink on filesystems sharing extents)."""
+def _copy_data(source: int, out: int, size: int) -> None:
+    """`size` bytes in the kernel: `copy_file_range` (a reflink where extents can be shared),
+    else `sendfile`; both carry on from the file offsets the other left."""
+    done = 0
     try:
-        while os.copy_file_range(src.fileno(), out.fileno(), 1 << 30):
-            pass
+        while done < size and (n := os.copy_file_range(source, out, size - done)):
+            done += n
         return
     except OSError as exc:
         if exc.errno not in _NO_KERNEL_COPY:
             raise
-    shutil.copyfileobj(src, out)  # carries on from where the kernel copy stopped
+    while done < size and (n := os.sendfile(out, source, None, size - done)):
+        done += n
 
 
 def _check(info: os.stat_result, entry: Entry, path: str) -> None:
