@@ -63,21 +63,32 @@ def test_an_alias_of_an_identity_a_later_layer_overrides_is_refused(
     """The key the node reads may be any layer's: every layer's identity stays hidden."""
     top = _layer(tmp_path / "top", {"etc/identity": "0x" + "22" * 32})
     os.link(keyed / "etc" / "identity", top / "leak")
-    with pytest.raises(UserError, match="/leak is another name for /etc/identity"):
+    with pytest.raises(UserError, match="identity has another name outside its layer"):
         image.merge(image.resolve_mounts([str(keyed), str(top)]))
 
 
-def test_files_of_a_local_layer_are_copied_not_linked(keyed: Path, tmp_path: Path) -> None:
+def test_a_hardlink_to_a_file_outside_its_layer_is_refused(
+    ww: Ww, keyed: Path, tmp_path: Path
+) -> None:
     host_file = tmp_path / "host-notes.txt"
     host_file.write_text("the operator's own file")
     os.link(host_file, keyed / "notes.txt")
-    (keyed / "alias").symlink_to("notes.txt")
+    line = one_line_error(ww("run", "--dry-run", str(keyed)))
+    assert f"{keyed}/notes.txt has another name outside its layer {keyed} (a hardlink)" in line
+
+
+def test_files_of_a_local_layer_are_copied_not_linked(keyed: Path, tmp_path: Path) -> None:
+    """Hardlinks and symlinks inside the layer are fine; the root shares no inode with them."""
+    os.link(keyed / "boot" / "main.wasm", keyed / "twin.wasm")
+    (keyed / "alias").symlink_to("twin.wasm")
     root = image.materialize(image.merge(image.resolve_mounts([str(keyed)])).files, tmp_path / "r")
-    for name in ("notes.txt", "alias"):
+    layer_inode = os.stat(keyed / "twin.wasm").st_ino
+    for name in ("boot/main.wasm", "twin.wasm", "alias"):
         info = os.lstat(root / name)
         assert stat.S_ISREG(info.st_mode) and info.st_nlink == 1, name
-        assert info.st_ino != host_file.stat().st_ino
-        assert (root / name).read_text() == "the operator's own file"
+        assert info.st_ino != layer_inode
+        assert (root / name).read_text() == "wasm"
+    assert os.stat(keyed / "twin.wasm").st_nlink == 2  # the layer's two names, none in the root
     assert not (root / "etc" / "identity").exists()
 
 

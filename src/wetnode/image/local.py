@@ -4,8 +4,9 @@ A layer may hold regular files, directories and symlinks that stay inside
 the layer (followed, so the guest sees their targets).  Anything else is
 refused with the path named: a symlink leaving the layer would hand the
 guest a host file, and fifos or devices have no place in a read-only image.
-Each file's inode is recorded (`Stamp`), so the materialiser can tell a file
-swapped after the scan, and the merge can tell two names for one file.
+A hardlink whose file has a name outside the layer is refused like a symlink
+out.  Each file's inode is recorded (`Stamp`), so the materialiser can tell a
+file swapped after the scan, and the merge can tell two names for one file.
 A layer that changes under the scan is a one-line error, not a traceback.
 """
 
@@ -29,8 +30,10 @@ def scan(root: Path, target: str, budget: LayerBudget, *, linkable: bool = False
     files may be hard-linked into a root instead of copied.
     """
     real_root = Path(os.path.realpath(root))
-    found = _Found([], {})
+    found = _Found([], {}, {}, {})
     _walk(real_root, real_root, "", found, {real_root}, budget)
+    if not linkable:  # the node's cache trees are linked into its roots: more names, all its own
+        _refuse_names_outside(found, real_root)
     return Listing(target, found.entries, found.stamps, linkable)
 
 
@@ -38,6 +41,19 @@ def scan(root: Path, target: str, budget: LayerBudget, *, linkable: bool = False
 class _Found:
     entries: list[tuple[str, Kind, Path | None]]
     stamps: dict[str, Stamp]
+    names: dict[Stamp, set[Path]]  # the real paths found in the layer for each file
+    links: dict[Stamp, int]  # how many names the file system says each file has
+
+
+def _refuse_names_outside(found: _Found, layer: Path) -> None:
+    """A hardlink to a file outside the layer would hand the guest a host file, as a symlink
+    out would: refused the same way (a file with more names than the layer holds)."""
+    for stamp, names in found.names.items():
+        if found.links[stamp] > len(names):
+            raise UserError(
+                f"{printable(str(min(names)))} has another name outside its layer "
+                f"{printable(str(layer))} (a hardlink): copy the file into the layer instead"
+            )
 
 
 def _walk(
@@ -67,7 +83,9 @@ def _walk(
         elif stat.S_ISREG(info.st_mode):
             budget.add(info.st_size)
             found.entries.append((rel, "file", path))
-            found.stamps[rel] = Stamp(info.st_dev, info.st_ino)
+            stamp = found.stamps[rel] = Stamp(info.st_dev, info.st_ino)
+            found.names.setdefault(stamp, set()).add(path)
+            found.links[stamp] = info.st_nlink
         else:
             raise UserError(
                 f"{printable(child.path)} is a special file (fifo, socket or device): "
