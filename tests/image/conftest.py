@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_outcome import Ww
-from dags import Dags
+
+from tests.support.cli_outcome import Ww
+from tests.support.dags import Dags
 
 WW = [sys.executable, "-m", "wetnode"]
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_outcome import Ww, files_under, one_line_error
-from dags import CHUNK, Dags
 
+from tests.support.cli_outcome import Ww, files_under, one_line_error
+from tests.support.dags import CHUNK, Dags
 from wetnode.ipfs.cid import Cid
 
 TIB = 1 << 40

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import trio
-from cli_outcome import Ww, one_line_error
 
+from tests.support.cli_outcome import Ww, one_line_error
 from wetnode import image
 from wetnode.errors import UserError
 from wetnode.image import Layer, Mount
