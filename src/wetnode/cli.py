@@ -6,8 +6,10 @@ subcommand being run is imported (libp2p, web3 and wasmtime are slow to
 import), so `ww --help` stays fast and a broken optional dependency cannot
 take down unrelated commands.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage error; `ww run` exits with
-pid0's own code.
+Errors are the library's (`wetnode.errors`) or the CLI's (`UsageError`);
+only here do they become one line and an exit code (`EXIT_CODES`): 0
+success, 1 a failure, 2 a wrong command line or value, 130 Ctrl-C; `ww run`
+exits with pid0's own code.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import sys
 from collections.abc import Sequence
 
 from wetnode import __version__
-from wetnode.errors import UserError
+from wetnode.commands import UsageError
+from wetnode.errors import ConfigError, WetnodeError
 
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -33,6 +36,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dial": ("wetnode.commands.dial", "call a remote node's export, or open the shell on it"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
 }
+
+# What `ww` exits with for an error it reports as one line; the first match wins.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (UsageError, 2),
+    (ConfigError, 2),
+    (WetnodeError, 1),
+)
+INTERRUPTED = 130
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -75,10 +86,7 @@ def setup_logging(level_name: str | None, debug: bool) -> None:
     name = (level_name or os.environ.get("WW_LOG") or ("debug" if debug else "warning")).upper()
     level = logging.getLevelName(name)
     if not isinstance(level, int):
-        raise UserError(
-            f"log level {name.lower()!r} is not one of debug, info, warning, error",
-            exit_code=2,
-        )
+        raise UsageError(f"log level {name.lower()!r} is not one of debug, info, warning, error")
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
 
 
@@ -95,10 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         mod = importlib.import_module(args._module)
         return int(mod.run(args) or 0)
-    except UserError as exc:
+    except (UsageError, WetnodeError) as exc:
         if debug:
             logging.getLogger("wetnode").exception("error")
         print(f"ww {args.command or ''}: {exc}".replace("  ", " "), file=sys.stderr)
-        return exc.exit_code
+        return exit_code(exc)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
+
+
+def exit_code(exc: Exception) -> int:
+    """The exit code for an error reported as one line (`EXIT_CODES`)."""
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))

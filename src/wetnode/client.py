@@ -55,7 +55,7 @@ async def dial(
     ``secret`` is the client's 32-byte secp256k1 key (a fresh one if None);
     with ``graft`` the export is grafted as a Membrane, signing with that key.
     Raises ``BadAddress`` for an unusable address and ``Unreachable`` when
-    the peer cannot be reached; both are one-line ``UserError``s.  A single
+    the peer cannot be reached; both are one-line ``NetError``s.  A single
     error from the block comes out unwrapped (see ``sole_exception``).
     """
     peer_id, transport = parse_peer_address(address)

@@ -1,7 +1,12 @@
 """Node config: how this host behaves on this machine (never part of an image).
 
 Each setting comes from its flag, else its ``WW_*`` environment variable,
-else the default.  A bad value is a `UsageError` naming where it came from.
+else the default.  A bad value is a `ConfigError` naming where it came from.
+
+`OPTIONS` is the one table of those settings: it declares the flags of every
+command that takes some (`add_options`), reads the environment
+(`Option.value`), builds `NodeConfig`, and is the options table of
+docs/cli.md (`markdown_table`; scripts/gen_cli_options.py writes it there).
 """
 
 from __future__ import annotations
@@ -9,24 +14,21 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from wetnode.cell.limits import Limits
-from wetnode.errors import UsageError
-from wetnode.image.limits import DEFAULT_LIMITS, LayerLimits
+from wetnode.errors import ConfigError
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.paths import data_dir
-
-T = TypeVar("T")
 
 DEFAULT_PORT = 2025
 DEFAULT_LISTEN = "0.0.0.0"
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_WS_URL = "ws://127.0.0.1:8545"
 DEFAULT_CONFIRMATIONS = 6
-DEFAULT_GUEST_MEMORY = 1 << 30
 DEFAULT_IPFS_TIMEOUT = 30.0
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
@@ -80,13 +82,153 @@ def parse_depth(text: str) -> int:
     return value
 
 
+def parse_path(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag, its ``WW_*`` variable, how its text parses, its default, its help.
+
+    ``shown`` is the default as help and docs print it when the value itself
+    would not say it (``1G``, ``unlimited``).  A ``repeatable`` option's flag
+    may be given more than once and its variable holds space-separated values;
+    its value is a tuple.
+    """
+
+    flag: str
+    env: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    metavar: str
+    shown: str | None = None
+    repeatable: bool = False
+
+    @property
+    def name(self) -> str:
+        """The flag without its dashes: how commands pick the option (`option`)."""
+        return self.flag.removeprefix("--")
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def shown_default(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        return f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
+
+    @property
+    def env_note(self) -> str:
+        return " (space-separated)" if self.repeatable else ""
+
+    def value(self, args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+        """The flag's value, else the variable's, else the default."""
+        raw = getattr(args, self.dest, None)
+        if raw is None:
+            return self.from_environ(environ)
+        return self._parse(raw, self.flag)
+
+    def from_environ(self, environ: Mapping[str, str]) -> Any:
+        """The variable's value, else the default (for callers that have no flag)."""
+        raw = environ.get(self.env)
+        return self._parse(raw, f"${self.env}") if raw else self.default
+
+    def _parse(self, raw: str | list[str], where: str) -> Any:
+        try:
+            if self.repeatable:
+                texts = raw.split() if isinstance(raw, str) else raw
+                return tuple(self.parse(text) for text in texts)
+            return self.parse(str(raw))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--port", "WW_PORT", parse_port, DEFAULT_PORT,
+           "libp2p TCP port; 0 picks a free one", "N"),
+    Option("--listen", "WW_LISTEN", parse_ipv4, DEFAULT_LISTEN,
+           "IPv4 address the swarm listens on", "IP"),
+    Option("--identity", "WW_IDENTITY", parse_path, None,
+           "node key file", "PATH", shown="/etc/identity in the image, else an ephemeral key"),
+    Option("--guest-memory", "WW_GUEST_MEMORY", parse_size, Limits().memory_bytes,
+           "memory per guest (512M, 2G, bytes)", "SIZE", shown="1G"),
+    Option("--guest-cpu", "WW_GUEST_CPU", parse_seconds, None,
+           "CPU seconds per guest", "SECONDS", shown="unlimited"),
+    Option("--guest-wall", "WW_GUEST_WALL", parse_seconds, None,
+           "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
+    Option("--peer", "WW_PEERS", str, (),
+           "a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID (repeatable); "
+           "/ipfs/ layers and content are fetched from peers",
+           "MULTIADDR", shown="none", repeatable=True),
+    Option("--ipfs-api", "WW_IPFS_API", str, None,
+           "a Kubo RPC API such as http://127.0.0.1:5001", "URL",
+           shown="the embedded block store (with bitswap in a running node)"),
+    Option("--ipfs-timeout", "WW_IPFS_TIMEOUT", parse_seconds, DEFAULT_IPFS_TIMEOUT,
+           "give up on IPFS content nobody provides after this long", "SECONDS"),
+    Option("--stem", "WW_STEM", str, None,
+           "Atom contract: boot on its head, follow its epochs", "ADDR", shown="none"),
+    Option("--rpc-url", "WW_RPC_URL", str, DEFAULT_RPC_URL,
+           "chain HTTP JSON-RPC", "URL"),
+    Option("--ws-url", "WW_WS_URL", str, DEFAULT_WS_URL,
+           "chain WebSocket JSON-RPC", "URL"),
+    Option("--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS,
+           "blocks before a new head is final", "N"),
+    Option("--layer-max-bytes", "WW_LAYER_MAX_BYTES", parse_size, DEFAULT_LIMITS.max_bytes,
+           "file bytes in one image layer", "SIZE", shown="1G"),
+    Option("--layer-max-files", "WW_LAYER_MAX_FILES", parse_count, DEFAULT_LIMITS.max_files,
+           "files, directories and symlinks in one image layer", "N"),
+    Option("--layer-max-depth", "WW_LAYER_MAX_DEPTH", parse_count, DEFAULT_LIMITS.max_depth,
+           "directory nesting in one image layer", "N"),
+    Option("--layer-max-block", "WW_LAYER_MAX_BLOCK", parse_size, DEFAULT_LIMITS.max_block,
+           "one IPFS block of an image layer", "SIZE", shown="2M"),
+    Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
+           "reading (fetching) one image layer", "SECONDS"),
+)  # fmt: skip
+_BY_NAME = {opt.name: opt for opt in OPTIONS}
+
+
+def option(name: str) -> Option:
+    """The option whose flag is ``--name``."""
+    return _BY_NAME[name]
+
+
+def add_options(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:
+    """Declare the named options' flags (every option without ``names``) on ``parser``.
+
+    Flags default to None, so `Option.value` can tell "not given" and fall
+    back to the environment.
+    """
+    chosen = OPTIONS if names is None else [option(name) for name in names]
+    group = parser.add_argument_group("node config (flag, else environment, else default)")
+    for opt in chosen:
+        group.add_argument(
+            opt.flag,
+            metavar=opt.metavar,
+            action="append" if opt.repeatable else "store",
+            help=f"{opt.help}; env {opt.env}{opt.env_note}, default {opt.shown_default}",
+        )
+
+
+def markdown_table(options: Sequence[Option] = OPTIONS) -> str:
+    """The options as the Markdown table docs/cli.md shows."""
+    rows = ["| flag | env | default | meaning |", "| --- | --- | --- | --- |"]
+    for opt in options:
+        rows.append(
+            f"| `{opt.flag} {opt.metavar}` | `{opt.env}`{opt.env_note} | {opt.shown_default} "
+            f"| {opt.help} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 @dataclass
 class NodeConfig:
     port: int = DEFAULT_PORT
     listen: str = DEFAULT_LISTEN
     identity: Path | None = None
     home: Path = field(default_factory=data_dir)
-    wasm_debug: bool = False
     limits: Limits = field(default_factory=Limits)
     ipfs_api: str | None = None
     ipfs_timeout: float = DEFAULT_IPFS_TIMEOUT
@@ -108,134 +250,33 @@ class NodeConfig:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> NodeConfig:
-        def pick(flag: str, env: str, parse: Callable[[str], T], default: T) -> T:
-            raw = getattr(args, flag.lstrip("-").replace("-", "_"), None)
-            where = flag
-            if raw is None and environ.get(env):
-                raw, where = environ[env], f"${env}"
-            if raw is None:
-                return default
-            try:
-                return parse(str(raw))
-            except ValueError as exc:
-                raise UsageError(f"{where}: {exc}") from None
+        """Every option from ``args`` (flags a command does not declare count as not given)."""
+
+        def value(name: str) -> Any:
+            return option(name).value(args, environ)
 
         return cls(
-            port=pick("--port", "WW_PORT", parse_port, DEFAULT_PORT),
-            listen=pick("--listen", "WW_LISTEN", parse_ipv4, DEFAULT_LISTEN),
-            identity=pick("--identity", "WW_IDENTITY", lambda s: Path(s).expanduser(), None),
+            port=value("port"),
+            listen=value("listen"),
+            identity=value("identity"),
             home=data_dir(),
-            wasm_debug=bool(getattr(args, "wasm_debug", False)),
             limits=Limits(
-                memory_bytes=pick(
-                    "--guest-memory", "WW_GUEST_MEMORY", parse_size, DEFAULT_GUEST_MEMORY
-                ),
-                cpu_seconds=pick("--guest-cpu", "WW_GUEST_CPU", parse_seconds, None),
-                wall_seconds=pick("--guest-wall", "WW_GUEST_WALL", parse_seconds, None),
+                memory_bytes=value("guest-memory"),
+                cpu_seconds=value("guest-cpu"),
+                wall_seconds=value("guest-wall"),
             ),
-            ipfs_api=pick("--ipfs-api", "WW_IPFS_API", str, None),
-            ipfs_timeout=pick(
-                "--ipfs-timeout", "WW_IPFS_TIMEOUT", parse_seconds, DEFAULT_IPFS_TIMEOUT
-            ),
-            stem=pick("--stem", "WW_STEM", str, None),
-            rpc_url=pick("--rpc-url", "WW_RPC_URL", str, DEFAULT_RPC_URL),
-            ws_url=pick("--ws-url", "WW_WS_URL", str, DEFAULT_WS_URL),
-            confirmation_depth=pick(
-                "--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS
-            ),
-            peers=tuple(getattr(args, "peer", None) or environ.get("WW_PEERS", "").split()),
+            ipfs_api=value("ipfs-api"),
+            ipfs_timeout=value("ipfs-timeout"),
+            stem=value("stem"),
+            rpc_url=value("rpc-url"),
+            ws_url=value("ws-url"),
+            confirmation_depth=value("confirmation-depth"),
+            peers=value("peer"),
             layer_limits=LayerLimits(
-                max_bytes=pick(
-                    "--layer-max-bytes", "WW_LAYER_MAX_BYTES", parse_size, DEFAULT_LIMITS.max_bytes
-                ),
-                max_files=pick(
-                    "--layer-max-files", "WW_LAYER_MAX_FILES", parse_count, DEFAULT_LIMITS.max_files
-                ),
-                max_depth=pick(
-                    "--layer-max-depth", "WW_LAYER_MAX_DEPTH", parse_count, DEFAULT_LIMITS.max_depth
-                ),
-                max_block=pick(
-                    "--layer-max-block", "WW_LAYER_MAX_BLOCK", parse_size, DEFAULT_LIMITS.max_block
-                ),
-                max_seconds=pick(
-                    "--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds
-                ),
+                max_bytes=value("layer-max-bytes"),
+                max_files=value("layer-max-files"),
+                max_depth=value("layer-max-depth"),
+                max_block=value("layer-max-block"),
+                max_seconds=value("layer-timeout"),
             ),
         )
-
-
-def add_node_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags of a running node (`ww run`); each has a WW_* variable."""
-    g = parser.add_argument_group("node config (flag, else environment, else default)")
-    g.add_argument("--port", help=f"libp2p TCP port; 0 picks a free one (WW_PORT; {DEFAULT_PORT})")
-    g.add_argument(
-        "--listen", metavar="IP", help=f"IPv4 address to listen on (WW_LISTEN; {DEFAULT_LISTEN})"
-    )
-    g.add_argument(
-        "--identity",
-        metavar="PATH",
-        help="node key file (WW_IDENTITY; else /etc/identity in the image, else an ephemeral key)",
-    )
-    g.add_argument("--wasm-debug", action="store_true", help="keep WASM debug info for guests")
-    g.add_argument("--guest-memory", metavar="SIZE", help="memory per guest (WW_GUEST_MEMORY; 1G)")
-    g.add_argument(
-        "--guest-cpu", metavar="SECONDS", help="CPU time per guest (WW_GUEST_CPU; unlimited)"
-    )
-    g.add_argument(
-        "--guest-wall",
-        metavar="SECONDS",
-        help="wall-clock time per guest (WW_GUEST_WALL; unlimited)",
-    )
-    g.add_argument(
-        "--ipfs-api", metavar="URL", help="Kubo RPC API (WW_IPFS_API; default: embedded store)"
-    )
-    g.add_argument(
-        "--ipfs-timeout",
-        metavar="SECONDS",
-        help="give up on IPFS content nobody provides after this long "
-        f"(WW_IPFS_TIMEOUT; {DEFAULT_IPFS_TIMEOUT:g})",
-    )
-    g.add_argument(
-        "--peer",
-        metavar="MULTIADDR",
-        action="append",
-        help="a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID; repeatable "
-        "(WW_PEERS, space-separated): /ipfs/ layers and content are fetched from peers",
-    )
-    g.add_argument("--stem", metavar="ADDR", help="Atom contract: boot on its head, follow epochs")
-    g.add_argument(
-        "--rpc-url", metavar="URL", help=f"chain HTTP JSON-RPC (WW_RPC_URL; {DEFAULT_RPC_URL})"
-    )
-    g.add_argument(
-        "--ws-url", metavar="URL", help=f"chain WebSocket JSON-RPC (WW_WS_URL; {DEFAULT_WS_URL})"
-    )
-    g.add_argument(
-        "--confirmation-depth", metavar="N",
-        help=f"blocks before a new head is final (WW_CONFIRMATION_DEPTH; {DEFAULT_CONFIRMATIONS})",
-    )  # fmt: skip
-    limits = DEFAULT_LIMITS
-    g.add_argument(
-        "--layer-max-bytes",
-        metavar="SIZE",
-        help=f"file bytes per image layer (WW_LAYER_MAX_BYTES; {limits.max_bytes >> 30}G)",
-    )
-    g.add_argument(
-        "--layer-max-files",
-        metavar="N",
-        help=f"entries per image layer (WW_LAYER_MAX_FILES; {limits.max_files})",
-    )
-    g.add_argument(
-        "--layer-max-depth",
-        metavar="N",
-        help=f"directory nesting in a layer (WW_LAYER_MAX_DEPTH; {limits.max_depth})",
-    )
-    g.add_argument(
-        "--layer-max-block",
-        metavar="SIZE",
-        help=f"one IPFS block of a layer (WW_LAYER_MAX_BLOCK; {limits.max_block >> 20}M)",
-    )
-    g.add_argument(
-        "--layer-timeout",
-        metavar="SECONDS",
-        help=f"fetching one layer (WW_LAYER_TIMEOUT; {limits.max_seconds:g})",
-    )

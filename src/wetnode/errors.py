@@ -1,26 +1,44 @@
-"""Errors a user can act on.
+"""The library's errors: what went wrong outside the code, in one line.
 
-A `UserError` carries one line that names the thing at fault and what to do
-about it.  The CLI prints that line without a traceback (unless `--debug`)
-and exits with the error's code.
+Modelled on httpx's ``HTTPError`` tree: catch `WetnodeError` for "anything
+the caller can act on", or a subclass for one kind of cause.  Each message
+names the thing at fault and what to do about it, so a program can show it
+as is.  The library decides no exit codes: the `ww` command maps classes to
+them (`wetnode.cli`).
+
+    WetnodeError
+    ├── ConfigError    a value given (flag, WW_* variable, mount, address) does not parse
+    ├── ImageError     a layer, the union of layers or the materialised root
+    ├── KeyFileError   a node key file is missing, unreadable or not a key
+    ├── CellError      a guest cannot run here (not a component, wrong world, build)
+    ├── NetError       a peer cannot be reached or dropped the call
+    ├── IpfsError      (wetnode.ipfs.errors) content, CIDs and the IPFS daemon
+    └── StemError      (wetnode.stem.errors) the chain and the Atom contract
 """
 
 
-class UserError(Exception):
-    """A problem with the user's input or environment, not a bug."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
-        super().__init__(message)
-        if exit_code is not None:
-            self.exit_code = exit_code
+class WetnodeError(Exception):
+    """A failure the caller can act on (bad input, a missing file, a peer gone), not a bug."""
 
 
-class UsageError(UserError):
-    """The command line itself is wrong (exit 2)."""
+class ConfigError(WetnodeError):
+    """A value the user gave does not parse; the message says where it came from."""
 
-    exit_code = 2
+
+class ImageError(WetnodeError):
+    """An image layer cannot be read, merged or materialised."""
+
+
+class KeyFileError(WetnodeError):
+    """A node key file cannot be read, is not a key, or cannot be written."""
+
+
+class CellError(WetnodeError):
+    """A guest cannot be built or started here."""
+
+
+class NetError(WetnodeError):
+    """A peer cannot be reached, refused the protocol, or went away mid-call."""
 
 
 def sole_exception(group: BaseExceptionGroup) -> BaseException:

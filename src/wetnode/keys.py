@@ -31,13 +31,13 @@ from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.id import ID
 
 from wetnode.codec import b58decode, b58encode, uvarint
-from wetnode.errors import UserError
+from wetnode.config import option
+from wetnode.errors import KeyFileError
 
 log = logging.getLogger(__name__)
 
 SECRET_SIZE = 32
 IMAGE_IDENTITY = "etc/identity"  # a key baked into an image; hidden from guests
-ENV_IDENTITY = "WW_IDENTITY"
 
 SIGNATURE_SIZE = 64
 
@@ -84,20 +84,20 @@ class NodeKey:
 
     @classmethod
     def load(cls, path: Path) -> NodeKey:
-        """Read a key file; a missing or malformed file is a `UserError`."""
+        """Read a key file; a missing or malformed file is a `KeyFileError`."""
         try:
             text = Path(path).read_text(encoding="ascii")
         except FileNotFoundError:
-            raise UserError(
+            raise KeyFileError(
                 f"key file {path} does not exist: create one with `ww keygen --output {path}`"
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not a text file"
-            raise UserError(f"cannot read key file {path}: {reason}") from None
+            raise KeyFileError(f"cannot read key file {path}: {reason}") from None
         try:
             return cls.parse(text)
         except ValueError as exc:
-            raise UserError(
+            raise KeyFileError(
                 f"key file {path} is not a node key ({exc}): it must hold a 32-byte "
                 "secp256k1 secret as base58btc or hex; `ww keygen` writes one"
             ) from None
@@ -108,9 +108,9 @@ class NodeKey:
         try:
             fd = os.open(path, flags, 0o600)
         except FileExistsError:
-            raise UserError(f"{path} already exists: pass --force to replace it") from None
+            raise KeyFileError(f"{path} already exists: pass --force to replace it") from None
         except OSError as exc:
-            raise UserError(f"cannot write key file {path}: {exc.strerror}") from None
+            raise KeyFileError(f"cannot write key file {path}: {exc.strerror}") from None
         with os.fdopen(fd, "w", encoding="ascii") as out:
             os.fchmod(out.fileno(), 0o600)
             out.write(self.to_base58() + "\n")
@@ -188,11 +188,11 @@ def resolve_identity(
     merged image (``image_files`` maps image paths to host paths), else a fresh
     ephemeral key.
     """
+    identity = option("identity")
     if flag is not None:
-        key, source = NodeKey.load(flag), f"--identity {flag}"
-    elif environ.get(ENV_IDENTITY):
-        path = Path(environ[ENV_IDENTITY])
-        key, source = NodeKey.load(path), f"${ENV_IDENTITY} ({path})"
+        key, source = NodeKey.load(flag), f"{identity.flag} {flag}"
+    elif (env_path := identity.from_environ(environ)) is not None:
+        key, source = NodeKey.load(env_path), f"${identity.env} ({env_path})"
     elif IMAGE_IDENTITY in image_files:
         key, source = NodeKey.load(image_files[IMAGE_IDENTITY]), "/etc/identity in the image"
     else:

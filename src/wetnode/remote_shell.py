@@ -21,7 +21,7 @@ from libp2p.peer.id import ID
 from multiaddr import Multiaddr
 
 from wetnode.cell import Cell, Engine, GuestSpec, Limits, Stdio, open_cell
-from wetnode.errors import UserError
+from wetnode.errors import NetError
 from wetnode.image import BOOT
 from wetnode.keys import NodeKey
 from wetnode.membrane.servers.remote import RemoteGuestMembrane
@@ -60,9 +60,9 @@ async def run_remote_shell(
                     with trio.CancelScope(shield=True):
                         await vat.drop(connection)
     if lost.is_set():
-        raise UserError(f"{peer_id} disconnected: the shell has ended")
+        raise NetError(f"{peer_id} disconnected: the shell has ended")
     if exit_.reason:
-        raise UserError(f"the shell ended: {exit_.reason}")
+        raise NetError(f"the shell ended: {exit_.reason}")
     return exit_.code
 
 

@@ -8,7 +8,7 @@ import pytest
 import wasmtime
 
 from wetnode.cell import EXIT_TRAP, Engine, Exit, GuestSpec, open_cell
-from wetnode.errors import UserError
+from wetnode.errors import CellError
 
 
 def component(body: str) -> bytes:
@@ -51,7 +51,7 @@ async def test_bad_component_is_a_one_line_user_error(
     tmp_path: Path, wasm: bytes, message: str
 ) -> None:
     with Engine(tmp_path) as engine:
-        with pytest.raises(UserError, match="^" + message) as caught:
+        with pytest.raises(CellError, match="^" + message) as caught:
             await start(engine, wasm)
         assert "\n" not in str(caught.value)
         # the engine still runs a good guest afterwards
@@ -60,7 +60,7 @@ async def test_bad_component_is_a_one_line_user_error(
 
 
 async def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
-    with Engine(tmp_path) as engine, pytest.raises(UserError, match="cannot read guest"):
+    with Engine(tmp_path) as engine, pytest.raises(CellError, match="cannot read guest"):
         await start(engine, tmp_path / "nope.wasm")
 
 

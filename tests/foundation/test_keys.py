@@ -11,7 +11,7 @@ from eth_keys import keys as eth_keys
 from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.id import ID
 
-from wetnode.errors import UserError
+from wetnode.errors import KeyFileError
 from wetnode.keys import NodeKey, resolve_identity
 
 
@@ -70,7 +70,7 @@ def test_key_files_accept_base58_and_hex(tmp_path: Path, form: str):
 def test_malformed_key_files_name_the_file(tmp_path: Path, content: str, message: str):
     path = tmp_path / "badkey"
     path.write_text(content)
-    with pytest.raises(UserError, match="badkey") as info:
+    with pytest.raises(KeyFileError, match="badkey") as info:
         NodeKey.load(path)
     assert message in str(info.value)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wetnode import image
-from wetnode.errors import UsageError, UserError
+from wetnode.errors import ConfigError, ImageError
 from wetnode.image.union import Listing, union
 
 
@@ -88,19 +88,19 @@ def test_materialised_root_hides_the_image_identity(make_tree, tmp_path: Path):
     ],
 )
 def test_bad_mount_specs_are_usage_errors(spec, message):
-    with pytest.raises(UsageError, match=message.replace(".", r"\.")):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         image.parse_mount(spec)
 
 
 def test_missing_layer_is_named(tmp_path: Path):
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(ImageError, match="does not exist"):
         image.resolve_mounts([str(tmp_path / "nope")])
 
 
 def test_union_without_boot_lists_the_layers(make_tree):
     a = make_tree("a", {"etc/x": "1"})
     b = make_tree("b", {"bin/y": "2"})
-    with pytest.raises(UserError) as info:
+    with pytest.raises(ImageError) as info:
         image.merge(image.resolve_mounts([str(a), str(b)]))
     assert "boot/main.wasm" in str(info.value)
     assert str(a) in str(info.value) and str(b) in str(info.value)
@@ -112,7 +112,7 @@ def test_symlink_leaving_its_layer_is_refused(make_tree, tmp_path: Path):
     layer = make_tree("img", {"boot/main.wasm": "x"})
     (layer / "etc").mkdir()
     (layer / "etc" / "leak").symlink_to(secret)
-    with pytest.raises(UserError, match="outside its layer"):
+    with pytest.raises(ImageError, match="outside its layer"):
         image.merge(image.resolve_mounts([str(layer)]))
 
 
@@ -127,5 +127,5 @@ def test_symlink_inside_its_layer_is_followed(make_tree):
 def test_special_files_are_refused(make_tree):
     layer = make_tree("img", {"boot/main.wasm": "x"})
     os.mkfifo(layer / "pipe")
-    with pytest.raises(UserError, match="special file"):
+    with pytest.raises(ImageError, match="special file"):
         image.merge(image.resolve_mounts([str(layer)]))

@@ -16,7 +16,7 @@ import trio
 
 from tests.support.cli_outcome import Ww, one_line_error
 from wetnode import image
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.image import Layer, Mount
 from wetnode.ipfs.embedded import EmbeddedBackend
 from wetnode.ipfs.layer import IpfsLayerSource
@@ -63,7 +63,7 @@ def test_an_alias_of_an_identity_a_later_layer_overrides_is_refused(
     """The key the node reads may be any layer's: every layer's identity stays hidden."""
     top = _layer(tmp_path / "top", {"etc/identity": "0x" + "22" * 32})
     os.link(keyed / "etc" / "identity", top / "leak")
-    with pytest.raises(UserError, match="identity has another name outside its layer"):
+    with pytest.raises(ImageError, match="identity has another name outside its layer"):
         image.merge(image.resolve_mounts([str(keyed), str(top)]))
 
 
@@ -116,7 +116,7 @@ def test_a_file_swapped_after_the_scan_is_refused_and_no_root_is_left(
         wasm.symlink_to(host_secret)
     else:  # after the merge checked for aliases
         os.link(keyed / "etc" / "identity", wasm)
-    with pytest.raises(UserError, match=r"/boot/main\.wasm changed after its layer was read"):
+    with pytest.raises(ImageError, match=r"/boot/main\.wasm changed after its layer was read"):
         image.materialize(merged.files, tmp_path / "root")
     assert not (tmp_path / "root").exists()
 
@@ -135,7 +135,7 @@ def test_a_layer_that_changes_while_it_is_scanned_is_one_error(
         return entries
 
     monkeypatch.setattr(os, "scandir", listing_then_removal)
-    with pytest.raises(UserError, match="changed while it was read") as info:
+    with pytest.raises(ImageError, match="changed while it was read") as info:
         image.merge(image.resolve_mounts([str(keyed)]))
     assert "main.wasm is gone" in str(info.value)
 

@@ -81,7 +81,7 @@ class Cell:
 async def open_cell(engine: Engine, spec: GuestSpec) -> AsyncIterator[Cell]:
     """Load, instantiate and start a guest; stop it (if still running) on exit.
 
-    Raises `UserError` for a component that cannot run here (not wasm, a core
+    Raises `CellError` for a component that cannot run here (not wasm, a core
     module, another world).  Runtime failures are reported by `Cell.wait()`.
     """
     limiter = trio.CapacityLimiter(1)  # the guest's own thread, whatever else runs
@@ -111,7 +111,7 @@ async def open_cell(engine: Engine, spec: GuestSpec) -> AsyncIterator[Cell]:
                 cell.stop()
     except BaseExceptionGroup as group:
         # The cell's own tasks do not fail, so a group holds the body's one
-        # exception: re-raise it bare, so callers catch UserError etc. as usual.
+        # exception: re-raise it bare, so callers catch CellError etc. as usual.
         if len(group.exceptions) == 1:
             raise group.exceptions[0] from None
         raise

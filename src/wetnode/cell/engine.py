@@ -18,7 +18,7 @@ import wasmtime
 from wasmtime.component import Component
 
 from wetnode.cell.cache import CompileCache, FileIdentity, cache_key, default_cache_dir
-from wetnode.errors import UserError
+from wetnode.errors import CellError
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Engine:
         """The compiled component for `source`: from memory, the disk cache, or compiled now.
 
         Blocking (a compile takes seconds): call it from a worker thread.
-        Raises `UserError` for anything that is not a WebAssembly component.
+        Raises `CellError` for anything that is not a WebAssembly component.
         """
         with self._lock:
             path = source if isinstance(source, Path) else None
@@ -122,7 +122,7 @@ class Engine:
         try:
             component = Component(self.wasmtime, wasm)
         except wasmtime.WasmtimeError as exc:
-            raise UserError(
+            raise CellError(
                 f"{name} is not a valid WebAssembly component: {_first_line(exc)}"
             ) from exc
         self.compiled += 1
@@ -152,13 +152,13 @@ def _read_wasm(source: bytes | Path, name: str) -> bytes:
         try:
             wasm = source.read_bytes()
         except OSError as exc:
-            raise UserError(f"cannot read guest {source}: {exc.strerror}") from exc
+            raise CellError(f"cannot read guest {source}: {exc.strerror}") from exc
     else:
         wasm = source
     if wasm[:4] != WASM_MAGIC:
-        raise UserError(f"{name} is not a WebAssembly file (no \\0asm header)")
+        raise CellError(f"{name} is not a WebAssembly file (no \\0asm header)")
     if wasm[4:8] == CORE_MODULE_VERSION:
-        raise UserError(
+        raise CellError(
             f"{name} is a core WebAssembly module; wetnode runs components "
             "(WASI 0.2): build it with `ww build` or for wasm32-wasip2"
         )

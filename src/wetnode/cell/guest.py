@@ -22,7 +22,7 @@ from wetnode.cell.channel import GuestChannel
 from wetnode.cell.engine import Engine
 from wetnode.cell.spec import EXIT_KILLED, EXIT_TRAP, Exit, GuestSpec
 from wetnode.cell.stdio import HostStdio, bind_stdio
-from wetnode.errors import UserError
+from wetnode.errors import CellError
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ WORLD = "wetware:guest/guest"
 class Guest:
     """An instantiated guest.  `run()` once (on its own thread); `stop()` from anywhere.
 
-    Raises `UserError` if the component does not fit the world (missing or
+    Raises `CellError` if the component does not fit the world (missing or
     unknown imports, no `run: func() -> s32` export).
     """
 
@@ -75,17 +75,17 @@ class Guest:
             try:
                 instance = linker.instantiate(self._store, component)
             except wasmtime.WasmtimeError as exc:
-                raise UserError(
+                raise CellError(
                     f"{self.name} does not fit world {WORLD}: {_summary(exc)}"
                 ) from exc
         finally:
             linker.close()
         func = instance.get_func(self._store, "run")
         if func is None:
-            raise UserError(f"{self.name} exports no `run` function: build it for world {WORLD}")
+            raise CellError(f"{self.name} exports no `run` function: build it for world {WORLD}")
         func_type = func.type(self._store)
         if func_type.params or not isinstance(func_type.result, S32):
-            raise UserError(
+            raise CellError(
                 f"{self.name} exports `run` with the wrong type: expected func() -> s32"
             )
         return func

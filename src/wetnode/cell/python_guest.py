@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import wetnode
-from wetnode.errors import UserError
+from wetnode.errors import CellError
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +56,20 @@ def init_project(path: Path) -> list[Path]:
     }
     for file in files:
         if file.exists():
-            raise UserError(f"{file} already exists: pick an empty directory for `ww init`")
+            raise CellError(f"{file} already exists: pick an empty directory for `ww init`")
     try:
         path.mkdir(parents=True, exist_ok=True)
         for file, text in files.items():
             file.write_text(text)
     except OSError as exc:
-        raise UserError(f"cannot create the guest project in {path}: {exc.strerror}") from exc
+        raise CellError(f"cannot create the guest project in {path}: {exc.strerror}") from exc
     return list(files)
 
 
 def build_project(path: Path) -> Path:
     """Build `path/app.py` into `path/boot/main.wasm` with componentize-py (takes ~10 s)."""
     if not (path / f"{APP_MODULE}.py").is_file():
-        raise UserError(f"{path} has no {APP_MODULE}.py: create a project with `ww init {path}`")
+        raise CellError(f"{path} has no {APP_MODULE}.py: create a project with `ww init {path}`")
     output = path / OUTPUT
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -87,7 +87,7 @@ def build_project(path: Path) -> Path:
     env = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
-        raise UserError(f"building {path.resolve()} failed: {_error_line(result.stderr)}")
+        raise CellError(f"building {path.resolve()} failed: {_error_line(result.stderr)}")
     return output
 
 
@@ -95,7 +95,7 @@ def _componentize_py() -> str:
     beside_python = Path(sys.executable).with_name("componentize-py")
     found = str(beside_python) if beside_python.exists() else shutil.which("componentize-py")
     if found is None:
-        raise UserError("componentize-py is not installed: run scripts/install.sh")
+        raise CellError("componentize-py is not installed: run scripts/install.sh")
     return found
 
 

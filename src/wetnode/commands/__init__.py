@@ -1,8 +1,9 @@
 """One module per `ww` subcommand: `configure(parser)` and `run(args) -> int`."""
 
-from wetnode.errors import UsageError
 
+class UsageError(Exception):
+    """The command line itself is wrong: a flag that needs another, a missing argument.
 
-def arrives_with(feature: str) -> UsageError:
-    """The error for a subcommand whose feature has not landed yet (exit 2)."""
-    return UsageError(f"this command arrives with {feature}; it is not available in this build")
+    It belongs to the CLI, not the library: a library caller has no command
+    line.  `ww` prints it as one line and exits 2, like argparse's own errors.
+    """

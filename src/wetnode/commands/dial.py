@@ -37,8 +37,9 @@ import capnp
 import trio
 
 from wetnode import client, image
+from wetnode.commands import UsageError
 from wetnode.config import NodeConfig
-from wetnode.errors import UsageError, UserError, sole_exception
+from wetnode.errors import ImageError, NetError, sole_exception
 from wetnode.keys import NodeKey
 from wetnode.net.dial import Remote, parse_peer_address
 from wetnode.net.protocol import PROTOCOL
@@ -112,7 +113,7 @@ def _shell(args: argparse.Namespace, secret: bytes | None) -> int:
 
     peer_id, transport = parse_peer_address(args.address)  # checked before anything starts
     if not args.layer and not Path(SHELL_IMAGE).is_dir():
-        raise UserError(
+        raise ImageError(
             f"no kernel for the shell: {SHELL_IMAGE} is not in this directory; pass "
             "--layer DIR with a built kernel (boot/main.wasm), e.g. a checkout's images/kernel"
         )
@@ -162,7 +163,7 @@ async def _dial(
             print(result if isinstance(result, str) else json.dumps(result, indent=2))
             return 0
     assert scope.cancelled_caught
-    raise UserError(f"no answer from {args.address} within {args.timeout:g} s (--timeout)")
+    raise NetError(f"no answer from {args.address} within {args.timeout:g} s (--timeout)")
 
 
 def _interface(name: str) -> Any:
@@ -217,9 +218,9 @@ async def _call(
         return await remote.run(_invoke, grafted, method, interface, values)
     except capnp.KjException as exc:
         if exc.type == "DISCONNECTED":
-            raise UserError(f"{remote.peer_id} disconnected during {what}") from exc
+            raise NetError(f"{remote.peer_id} disconnected during {what}") from exc
         reason = remote_reason(exc)
-        raise UserError(f"{what} failed on {remote.peer_id}: {reason}") from exc
+        raise NetError(f"{what} failed on {remote.peer_id}: {reason}") from exc
 
 
 async def _invoke(

@@ -7,9 +7,9 @@ import os
 import sys
 
 from wetnode import image
+from wetnode.commands import UsageError
 from wetnode.commands.run import list_layers, parse_peers
-from wetnode.config import NodeConfig
-from wetnode.errors import UsageError
+from wetnode.config import NodeConfig, add_options
 from wetnode.image.roots import parse_layers
 
 
@@ -17,7 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="image_command", metavar="ACTION")
     ls = sub.add_parser("ls", help="print the merged tree and each file's layer")
     ls.add_argument("mounts", nargs="+", metavar="MOUNT", help="layers, as for `ww run`")
-    ls.add_argument("--ipfs-api", metavar="URL", help="Kubo RPC API for /ipfs/ layers")
+    add_options(ls, ["peer", "ipfs-api", "ipfs-timeout"])
 
 
 def run(args: argparse.Namespace) -> int:

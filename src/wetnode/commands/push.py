@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 
 import trio
 
-from wetnode.commands.stem import add_chain_flags, add_key_flags, signing_key
-from wetnode.errors import UserError
+from wetnode.commands.stem import add_chain_id_flag, add_key_flags, rpc_url, signing_key
+from wetnode.config import add_options, option
+from wetnode.errors import ImageError
 from wetnode.ipfs.cid import Cid
-from wetnode.ipfs.connect import add_ipfs_flags, backend_from_args
+from wetnode.ipfs.connect import backend_for
 from wetnode.ipfs.progress import ByteProgress
 
 log = logging.getLogger(__name__)
@@ -31,43 +33,46 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="push a tree without boot/main.wasm (a layer meant to stack on others)",
     )
-    add_ipfs_flags(parser)
     parser.add_argument(
         "--stem", metavar="ADDR", help="then set this Atom contract's head to the pushed CID"
     )
-    add_chain_flags(parser)
+    add_options(parser, ["ipfs-api", "ipfs-timeout", "rpc-url"])
+    add_chain_id_flag(parser)
     add_key_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
-        raise UserError(f"{root} is not a directory; pass the image tree to push")
+        raise ImageError(f"{root} is not a directory; pass the image tree to push")
     if not args.partial and not (root / "boot" / "main.wasm").is_file():
-        raise UserError(
+        raise ImageError(
             f"{root} has no boot/main.wasm, so it cannot boot; "
             "build it first (ww build) or pass --partial to push a layer"
         )
     key = signing_key(args) if args.stem else None  # a missing key fails before pushing
     cid = trio.run(_push, root, args)
     print(cid)
-    if args.stem:
+    if key is not None:  # --stem
         from wetnode.stem import contract
 
         done = contract.set_head(
-            args.rpc_url, args.stem, cid.to_bytes(), key, chain_id=args.chain_id
+            rpc_url(args), args.stem, cid.to_bytes(), key, chain_id=args.chain_id
         )
         print(f"head of {args.stem} is now seq {done.seq} (block {done.block_number})")
     return 0
 
 
 async def _push(root: Path, args: argparse.Namespace) -> Cid:
-    backend = backend_from_args(args)
+    backend = backend_for(
+        option("ipfs-api").value(args, os.environ),
+        timeout=option("ipfs-timeout").value(args, os.environ),
+    )
     progress = ByteProgress(f"adding {root}")
     try:
         cid = await backend.add_path(root, progress=progress)
     except OSError as exc:
-        raise UserError(f"cannot read {exc.filename or root}: {exc.strerror}") from None
+        raise ImageError(f"cannot read {exc.filename or root}: {exc.strerror}") from None
     finally:
         await backend.aclose()
     progress.finish()

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 import trio
 
 from wetnode import image, keys
-from wetnode.config import NodeConfig, add_node_flags
-from wetnode.errors import UsageError, UserError, sole_exception
+from wetnode.commands import UsageError
+from wetnode.config import NodeConfig, add_options
+from wetnode.errors import NetError, WetnodeError, sole_exception
 from wetnode.image import Layer
 from wetnode.image.roots import ImageRoots, Pending, parse_layers, remote, resolve_layers
 
@@ -47,7 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the merged tree (and where each file comes from), then exit",
     )
-    add_node_flags(parser)
+    add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +84,7 @@ def parse_peers(config: NodeConfig) -> list[tuple[ID, Multiaddr]]:
 
     try:
         return [parse_peer_address(text) for text in config.peers]
-    except UserError as exc:
+    except WetnodeError as exc:
         raise UsageError(f"--peer: {exc}") from None
 
 
@@ -102,7 +103,7 @@ def list_layers(
 
     try:
         return trio.run(fetch)
-    except BaseExceptionGroup as group:  # the swarm's nurseries wrap a UserError
+    except BaseExceptionGroup as group:  # the swarm's nurseries wrap a WetnodeError
         raise sole_exception(group) from None
 
 
@@ -114,6 +115,6 @@ async def _run(
     try:
         return await run_node(config, key, roots, peers)
     except OSError as exc:
-        raise UserError(f"cannot start the node: {exc}") from exc
-    except BaseExceptionGroup as group:  # the node's nurseries wrap a UserError
+        raise NetError(f"cannot start the node: {exc}") from exc
+    except BaseExceptionGroup as group:  # the node's nurseries wrap a WetnodeError
         raise sole_exception(group) from None

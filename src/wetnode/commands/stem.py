@@ -13,11 +13,11 @@ import argparse
 import os
 from pathlib import Path
 
-from wetnode.errors import UsageError
+from wetnode.commands import UsageError
+from wetnode.config import add_options, option
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import InvalidCid
 
-DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 # An empty UnixFS directory: a fresh stem points at "nothing published yet".
 EMPTY_DIRECTORY_CID = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
 KEY_ENV = "WW_STEM_KEY"
@@ -31,17 +31,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=EMPTY_DIRECTORY_CID,
         help="initial head (a CID; default: the empty directory)",
     )
-    add_chain_flags(deploy)
+    add_options(deploy, ["rpc-url"])
+    add_chain_id_flag(deploy)
     add_key_flags(deploy)
     head = actions.add_parser("head", help="print an Atom contract's seq and head CID")
     head.add_argument("address", metavar="ADDRESS", help="the Atom contract (0x...)")
-    add_chain_flags(head)
+    add_options(head, ["rpc-url"])
+    add_chain_id_flag(head)
 
 
-def add_chain_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--rpc-url", default=DEFAULT_RPC_URL, help=f"HTTP JSON-RPC of the chain ({DEFAULT_RPC_URL})"
-    )
+def add_chain_id_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--chain-id", type=int, default=None, help="refuse to act unless the chain has this id"
     )
@@ -60,6 +59,11 @@ def add_key_flags(parser: argparse.ArgumentParser) -> None:
         metavar="HEX",
         help=f"sign with this secp256k1 secret (hex; env {KEY_ENV} keeps it out of ps)",
     )
+
+
+def rpc_url(args: argparse.Namespace) -> str:
+    """The chain's HTTP JSON-RPC: --rpc-url, else $WW_RPC_URL, else the local default."""
+    return option("rpc-url").value(args, os.environ)
 
 
 def signing_key(args: argparse.Namespace) -> bytes | str:
@@ -99,12 +103,12 @@ def run(args: argparse.Namespace) -> int:
         initial, key = cid_bytes(args.cid), signing_key(args)
         from wetnode.stem import contract  # web3 takes seconds to import: only when needed
 
-        print(contract.deploy(args.rpc_url, key, initial, chain_id=args.chain_id))
+        print(contract.deploy(rpc_url(args), key, initial, chain_id=args.chain_id))
         return 0
     if args.stem_action == "head":
         from wetnode.stem import contract
 
-        head = contract.read_head(args.rpc_url, args.address, chain_id=args.chain_id)
+        head = contract.read_head(rpc_url(args), args.address, chain_id=args.chain_id)
         print(f"seq {head.seq}")
         print(f"cid {cid_text(head.cid)}")
         return 0

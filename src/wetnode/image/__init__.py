@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wetnode.errors import UserError
-from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
+from wetnode.errors import ImageError
 from wetnode.image.local import scan
 from wetnode.image.materialize import HIDDEN, materialize, refuse_hidden_aliases
 from wetnode.image.mounts import Mount, parse_mount
 from wetnode.image.names import printable
 from wetnode.image.sources import IPFS_PREFIX, resolve_source
 from wetnode.image.union import Entry, union
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 
 BOOT = "boot/main.wasm"
 
@@ -81,7 +81,7 @@ def merge(
     refuse_hidden_aliases(listings, files, [str(layer.mount) for layer in layers])
     if require_boot and files.get(BOOT, Entry("dir", -1, None)).kind != "file":
         names = ", ".join(str(layer.mount) for layer in layers) or "(none)"
-        raise UserError(
+        raise ImageError(
             f"no layer provides {BOOT} (layers: {names}): add a layer with the agent, "
             "e.g. images/kernel, or build one with `ww build`"
         )

@@ -17,10 +17,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from wetnode.errors import UserError
-from wetnode.image.limits import LayerBudget
+from wetnode.errors import ImageError
 from wetnode.image.names import printable
 from wetnode.image.union import Kind, Listing, Stamp
+from wetnode.layer_limits import LayerBudget
 
 
 def scan(root: Path, target: str, budget: LayerBudget, *, linkable: bool = False) -> Listing:
@@ -50,7 +50,7 @@ def _refuse_names_outside(found: _Found, layer: Path) -> None:
     out would: refused the same way (a file with more names than the layer holds)."""
     for stamp, names in found.names.items():
         if found.links[stamp] > len(names):
-            raise UserError(
+            raise ImageError(
                 f"{printable(str(min(names)))} has another name outside its layer "
                 f"{printable(str(layer))} (a hardlink): copy the file into the layer instead"
             )
@@ -75,7 +75,7 @@ def _walk(
         path, info = _follow(layer, Path(child.path))
         if stat.S_ISDIR(info.st_mode):
             if path in seen:
-                raise UserError(
+                raise ImageError(
                     f"{printable(child.path)} makes a directory loop: remove the symlink"
                 )
             found.entries.append((rel, "dir", None))
@@ -87,7 +87,7 @@ def _walk(
             found.names.setdefault(stamp, set()).add(path)
             found.links[stamp] = info.st_nlink
         else:
-            raise UserError(
+            raise ImageError(
                 f"{printable(child.path)} is a special file (fifo, socket or device): "
                 "images may hold only regular files, directories and symlinks inside the layer"
             )
@@ -100,12 +100,12 @@ def _follow(layer: Path, path: Path) -> tuple[Path, os.stat_result]:
             return path, os.stat(path)
         real = Path(os.path.realpath(path))
         if real != layer and layer not in real.parents:
-            raise UserError(
+            raise ImageError(
                 f"{printable(str(path))} is a symlink to {printable(os.readlink(path))}, "
                 f"outside its layer {printable(str(layer))}: copy the file into the layer instead"
             )
         if not real.exists():
-            raise UserError(
+            raise ImageError(
                 f"{printable(str(path))} is a dangling symlink: remove it or fix its target"
             )
         return real, os.stat(real)
@@ -113,10 +113,10 @@ def _follow(layer: Path, path: Path) -> tuple[Path, os.stat_result]:
         raise _unreadable(path, layer, exc) from None
 
 
-def _unreadable(path: Path, layer: Path, exc: OSError) -> UserError:
+def _unreadable(path: Path, layer: Path, exc: OSError) -> ImageError:
     if isinstance(exc, FileNotFoundError):
-        return UserError(
+        return ImageError(
             f"layer {printable(str(layer))} changed while it was read "
             f"({printable(str(path))} is gone): try again once it is complete"
         )
-    return UserError(f"cannot read layer directory {printable(str(path))}: {exc.strerror}")
+    return ImageError(f"cannot read layer directory {printable(str(path))}: {exc.strerror}")

@@ -25,7 +25,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 from wetnode.image.names import printable
 from wetnode.image.union import Entry, Listing, Stamp
 from wetnode.keys import IMAGE_IDENTITY
@@ -51,7 +51,7 @@ def refuse_hidden_aliases(
                 hidden[stamp] = listing.image_path(rel)
     for path, entry in files.items():
         if path not in HIDDEN and entry.stamp in hidden:
-            raise UserError(
+            raise ImageError(
                 f"layer {names[entry.layer]}: /{printable(path)} is another name for "
                 f"/{hidden[entry.stamp]} (a hardlink or symlink), which guests must not read: "
                 "remove it from the layer"
@@ -84,7 +84,7 @@ def _place(entry: Entry, path: str, target: Path) -> None:
             os.link(entry.origin, target, follow_symlinks=False)
         except OSError as exc:
             if exc.errno not in _NO_LINK:
-                raise UserError(
+                raise ImageError(
                     f"cannot add {printable(str(entry.origin))} to the image: {exc.strerror}"
                 ) from None
         else:
@@ -135,8 +135,8 @@ def _check(info: os.stat_result, entry: Entry, path: str) -> None:
         raise _swapped(path, entry, "it is another file now")
 
 
-def _swapped(path: str, entry: Entry, why: str | None) -> UserError:
-    return UserError(
+def _swapped(path: str, entry: Entry, why: str | None) -> ImageError:
+    return ImageError(
         f"/{printable(path)} changed after its layer was read "
         f"({printable(str(entry.origin))}: {why}): run again once the layer is complete"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from wetnode.errors import UsageError
+from wetnode.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,14 @@ def parse_mount(spec: str) -> Mount:
     """Split at the first colon: the left side is the source, the right the target."""
     source, sep, target = spec.partition(":")
     if not source:
-        raise UsageError(f"mount {spec!r} has no source: use DIR or DIR:/guest/path")
+        raise ConfigError(f"mount {spec!r} has no source: use DIR or DIR:/guest/path")
     if not sep:
         return Mount(source, "")
     if not target.startswith("/"):
-        raise UsageError(f"mount {spec!r}: the target must be an absolute guest path like /etc/app")
+        raise ConfigError(
+            f"mount {spec!r}: the target must be an absolute guest path like /etc/app"
+        )
     parts = PurePosixPath(target).parts[1:]
     if ".." in parts:
-        raise UsageError(f"mount {spec!r}: '..' is not allowed in a target path")
+        raise ConfigError(f"mount {spec!r}: '..' is not allowed in a target path")
     return Mount(source, "/".join(p for p in parts if p != "."))

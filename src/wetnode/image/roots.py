@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from wetnode.errors import UserError
+from wetnode.errors import ConfigError, ImageError
 from wetnode.image import Layer, merge
-from wetnode.image.limits import LayerLimits
 from wetnode.image.materialize import materialize
 from wetnode.image.mounts import Mount, parse_mount
 from wetnode.image.sources import IPFS_PREFIX, resolve_source
+from wetnode.layer_limits import LayerLimits
 
 if TYPE_CHECKING:
     from wetnode.ipfs.backend import IpfsBackend
@@ -49,7 +49,7 @@ def _local_or_remote(mount: Mount) -> Pending:
     try:
         split_path(mount.source)
     except IpfsError as exc:
-        raise UserError(f"layer {mount.source}: {exc}") from None
+        raise ConfigError(f"layer {mount.source}: {exc}") from None
     return mount
 
 
@@ -66,7 +66,7 @@ async def resolve_layers(
     for layer in layers:
         if isinstance(layer, Mount):
             if ipfs is None:
-                raise UserError(f"layer {layer.source} is on IPFS and this command has no IPFS")
+                raise ImageError(f"layer {layer.source} is on IPFS and this command has no IPFS")
             layer = await fetch(layer, ipfs, f"layer {layer.source}", limits)
         resolved.append(layer)
     return resolved
@@ -80,7 +80,7 @@ async def fetch(mount: Mount, ipfs: IpfsBackend, what: str, limits: LayerLimits)
     try:
         return Layer(mount, await IpfsLayerSource(ipfs, limits=limits).fetch(mount.source))
     except (IpfsError, ValueError) as exc:
-        raise UserError(f"cannot fetch {what}: {exc}") from None
+        raise ImageError(f"cannot fetch {what}: {exc}") from None
 
 
 class ImageRoots:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 
 IPFS_PREFIX = "/ipfs/"
 
@@ -17,12 +17,12 @@ IPFS_PREFIX = "/ipfs/"
 def resolve_source(source: str) -> Path:
     """The local directory holding the layer named by `source`."""
     if source.startswith(IPFS_PREFIX):
-        raise UserError(
+        raise ImageError(
             f"layer {source} is on IPFS: only local directories are accepted here"
         )
     path = Path(source).expanduser()
     if not path.exists():
-        raise UserError(f"layer {source} does not exist: pass a directory or /ipfs/<cid>")
+        raise ImageError(f"layer {source} does not exist: pass a directory or /ipfs/<cid>")
     if not path.is_dir():
-        raise UserError(f"layer {source} is not a directory: an image layer is a directory tree")
+        raise ImageError(f"layer {source} is not a directory: an image layer is a directory tree")
     return path

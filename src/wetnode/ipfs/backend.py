@@ -12,12 +12,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from wetnode.image.limits import LayerBudget
 from wetnode.ipfs import importer, reader
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.reader import Entry
+from wetnode.layer_limits import LayerBudget
 
 __all__ = ["Entry", "IpfsBackend"]
 

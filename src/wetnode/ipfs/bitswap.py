@@ -29,14 +29,13 @@ from libp2p.bitswap.cid import (
 from libp2p.bitswap.message_queue import BitswapMessageQueue
 from libp2p.peer.id import ID
 
+from wetnode.config import DEFAULT_IPFS_TIMEOUT
 from wetnode.ipfs.blockstore import BlockStore
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.embedded import EmbeddedBackend
 from wetnode.ipfs.errors import ContentNotFound, IpfsError
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT = 30.0
 
 
 class ServedStore(Libp2pBlockStore):
@@ -165,7 +164,7 @@ class BitswapBackend(EmbeddedBackend):
 
 @asynccontextmanager
 async def open_bitswap(
-    host: IHost, root: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT
+    host: IHost, root: Path | None = None, *, timeout: float = DEFAULT_IPFS_TIMEOUT
 ) -> AsyncIterator[BitswapBackend]:
     """Serve and fetch blocks over ``host`` (already running) for the block's lifetime."""
     store = EmbeddedBackend(root).store

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from wetnode.errors import UserError
+from wetnode.errors import WetnodeError
 
 
-class IpfsError(UserError):
-    """Base of every IPFS failure the CLI reports as one line."""
+class IpfsError(WetnodeError):
+    """Base of every IPFS failure: content, CIDs, paths and the daemon."""
 
 
 class InvalidCid(IpfsError):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from wetnode.errors import UserError
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.dagpb import Link, Node
+from wetnode.ipfs.errors import IpfsError
 from wetnode.ipfs.unixfs import UnixFSData
 
 log = logging.getLogger(__name__)
@@ -124,4 +124,4 @@ async def add_path(
                 continue
             entries[child] = await add_path(blocks, path / child, hidden=hidden, progress=progress)
         return await add_directory(blocks, entries)
-    raise UserError(f"cannot add {path}: only regular files, directories and symlinks can be added")
+    raise IpfsError(f"cannot add {path}: only regular files, directories and symlinks can be added")

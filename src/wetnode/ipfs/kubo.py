@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 
+from wetnode.config import DEFAULT_IPFS_TIMEOUT
 from wetnode.ipfs import reader
 from wetnode.ipfs.backend import IpfsBackend
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import BackendDown, ContentNotFound, IpfsError, PathNotFound
 
 DEFAULT_API = "http://127.0.0.1:5001"
-DEFAULT_TIMEOUT = 30.0
 
 
 def _normalise(url: str) -> str:
@@ -108,7 +108,7 @@ def _daemon_error(command: str, arg: str, response: httpx.Response, timeout: flo
 
 
 class KuboBackend(IpfsBackend):
-    def __init__(self, url: str = DEFAULT_API, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, url: str = DEFAULT_API, *, timeout: float = DEFAULT_IPFS_TIMEOUT) -> None:
         self.url = _normalise(url)
         self.name = f"IPFS API at {self.url}"
         self._client = httpx.AsyncClient()

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import trio
 
-from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 from wetnode.ipfs import reader
 from wetnode.ipfs.backend import IpfsBackend
 from wetnode.ipfs.errors import PathNotFound
 from wetnode.ipfs.paths import ipfs_dir, split_path
 from wetnode.ipfs.progress import ByteProgress
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 
 log = logging.getLogger(__name__)
 

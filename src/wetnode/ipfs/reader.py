@@ -22,8 +22,7 @@ from typing import Literal
 
 import trio
 
-from wetnode.errors import UserError
-from wetnode.image.limits import DEFAULT_LIMITS, LayerBudget
+from wetnode.errors import WetnodeError
 from wetnode.image.names import printable
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
@@ -32,6 +31,7 @@ from wetnode.ipfs.errors import CorruptBlock, IpfsError, PathNotFound
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.paths import split_path
 from wetnode.ipfs.unixfs import Kind, UnixFSData
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget
 
 log = logging.getLogger(__name__)
 
@@ -96,23 +96,23 @@ async def load_links(blocks: Blocks, links: Sequence[Link]) -> AsyncIterator[Loa
     """
     for start in range(0, len(links), BATCH):
         batch = links[start : start + BATCH]
-        results: list[Loaded | UserError | None] = [None] * len(batch)
+        results: list[Loaded | WetnodeError | None] = [None] * len(batch)
         async with trio.open_nursery() as nursery:
             for i, link in enumerate(batch):
                 nursery.start_soon(_load_into, blocks, link.cid, results, i)
         for result in results:
-            if isinstance(result, UserError):
+            if isinstance(result, WetnodeError):
                 raise result
             assert result is not None
             yield result
 
 
 async def _load_into(
-    blocks: Blocks, cid: Cid, out: list[Loaded | UserError | None], i: int
+    blocks: Blocks, cid: Cid, out: list[Loaded | WetnodeError | None], i: int
 ) -> None:
     try:
         out[i] = await load(blocks, cid)
-    except UserError as exc:  # an IpfsError, or a layer limit
+    except WetnodeError as exc:  # an IpfsError, or a layer limit (ImageError)
         out[i] = exc
 
 

@@ -18,7 +18,7 @@ import multiaddr
 import trio
 from libp2p.peer.id import ID
 
-from wetnode.errors import UserError
+from wetnode.errors import ConfigError, NetError
 from wetnode.net.protocol import PROTOCOL
 from wetnode.net.pump import pump
 from wetnode.net.swarm import Swarm
@@ -30,13 +30,11 @@ T = TypeVar("T")
 ADDRESS_FORM = "/ip4/HOST/tcp/PORT/p2p/PEER_ID"
 
 
-class BadAddress(UserError):
-    """A peer address the user gave cannot be parsed (exit 2)."""
-
-    exit_code = 2
+class BadAddress(NetError, ConfigError):
+    """A peer address the user gave cannot be parsed."""
 
 
-class Unreachable(UserError):
+class Unreachable(NetError):
     """The peer could not be reached or would not speak the protocol."""
 
 

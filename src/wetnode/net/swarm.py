@@ -41,11 +41,12 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 
+from wetnode.config import DEFAULT_LISTEN, DEFAULT_PORT
+
 log = logging.getLogger(__name__)
 
 os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")  # read by yamux at call time
 
-DEFAULT_PORT = 2025
 AGENT_VERSION = "wetware/0.1.0"
 CONNECT_TIMEOUT = 10.0  # seconds to dial and upgrade a connection
 
@@ -188,7 +189,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 @asynccontextmanager
 async def open_swarm(
-    key_pair: KeyPair | None = None, *, port: int = DEFAULT_PORT, host: str = "0.0.0.0"
+    key_pair: KeyPair | None = None, *, port: int = DEFAULT_PORT, host: str = DEFAULT_LISTEN
 ) -> AsyncIterator[Swarm]:
     """Run a host listening on ``host``:``port`` (0 picks a free port) for the block.
 

@@ -1,7 +1,7 @@
 """The one error type of the stem package."""
 
-from wetnode.errors import UserError
+from wetnode.errors import WetnodeError
 
 
-class StemError(UserError):
+class StemError(WetnodeError):
     """A stem operation failed for a reason the operator can act on (one line)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from wetnode.errors import UserError
+from wetnode.errors import WetnodeError
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError
 from wetnode.membrane.guarded import Guarded
@@ -43,7 +43,7 @@ class HostServer(Guarded, _system.Host.Server):
             connection = await self._session.vat.to_trio(
                 network.dial, bytes(peerId), list(addrs), self._session.gone
             )
-        except (ConnectionError, OSError, ValueError, UserError) as exc:
+        except (ConnectionError, OSError, ValueError, WetnodeError) as exc:
             raise CapabilityError(f"host.dial failed: {exc}") from None
         # pycapnp sets an AnyPointer field only from a typed client; the remote
         # export is a Membrane by protocol (callers may cast it otherwise).

@@ -1,5 +1,8 @@
 """How much one image layer may hold, and the running count that enforces it.
 
+(Outside `wetnode.image`, whose package pulls in the key code: node config
+carries `LayerLimits` and must stay cheap to import.)
+
 A layer is often a stranger's: an `/ipfs/` CID or a stem head.  A DAG of a
 few KiB can claim a terabyte, or a million files, by linking the same blocks
 again and again, so sizes a DAG states are never trusted: every layer is read
@@ -15,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wetnode.errors import UserError
+from wetnode.errors import ImageError
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -36,7 +39,7 @@ DEFAULT_LIMITS = LayerLimits()
 
 
 class LayerBudget:
-    """The running count for one layer; each method raises `UserError` past its limit."""
+    """The running count for one layer; each method raises `ImageError` past its limit."""
 
     def __init__(
         self,
@@ -81,14 +84,14 @@ class LayerBudget:
                 f"a block of {size:,} bytes (more than {self.limits.max_block:,})", "block"
             )
 
-    def timed_out(self) -> UserError:
+    def timed_out(self) -> ImageError:
         return self._exceeded(
             f"not read within {self.limits.max_seconds:g} s", "seconds", flag="--layer-timeout"
         )
 
-    def _too_many_bytes(self) -> UserError:
+    def _too_many_bytes(self) -> ImageError:
         return self._exceeded(f"more than {self.limits.max_bytes:,} bytes of files", "bytes")
 
-    def _exceeded(self, what: str, limit: str, *, flag: str | None = None) -> UserError:
+    def _exceeded(self, what: str, limit: str, *, flag: str | None = None) -> ImageError:
         flag = flag or f"--layer-max-{limit}"
-        return UserError(f"layer {self.layer}: {what}, over the layer limit ({flag})")
+        return ImageError(f"layer {self.layer}: {what}, over the layer limit ({flag})")
