@@ -21,6 +21,7 @@ from typing import Any
 
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -65,6 +66,13 @@ def parse_ipv4(text: str) -> str:
         return str(ipaddress.IPv4Address(text))
     except ValueError:
         raise ValueError(f"{text!r} is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)") from None
+
+
+def parse_count(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(f"{text!r} must be more than zero")
+    return value
 
 
 def parse_depth(text: str) -> int:
@@ -168,6 +176,16 @@ OPTIONS: tuple[Option, ...] = (
            "chain WebSocket JSON-RPC", "URL"),
     Option("--confirmation-depth", "WW_CONFIRMATION_DEPTH", parse_depth, DEFAULT_CONFIRMATIONS,
            "blocks before a new head is final", "N"),
+    Option("--layer-max-bytes", "WW_LAYER_MAX_BYTES", parse_size, DEFAULT_LIMITS.max_bytes,
+           "file bytes in one image layer", "SIZE", shown="1G"),
+    Option("--layer-max-files", "WW_LAYER_MAX_FILES", parse_count, DEFAULT_LIMITS.max_files,
+           "files, directories and symlinks in one image layer", "N"),
+    Option("--layer-max-depth", "WW_LAYER_MAX_DEPTH", parse_count, DEFAULT_LIMITS.max_depth,
+           "directory nesting in one image layer", "N"),
+    Option("--layer-max-block", "WW_LAYER_MAX_BLOCK", parse_size, DEFAULT_LIMITS.max_block,
+           "one IPFS block of an image layer", "SIZE", shown="2M"),
+    Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
+           "reading (fetching) one image layer", "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -219,6 +237,7 @@ class NodeConfig:
     ws_url: str = DEFAULT_WS_URL
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
+    layer_limits: LayerLimits = DEFAULT_LIMITS
 
     @property
     def cache_dir(self) -> Path:
@@ -253,4 +272,11 @@ class NodeConfig:
             ws_url=value("ws-url"),
             confirmation_depth=value("confirmation-depth"),
             peers=value("peer"),
+            layer_limits=LayerLimits(
+                max_bytes=value("layer-max-bytes"),
+                max_files=value("layer-max-files"),
+                max_depth=value("layer-max-depth"),
+                max_block=value("layer-max-block"),
+                max_seconds=value("layer-timeout"),
+            ),
         )

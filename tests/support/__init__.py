@@ -1,5 +1,7 @@
 """Code the tests and the benchmarks share, kept out of the installed library.
 
+- ``cli_outcome``: what a finished `ww` subprocess shows (its one-line error, files left).
+- ``dags``: hostile UnixFS DAGs, built block by block into a `ww` data dir's store.
 - ``devchain``: a local anvil chain on a kernel-chosen port.
 - ``echo``: a pycapnp ``Executor.echo`` server to call through the layers under test.
 

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("say what to do: `ww image ls MOUNT...`")
     config = NodeConfig.from_args(args, os.environ)
     layers = list_layers(config, parse_layers(args.mounts), parse_peers(config))
-    merged = image.merge(layers, require_boot=False)
+    merged = image.merge(layers, require_boot=False, limits=config.layer_limits)
     sys.stdout.write(image.render_tree(merged))
     if image.BOOT not in merged.host_paths:
         print(f"note: no layer provides /{image.BOOT}; `ww run` needs one", file=sys.stderr)

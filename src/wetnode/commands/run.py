@@ -60,17 +60,21 @@ def run(args: argparse.Namespace) -> int:
     peers = parse_peers(config)
     layers = parse_layers(args.mounts)
     if args.dry_run:
-        merged = image.merge(list_layers(config, layers, peers))
+        merged = image.merge(list_layers(config, layers, peers), limits=config.layer_limits)
         sys.stdout.write(image.render_tree(merged))
         return 0
     local = [layer for layer in layers if isinstance(layer, Layer)]
     # Checked now when no layer is still to come; the identity only ever comes
     # from local layers: content on IPFS or on-chain is public.
-    merged = image.merge(local, require_boot=len(local) == len(layers) and not config.stem)
+    merged = image.merge(
+        local,
+        require_boot=len(local) == len(layers) and not config.stem,
+        limits=config.layer_limits,
+    )
     key, _ = keys.resolve_identity(config.identity, os.environ, merged.host_paths)
     config.run_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="node-", dir=config.run_dir) as work:
-        roots = ImageRoots(layers, Path(work), stem=bool(config.stem))
+        roots = ImageRoots(layers, Path(work), stem=bool(config.stem), limits=config.layer_limits)
         return trio.run(_run, config, key, roots, peers)
 
 
@@ -95,7 +99,7 @@ def list_layers(
         from wetnode.node import open_layer_ipfs  # imports libp2p: only here
 
         async with open_layer_ipfs(config, peers) as ipfs:
-            return await resolve_layers(layers, ipfs)
+            return await resolve_layers(layers, ipfs, config.layer_limits)
 
     try:
         return trio.run(fetch)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from wetnode.errors import ImageError
 from wetnode.image.local import scan
-from wetnode.image.materialize import HIDDEN, materialize
+from wetnode.image.materialize import HIDDEN, materialize, refuse_hidden_aliases
 from wetnode.image.mounts import Mount, parse_mount
-from wetnode.image.sources import resolve_source
+from wetnode.image.names import printable
+from wetnode.image.sources import IPFS_PREFIX, resolve_source
 from wetnode.image.union import Entry, union
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 
 BOOT = "boot/main.wasm"
 
@@ -28,6 +30,7 @@ __all__ = [
     "BOOT",
     "Entry",
     "Layer",
+    "LayerLimits",
     "MergedImage",
     "Mount",
     "materialize",
@@ -61,8 +64,21 @@ def resolve_mounts(specs: Sequence[str]) -> list[Layer]:
     return [Layer(m, resolve_source(m.source)) for m in mounts]
 
 
-def merge(layers: Sequence[Layer], *, require_boot: bool = True) -> MergedImage:
-    files = union([scan(layer.path, layer.mount.target) for layer in layers])
+def merge(
+    layers: Sequence[Layer], *, require_boot: bool = True, limits: LayerLimits = DEFAULT_LIMITS
+) -> MergedImage:
+    """The union of `layers`, each scanned within `limits`; no name for a hidden file survives."""
+    listings = [
+        scan(
+            layer.path,
+            layer.mount.target,
+            LayerBudget(limits, str(layer.mount)),
+            linkable=layer.mount.source.startswith(IPFS_PREFIX),  # the node's own export cache
+        )
+        for layer in layers
+    ]
+    files = union(listings)
+    refuse_hidden_aliases(listings, files, [str(layer.mount) for layer in layers])
     if require_boot and files.get(BOOT, Entry("dir", -1, None)).kind != "file":
         names = ", ".join(str(layer.mount) for layer in layers) or "(none)"
         raise ImageError(
@@ -73,16 +89,19 @@ def merge(layers: Sequence[Layer], *, require_boot: bool = True) -> MergedImage:
 
 
 def render_tree(image: MergedImage) -> str:
-    """The merged tree, one path per line, with the layer each file came from."""
+    """The merged tree, one path per line, with the layer each file came from.
+
+    Names are a stranger's text, so control characters print escaped.
+    """
     lines = []
     for path in sorted(image.files):
         entry = image.files[path]
         depth = path.count("/")
-        name = path.rsplit("/", 1)[-1]
+        name = printable(path.rsplit("/", 1)[-1])
         if entry.kind == "dir":
             lines.append(f"{'  ' * depth}{name}/")
             continue
-        origin = str(image.layers[entry.layer].mount)
+        origin = printable(str(image.layers[entry.layer].mount))
         note = "  (hidden from guests)" if path in HIDDEN else ""
         lines.append(f"{'  ' * depth}{name}  <- {origin}{note}")
     return "\n".join(lines) + "\n"

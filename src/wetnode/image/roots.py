@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from wetnode.image import Layer, merge
 from wetnode.image.materialize import materialize
 from wetnode.image.mounts import Mount, parse_mount
 from wetnode.image.sources import IPFS_PREFIX, resolve_source
+from wetnode.layer_limits import LayerLimits
 
 if TYPE_CHECKING:
     from wetnode.ipfs.backend import IpfsBackend
@@ -56,25 +58,27 @@ def remote(layers: Sequence[Pending]) -> bool:
     return any(isinstance(layer, Mount) for layer in layers)
 
 
-async def resolve_layers(layers: Sequence[Pending], ipfs: IpfsBackend | None) -> list[Layer]:
+async def resolve_layers(
+    layers: Sequence[Pending], ipfs: IpfsBackend | None, limits: LayerLimits
+) -> list[Layer]:
     """The layers as local directories, fetching each `/ipfs/` one through ``ipfs``."""
     resolved = []
     for layer in layers:
         if isinstance(layer, Mount):
             if ipfs is None:
                 raise ImageError(f"layer {layer.source} is on IPFS and this command has no IPFS")
-            layer = await fetch(layer, ipfs, f"layer {layer.source}")
+            layer = await fetch(layer, ipfs, f"layer {layer.source}", limits)
         resolved.append(layer)
     return resolved
 
 
-async def fetch(mount: Mount, ipfs: IpfsBackend, what: str) -> Layer:
-    """One `/ipfs/` mount as a local layer; a fetch that fails is one line naming `what`."""
+async def fetch(mount: Mount, ipfs: IpfsBackend, what: str, limits: LayerLimits) -> Layer:
+    """One `/ipfs/` mount as a local layer, within `limits`; a failed fetch is one line."""
     from wetnode.ipfs.errors import IpfsError
     from wetnode.ipfs.layer import IpfsLayerSource
 
     try:
-        return Layer(mount, await IpfsLayerSource(ipfs).fetch(mount.source))
+        return Layer(mount, await IpfsLayerSource(ipfs, limits=limits).fetch(mount.source))
     except (IpfsError, ValueError) as exc:
         raise ImageError(f"cannot fetch {what}: {exc}") from None
 
@@ -86,10 +90,13 @@ class ImageRoots:
     ones.  Each new root replaces the last on disk.
     """
 
-    def __init__(self, layers: Sequence[Pending], work: Path, *, stem: bool) -> None:
+    def __init__(
+        self, layers: Sequence[Pending], work: Path, *, stem: bool, limits: LayerLimits
+    ) -> None:
         self._layers = list(layers)
         self._work = work
         self._stem = stem
+        self._limits = limits
         self._current: Path | None = None
 
     async def root_for(self, epoch: Epoch | None, ipfs: IpfsBackend) -> Path:
@@ -99,10 +106,11 @@ class ImageRoots:
         if self._stem:
             assert epoch is not None
             spec = f"{IPFS_PREFIX}{Cid.from_bytes(epoch.head)}"
-            stack.append(await fetch(Mount(spec, ""), ipfs, f"the head of epoch {epoch.seq}"))
+            head = f"the head of epoch {epoch.seq}"
+            stack.append(await fetch(Mount(spec, ""), ipfs, head, self._limits))
             log.info("epoch %d: base layer %s", epoch.seq, spec)
-        stack.extend(await resolve_layers(self._layers, ipfs))
-        merged = await trio.to_thread.run_sync(merge, stack)
+        stack.extend(await resolve_layers(self._layers, ipfs, self._limits))
+        merged = await trio.to_thread.run_sync(partial(merge, stack, limits=self._limits))
         name = f"root-{epoch.seq}" if epoch is not None else "root"
         root = await trio.to_thread.run_sync(materialize, merged.files, self._work / name)
         if self._current is not None:

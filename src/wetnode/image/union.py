@@ -9,8 +9,8 @@ with everything beneath it: "later wins" applies to whole paths.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -18,10 +18,24 @@ Kind = Literal["file", "dir"]
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """Which host inode a file was when its layer was scanned.
+
+    Two names with one stamp are one file (a hardlink, or a symlink followed),
+    and an origin whose stamp changed was swapped after the scan.
+    """
+
+    dev: int
+    ino: int
+
+
+@dataclass(frozen=True)
 class Entry:
     kind: Kind
     layer: int  # index into the layers given to `union`
     origin: Path | None  # host file for a file; None for a directory
+    stamp: Stamp | None = None  # the origin's inode at scan time, if scanned
+    linkable: bool = False  # the node wrote the origin itself: it may be hard-linked
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,11 @@ class Listing:
 
     target: str  # "" for the root
     entries: Sequence[tuple[str, Kind, Path | None]]
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # by relative path, for files
+    linkable: bool = False  # files the node wrote into its own cache (IPFS trees)
+
+    def image_path(self, rel: str) -> str:
+        return f"{self.target}/{rel}" if self.target else rel
 
 
 def union(layers: Sequence[Listing]) -> dict[str, Entry]:
@@ -42,14 +61,14 @@ def union(layers: Sequence[Listing]) -> dict[str, Entry]:
         if layer.target:
             _ensure_dirs(merged, [*_parents(layer.target), layer.target], index)
         for rel, kind, origin in layer.entries:
-            path = f"{layer.target}/{rel}" if layer.target else rel
+            path = layer.image_path(rel)
             _ensure_dirs(merged, _parents(path), index)
             existing = merged.get(path)
             if existing is not None and existing.kind == "dir" and kind == "dir":
                 continue
             if existing is not None and existing.kind != kind:
                 _drop_subtree(merged, path)
-            merged[path] = Entry(kind, index, origin)
+            merged[path] = Entry(kind, index, origin, layer.stamps.get(rel), layer.linkable)
     return merged
 
 

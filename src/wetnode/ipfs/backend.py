@@ -17,6 +17,7 @@ from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.reader import Entry
+from wetnode.layer_limits import LayerBudget
 
 __all__ = ["Entry", "IpfsBackend"]
 
@@ -50,9 +51,16 @@ class IpfsBackend(ABC):
         """Pin a DAG this backend has just stored in full (a backend may skip re-reading it)."""
         await self.pin_add(f"/ipfs/{cid}")
 
-    async def export(self, path: str, dest: Path, progress: Progress | None = None) -> None:
-        """Write the file or tree at ``path`` to ``dest`` (which must not exist)."""
-        await reader.export(self.blocks, path, dest, progress)
+    async def export(
+        self,
+        path: str,
+        dest: Path,
+        progress: Progress | None = None,
+        budget: LayerBudget | None = None,
+    ) -> None:
+        """Write the file or tree at ``path`` to ``dest`` (which must not exist), within
+        ``budget`` (else the default layer limits)."""
+        await reader.export(self.blocks, path, dest, progress, budget)
 
     async def block_get(self, cid: str) -> bytes:
         return await self.blocks.get(Cid.parse(cid))

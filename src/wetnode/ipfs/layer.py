@@ -6,6 +6,8 @@ holds complete trees, keyed by the CID of the directory the path names.
 A cached `/ipfs/<cid>` needs no backend at all; a sub path is resolved again
 (a few small directory blocks) to learn which cached tree it names.
 Cached trees are treated as read-only layers by the image merge.
+A fetch stays within the node's `LayerLimits` (bytes, entries, depth, block
+size, time); past one it stops with one line and nothing of it stays in the cache.
 """
 
 from __future__ import annotations
@@ -15,22 +17,37 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import trio
+
 from wetnode.ipfs import reader
 from wetnode.ipfs.backend import IpfsBackend
 from wetnode.ipfs.errors import PathNotFound
 from wetnode.ipfs.paths import ipfs_dir, split_path
 from wetnode.ipfs.progress import ByteProgress
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 
 log = logging.getLogger(__name__)
 
 class IpfsLayerSource:
     """Resolves `/ipfs/...` layer specs for the image merge (trio side)."""
 
-    def __init__(self, backend: IpfsBackend, cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        backend: IpfsBackend,
+        cache: Path | None = None,
+        limits: LayerLimits = DEFAULT_LIMITS,
+    ) -> None:
         self._backend = backend
         self._cache = cache if cache is not None else ipfs_dir() / "trees"
+        self._limits = limits
 
     async def fetch(self, spec: str) -> Path:
+        budget = LayerBudget(self._limits, spec)
+        with trio.move_on_after(self._limits.max_seconds):
+            return await self._fetch(spec, budget)
+        raise budget.timed_out()
+
+    async def _fetch(self, spec: str, budget: LayerBudget) -> Path:
         root, segments = split_path(spec)
         if not segments and (self._cache / str(root)).is_dir():
             log.info("layer %s: cached at %s", spec, self._cache / str(root))
@@ -47,7 +64,7 @@ class IpfsLayerSource:
         staging = Path(tempfile.mkdtemp(dir=self._cache, prefix=".fetch-"))
         progress = ByteProgress(f"fetching {spec}")
         try:
-            await self._backend.export(f"/ipfs/{loaded.cid}", staging / "tree", progress)
+            await self._backend.export(f"/ipfs/{loaded.cid}", staging / "tree", progress, budget)
             try:
                 (staging / "tree").rename(target)
             except OSError:

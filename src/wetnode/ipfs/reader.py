@@ -2,8 +2,12 @@
 
 Every block comes through `Blocks.get`, which verifies it, so whatever served
 the blocks is not trusted.  Names and symlink targets from a DAG are checked
-before anything touches the local file system: an entry named `..` or a
-symlink pointing outside the exported tree is refused.
+before anything touches the local file system: an entry named `..`, two
+entries of one name, a name too long for a file system, or a symlink pointing
+outside the exported tree is refused.  Symlinks are checked once more after
+the whole tree is written, on the real files, because a chain of symlinks that
+each look inside (`d/up -> ..`, then `x -> d/up/../secret`) can still lead out.
+An export counts against a `LayerBudget`: sizes a DAG states are never trusted.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Literal
 
 import trio
 
+from wetnode.errors import WetnodeError
+from wetnode.image.names import printable
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
 from wetnode.ipfs.dagpb import Link, Node
@@ -25,11 +31,13 @@ from wetnode.ipfs.errors import CorruptBlock, IpfsError, PathNotFound
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.paths import split_path
 from wetnode.ipfs.unixfs import Kind, UnixFSData
+from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget
 
 log = logging.getLogger(__name__)
 
 BATCH = 16  # blocks fetched concurrently while reading a node's links
 MAX_DEPTH = 128  # nesting refused beyond this (files need ~4 levels for a TiB)
+MAX_NAME = 255  # bytes in one entry name: what Linux file systems take
 
 EntryType = Literal["file", "directory", "symlink"]
 
@@ -83,28 +91,28 @@ async def load_links(blocks: Blocks, links: Sequence[Link]) -> AsyncIterator[Loa
     A remote backend answers one block per round trip; overlapping them is
     what makes fetching a tree from a daemon fast.  Batches (not an unbounded
     fan-out) cap memory at BATCH blocks.  A failed fetch is kept as a value
-    and raised in link order, so callers see the plain `IpfsError`, not an
-    exception group from the nursery.
+    and raised in link order, so callers see the plain `IpfsError` (or the
+    layer limit a block broke), not an exception group from the nursery.
     """
     for start in range(0, len(links), BATCH):
         batch = links[start : start + BATCH]
-        results: list[Loaded | IpfsError | None] = [None] * len(batch)
+        results: list[Loaded | WetnodeError | None] = [None] * len(batch)
         async with trio.open_nursery() as nursery:
             for i, link in enumerate(batch):
                 nursery.start_soon(_load_into, blocks, link.cid, results, i)
         for result in results:
-            if isinstance(result, IpfsError):
+            if isinstance(result, WetnodeError):
                 raise result
             assert result is not None
             yield result
 
 
 async def _load_into(
-    blocks: Blocks, cid: Cid, out: list[Loaded | IpfsError | None], i: int
+    blocks: Blocks, cid: Cid, out: list[Loaded | WetnodeError | None], i: int
 ) -> None:
     try:
         out[i] = await load(blocks, cid)
-    except IpfsError as exc:
+    except WetnodeError as exc:  # an IpfsError, or a layer limit (ImageError)
         out[i] = exc
 
 
@@ -160,9 +168,42 @@ async def ls(blocks: Blocks, path: str) -> list[Entry]:
     return entries
 
 
-async def export(blocks: Blocks, path: str, dest: Path, progress: Progress | None = None) -> None:
-    """Materialise the file, symlink or directory tree at ``path`` as ``dest`` (must not exist)."""
-    await _export(blocks, await resolve(blocks, path), dest, dest, progress, 0)
+async def export(
+    blocks: Blocks,
+    path: str,
+    dest: Path,
+    progress: Progress | None = None,
+    budget: LayerBudget | None = None,
+) -> None:
+    """Materialise the file, symlink or directory tree at ``path`` as ``dest`` (must not exist).
+
+    Within ``budget`` (the default layer limits if none); on an error the caller
+    removes ``dest``, which may be partly written.
+    """
+    budget = budget if budget is not None else LayerBudget(DEFAULT_LIMITS, path)
+    counted = _CountedBlocks(blocks, budget)
+    symlinks: list[tuple[Path, Cid]] = []
+    try:
+        await _export(counted, await resolve(counted, path), dest, dest, progress, budget, symlinks)
+    except OSError as exc:  # the names are checked: this is the local disk (full, read-only)
+        raise IpfsError(f"cannot export {path} to {dest}: {exc.strerror}") from None
+    _check_symlinks_resolved(dest, symlinks)
+
+
+class _CountedBlocks:
+    """Blocks whose sizes count against an export's budget."""
+
+    def __init__(self, blocks: Blocks, budget: LayerBudget) -> None:
+        self._blocks = blocks
+        self._budget = budget
+
+    async def get(self, cid: Cid) -> bytes:
+        block = await self._blocks.get(cid)
+        self._budget.block(len(block))
+        return block
+
+    async def put(self, cid: Cid, block: bytes) -> None:
+        await self._blocks.put(cid, block)
 
 
 async def _export(
@@ -171,32 +212,56 @@ async def _export(
     dest: Path,
     top: Path,
     progress: Progress | None,
-    depth: int,
+    budget: LayerBudget,
+    symlinks: list[tuple[Path, Cid]],
+    depth: int = 0,
 ) -> None:
     _check_depth(depth, loaded.cid)
+    if depth:
+        budget.entry(depth)
     if loaded.fs.kind == Kind.DIRECTORY:
         dest.mkdir()
-        for link in loaded.node.links:
-            _check_name(link.name, loaded.cid)
+        _check_names(loaded)
         children = load_links(blocks, loaded.node.links)
         for link in loaded.node.links:
             child = await anext(children)
-            await _export(blocks, child, dest / link.name, top, progress, depth + 1)
+            await _export(
+                blocks, child, dest / link.name, top, progress, budget, symlinks, depth + 1
+            )
     elif loaded.fs.kind == Kind.SYMLINK:
         target = loaded.fs.data.decode(errors="replace")
         _check_symlink(target, dest, top, loaded.cid)
         dest.symlink_to(target)
+        symlinks.append((dest, loaded.cid))
     else:
+        budget.claim(loaded.fs.size)
         with open(dest, "xb") as out:
             async for chunk in file_chunks(blocks, loaded):
+                budget.add(len(chunk))
                 out.write(chunk)
                 if progress is not None:
                     progress(len(chunk))
 
 
+def _check_names(directory: Loaded) -> None:
+    seen: set[str] = set()
+    for link in directory.node.links:
+        _check_name(link.name, directory.cid)
+        if link.name in seen:
+            raise CorruptBlock(
+                f"directory {directory.cid} has two entries named {link.name!r}; refusing it"
+            )
+        seen.add(link.name)
+
+
 def _check_name(name: str, parent: Cid) -> None:
     if name in ("", ".", "..") or "/" in name or "\0" in name:
         raise CorruptBlock(f"directory {parent} has an unsafe entry name {name!r}; refusing it")
+    if len(name.encode()) > MAX_NAME:
+        raise CorruptBlock(
+            f"directory {parent} has an entry name of {len(name.encode())} bytes "
+            f"(at most {MAX_NAME}): {name[:40]!r}...; refusing it"
+        )
 
 
 def _check_symlink(target: str, link: Path, top: Path, cid: Cid) -> None:
@@ -206,3 +271,15 @@ def _check_symlink(target: str, link: Path, top: Path, cid: Cid) -> None:
         raise CorruptBlock(
             f"symlink {cid} points outside the tree ({target!r}); refusing to export it"
         )
+
+
+def _check_symlinks_resolved(top: Path, symlinks: Sequence[tuple[Path, Cid]]) -> None:
+    """Each symlink, followed on the written tree (through other symlinks), stays inside."""
+    real_top = Path(os.path.realpath(top))
+    for link, cid in symlinks:
+        real = Path(os.path.realpath(link))
+        if real != real_top and real_top not in real.parents:
+            raise CorruptBlock(
+                f"symlink {cid} at {printable(str(link.relative_to(top)))} leads outside the "
+                "tree through other symlinks; refusing to export it"
+            )
