@@ -1,14 +1,12 @@
-"""Shared fixtures: one real js-ipfs daemon and one real Helia peer for the whole session."""
+"""Shared fixtures: one real js-ipfs daemon for the whole session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-import helia_peer
 import jsipfs_daemon
 import pytest
-from helia_peer import Helia
 from jsipfs_daemon import JsIpfs
 
 
@@ -19,15 +17,6 @@ def jsipfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JsIpfs]:
         yield daemon
     finally:
         daemon.stop()
-
-
-@pytest.fixture(scope="session")
-def helia(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helia]:
-    peer = helia_peer.start(tmp_path_factory.mktemp("helia"))
-    try:
-        yield peer
-    finally:
-        peer.stop()
 
 
 @pytest.fixture
