@@ -2,7 +2,8 @@
 
 Defaults matched: CIDv0, dag-pb leaves (no raw leaves), fixed 256 KiB chunks,
 balanced layout with at most 174 links per node, directories as plain
-(unsharded) UnixFS directories with links sorted by name, hidden entries
+UnixFS directories with links sorted by name until their links pass 256 KiB,
+then as HAMT shards (`hamt`), hidden entries
 (names starting with '.') skipped, symlinks stored as UnixFS symlinks and
 never followed.  Same input, same CID as go-ipfs/Kubo and js-ipfs.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from wetnode.ipfs import hamt
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.dagpb import Link, Node
@@ -96,7 +98,16 @@ async def add_bytes(blocks: Blocks, data: bytes) -> Added:
 
 
 async def add_directory(blocks: Blocks, entries: dict[str, Added]) -> Added:
+    """A plain directory node, or a HAMT shard once its links pass Kubo's threshold."""
     links = tuple(Link(entries[name].cid, name, entries[name].tsize) for name in _sorted(entries))
+    if hamt.should_shard(links):
+
+        async def store(node: Node, child_tsize: int) -> tuple[Cid, int]:
+            added = await _store(blocks, node, child_tsize, 0)
+            return added.cid, added.tsize
+
+        cid, tsize = await hamt.build(links, store)
+        return Added(cid, tsize, 0)
     node = Node(links, UnixFSData.directory().encode())
     return await _store(blocks, node, sum(link.tsize for link in links), 0)
 
