@@ -74,3 +74,22 @@ def test_helia_fetches_every_block_of_a_tree_a_running_node_holds(
     assert not comparison.left_only and not comparison.right_only
     for blob in tree.rglob("*.bin"):
         assert (out / blob.relative_to(tree)).read_bytes() == blob.read_bytes()
+
+
+def test_a_node_boots_an_image_whose_bin_is_a_hamt_helia_made(
+    helia: Helia, kernel_image: Path, node_env: dict[str, str], ww_home: Path, tmp_path: Path
+) -> None:
+    image = tmp_path / "image"
+    shutil.copytree(kernel_image, image)
+    (image / "bin").mkdir()
+    for i in range(6000):  # past Kubo's 256 KiB of links: Helia shards bin/
+        (image / "bin" / f"tool-{i:05d}").write_text(f"tool {i}\n")
+    cid = helia.add_tree(image)
+    env = _home(tmp_path, ww_home, node_env, "home-hamt")
+    argv = [*WW, "run", "--port", "0", "--peer", helia.multiaddr, f"/ipfs/{cid}"]
+    with Terminal(argv, env) as term:
+        term.expect("\u276f ")
+        tool = term.send(f'(ipfs cat "/ipfs/{cid}/bin/tool-05999")')
+        assert "tool 5999" in tool, tool
+        os.write(term.fd, b"(exit)\n")
+        assert term.wait() == 0
