@@ -119,7 +119,31 @@ def _sorted(names: dict[str, Added]) -> list[str]:
 async def add_path(
     blocks: Blocks, path: Path, *, hidden: bool = False, progress: Progress | None = None
 ) -> Added:
-    """A file, symlink or directory tree (recursively), as `ipfs add -r` would."""
+    """A file, symlink or directory tree (recursively), as `ipfs add -r` would.
+
+    Every name is checked before the first block is written, so a tree that
+    cannot be added leaves nothing behind in the store.
+    """
+    _check_names(path, hidden)
+    return await _add(blocks, path, hidden, progress)
+
+
+def _check_names(path: Path, hidden: bool) -> None:
+    """UnixFS names are UTF-8 (Kubo refuses others too): name the first that is not."""
+    for parent, dirs, files in os.walk(path):
+        dirs[:] = [name for name in dirs if hidden or not name.startswith(".")]
+        for name in [*dirs, *files]:
+            try:
+                name.encode()
+            except UnicodeEncodeError:
+                shown = os.fsencode(os.path.join(parent, name)).decode(errors="backslashreplace")
+                raise IpfsError(
+                    f"cannot add {shown}: its name is not valid UTF-8, which IPFS "
+                    "requires; rename it"
+                ) from None
+
+
+async def _add(blocks: Blocks, path: Path, hidden: bool, progress: Progress | None) -> Added:
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         data = UnixFSData.symlink(os.readlink(path))
@@ -133,6 +157,6 @@ async def add_path(
             if child.startswith(".") and not hidden:
                 log.debug("skipping hidden entry %s", path / child)
                 continue
-            entries[child] = await add_path(blocks, path / child, hidden=hidden, progress=progress)
+            entries[child] = await _add(blocks, path / child, hidden, progress)
         return await add_directory(blocks, entries)
     raise IpfsError(f"cannot add {path}: only regular files, directories and symlinks can be added")
