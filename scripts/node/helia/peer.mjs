@@ -11,7 +11,8 @@
 //     imports with Kubo's defaults (ipfs-unixfs-importer profile unixfs-v0-2015,
 //     which shards a directory into a HAMT past 256 KiB of links), dotfiles included
 //   {"op": "fetch", "cid": C, "peer": MULTIADDR, "out": DIR} -> {"bytes": N, "blocks": N}
-//     dials the peer, then exports the whole tree under C into DIR over bitswap
+//     dials the peer, then exports the whole tree under C into DIR over bitswap,
+//     16 entries of a directory at a time
 //   {"op": "stop"}                                 -> exits
 // A failed request answers {"error": "..."} and the peer keeps running.
 import { createReadStream } from 'node:fs'
@@ -31,6 +32,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { CID } from 'multiformats/cid'
 
 const FETCH_TIMEOUT_MS = 300_000
+const CONCURRENCY = 16 // entries of a directory exported at once
 
 const helia = withBitswap(withLibp2pLight(createHeliaLight({}), {
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -68,8 +70,11 @@ async function exportTree (cid, out, signal, totals) {
   const info = await fs.stat(cid, { signal })
   if (info.type === 'directory') {
     await mkdir(out, { recursive: true })
-    for await (const entry of fs.ls(cid, { signal })) {
-      await exportTree(entry.cid, join(out, entry.name), signal, totals)
+    const entries = []
+    for await (const entry of fs.ls(cid, { signal })) entries.push(entry)
+    for (let i = 0; i < entries.length; i += CONCURRENCY) {  // as wetnode's reader batches
+      await Promise.all(entries.slice(i, i + CONCURRENCY).map(
+        (entry) => exportTree(entry.cid, join(out, entry.name), signal, totals)))
     }
     return
   }
