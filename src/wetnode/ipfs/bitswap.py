@@ -51,6 +51,7 @@ from wetnode.ipfs.wantlist import Wantlist
 log = logging.getLogger(__name__)
 
 STREAM_TIMEOUT = 10.0
+REFUSED_FOR = 30.0
 V120, V110, V100 = (TProtocol(f"/ipfs/bitswap/{v}") for v in ("1.2.0", "1.1.0", "1.0.0"))
 PROTOCOLS = [V120, V110, V100]
 BLOCKS_PER_MESSAGE = 1024 * 1024  # bytes of blocks batched into one answer
@@ -68,7 +69,7 @@ class Bitswap:
         self._arrived: dict[Cid, trio.Event] = {}
         self._waiters: defaultdict[Cid, int] = defaultdict(int)
         self._outboxes: dict[ID, trio.MemorySendChannel[Message]] = {}
-        self._not_bitswap: set[ID] = set()
+        self._refused: dict[ID, float] = {}  # peer -> when it last refused a stream
 
     def start(self) -> None:
         for protocol in PROTOCOLS:
@@ -101,7 +102,13 @@ class Bitswap:
         return await self._store.get(cid) if self._store.has(cid) else None
 
     def _peers(self) -> list[ID]:
-        return [p for p in self._host.get_connected_peers() if p not in self._not_bitswap]
+        return [p for p in self._host.get_connected_peers() if not self._refusing(p)]
+
+    def _refusing(self, peer: ID) -> bool:
+        """A peer that refused a bitswap stream is left alone for `REFUSED_FOR` seconds
+        (it may not speak bitswap; or it was busy, so it is asked again later)."""
+        refused = self._refused.get(peer)
+        return refused is not None and trio.current_time() - refused < REFUSED_FOR
 
     async def _resend_loop(self) -> None:
         """A clock for `Wantlist.tick`: wants nobody answered are asked again."""
@@ -196,7 +203,7 @@ class Bitswap:
             await self._queue(peer, Message(wants=peer_wants))
 
     async def _queue(self, peer: ID, message: Message) -> None:
-        if not message or peer in self._not_bitswap:
+        if not message or self._refusing(peer):
             return
         outbox = self._outboxes.get(peer)
         if outbox is None:
@@ -238,7 +245,7 @@ class Bitswap:
                 return await self._host.new_stream(peer, PROTOCOLS)
         except Exception as exc:
             log.info("bitswap: %s does not take a bitswap stream: %s", peer, exc)
-            self._not_bitswap.add(peer)
+            self._refused[peer] = trio.current_time()
             return None
 
 
