@@ -7,7 +7,10 @@ Each figure is a median of several runs next to a baseline taken in the same run
 - fetching that tree as an image layer from a js-ipfs daemon over its Kubo RPC
   API (cold: every block fetched and verified) vs from the layer cache; the
   same from the embedded store, and from a second libp2p node over bitswap
-  (two hosts in this process, TCP on loopback; 3 runs, it is slow).
+  (two hosts in this process, TCP on loopback; 3 runs, it is slow);
+- interop beside that node-to-node figure: the layer fetched over bitswap from a
+  Helia 7 peer (tests/support/helia.py), and Helia fetching the whole tree from
+  our node (a fresh Helia each run: it keeps what it fetched); 3 runs each.
 
     python -m bench ipfs
 """
@@ -99,6 +102,7 @@ def main() -> None:
         fetch_embedded(store, str(root), size)
         fetch_daemon(work_dir, tree, str(root), size)
         fetch_bitswap(work_dir, str(root), size)
+        helia_both_ways(work_dir, tree, str(root), size)
 
 
 def fetch_twice(
@@ -188,3 +192,59 @@ def fetch_bitswap(work_dir: Path, root: str, size: int) -> None:
 
     results = [trio.run(once, run) for run in range(3)]
     report_fetch("bitswap", size, results)
+
+
+def helia_both_ways(work_dir: Path, tree: Path, root: str, size: int) -> None:
+    """Our node fetching from Helia, and Helia fetching from our node, each over bitswap."""
+    from libp2p.peer.peerinfo import info_from_p2p_addr
+    from multiaddr import Multiaddr
+
+    from tests.support import helia as helia_peer
+    from wetnode.ipfs.bitswap import open_bitswap
+    from wetnode.net.swarm import open_swarm
+
+    if not helia_peer.NODE22.exists():
+        print("  Helia rows: skipped (run scripts/install.sh --test)")
+        return
+
+    async def from_helia(address: str, run: int) -> tuple[float, float]:
+        info = info_from_p2p_addr(Multiaddr(address))
+        async with (
+            open_swarm(port=0, host="127.0.0.1") as swarm,
+            open_bitswap(swarm.host, work_dir / f"from-helia{run}") as ipfs,
+        ):
+            await swarm.connect(info.peer_id, info.addrs)
+            source = IpfsLayerSource(ipfs, work_dir / f"from-helia-cache{run}")
+            start = time.perf_counter()
+            await source.fetch(f"/ipfs/{root}")
+            cold = time.perf_counter() - start
+            start = time.perf_counter()
+            await source.fetch(f"/ipfs/{root}")
+            return cold, time.perf_counter() - start
+
+    helia = helia_peer.start(work_dir / "helia")
+    try:
+        assert helia.add_tree(tree) == root, "Helia and wetnode disagree on the CID"
+        results = [trio.run(from_helia, helia.multiaddr, run) for run in range(3)]
+    finally:
+        helia.stop()
+    report_fetch("from Helia", size, results)
+
+    async def to_helia(run: int) -> float:
+        async with (
+            open_swarm(port=0, host="127.0.0.1") as swarm,
+            open_bitswap(swarm.host, work_dir / "ipfs"),
+        ):
+            fetcher = helia_peer.start(work_dir / f"helia-fetch{run}")
+            try:
+                out = work_dir / f"to-helia{run}"
+                start = time.perf_counter()
+                got = await trio.to_thread.run_sync(fetcher.fetch, root, str(swarm.addrs()[0]), out)
+                seconds = time.perf_counter() - start
+            finally:
+                fetcher.stop()
+            assert got == size, f"Helia read {got} bytes of {size}"
+            return seconds
+
+    seconds = statistics.median(trio.run(to_helia, run) for run in range(3))
+    print(f"  Helia fetches from us    {rate(size, seconds)}")

@@ -3,7 +3,7 @@
 # skips itself when its inputs have not changed).
 #
 #   scripts/install.sh          the node: .venv with wetnode and its dependencies
-#   scripts/install.sh --test   also test tools: pytest, npm tools (anvil, solc, IPFS)
+#   scripts/install.sh --test   also test tools: pytest, npm tools (anvil, solc, js-ipfs, Helia)
 #
 # Needs: python3 (>= 3.11) with venv, gcc + Python headers and libgmp-dev
 # (fastecdsa, pinned by libp2p, builds from source), node + npm for --test.
@@ -40,12 +40,20 @@ if ! stamp_ok python "$py_hash"; then
     echo "$py_hash" > .venv/.stamp-python
 fi
 
-if [[ $want_test == 1 && -f scripts/node/package.json ]]; then
-    node_hash=$(cat scripts/node/package.json | sha256sum | cut -c1-16)
-    if ! stamp_ok node "$node_hash"; then
-        say "installing npm test tools (scripts/node)"
-        (cd scripts/node && npm install --no-audit --no-fund --loglevel=error)
-        echo "$node_hash" > .venv/.stamp-node
+# scripts/node: anvil, solc, js-ipfs (Node 20).  scripts/node/helia: a Helia peer
+# and the Node 22 binary it runs on, a package of its own so the js-ipfs
+# overrides cannot reach its dependencies.
+npm_tools() {  # npm_tools DIR STAMP
+    local hash
+    hash=$(cat "$1/package.json" | sha256sum | cut -c1-16)
+    if ! stamp_ok "$2" "$hash"; then
+        say "installing npm test tools ($1)"
+        (cd "$1" && npm install --no-audit --no-fund --loglevel=error)
+        echo "$hash" > ".venv/.stamp-$2"
     fi
+}
+if [[ $want_test == 1 ]]; then
+    npm_tools scripts/node node
+    npm_tools scripts/node/helia node-helia
 fi
 say "ready"

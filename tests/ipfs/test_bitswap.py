@@ -72,32 +72,37 @@ async def test_a_tree_added_on_one_node_is_fetched_by_the_other(
     assert b.store.has(root)  # kept: the next read is local
 
 
-def _bitswap_streams(host: IHost) -> list[INetStream]:
+def _bitswap_streams_opened(host: IHost) -> list[INetStream]:
     return [
         stream
         for conn in host.get_network().get_connections()
         for stream in conn.get_streams()
         if str(stream.get_protocol()).startswith("/ipfs/bitswap/")
+        and stream.muxed_stream.is_initiator  # type: ignore[attr-defined]
     ]
 
 
-async def test_wants_keep_flowing_on_one_stream_after_every_block_has_arrived(
+async def test_each_node_writes_on_one_stream_it_opened_and_keeps_it_open(
     tmp_path: Path,
 ) -> None:
-    """py-libp2p closed a peer's stream once nothing more was expected, losing the
-    wants written next (each then waited a second for the retry); ours stays open."""
+    """Bitswap 1.2.0: wants go on the asker's stream, answers on one the responder
+    opens, and both stay open for what comes next (py-libp2p's bitswap answered on
+    the asker's stream, which Helia and Kubo never read, and closed it when idle)."""
     async with AsyncExitStack() as stack:
         a, b, hosts = await _pair(stack, tmp_path, timeout=10)
-        fetching_host = hosts[1]
+        serving_host, fetching_host = hosts
         roots = [await a.block_put(f"block {i}".encode()) for i in range(5)]
         with trio.fail_after(30):
             await b.block_get(str(roots[0]))
-        opened = _bitswap_streams(fetching_host)
-        assert len(opened) == 1 and not opened[0].is_closed
+        wants = _bitswap_streams_opened(fetching_host)
+        answers = _bitswap_streams_opened(serving_host)
+        assert len(wants) == 1 and len(answers) == 1
+        assert not wants[0].is_closed and not answers[0].is_closed
         with trio.fail_after(30):
             for root in roots[1:]:
                 await b.block_get(str(root))
-        assert _bitswap_streams(fetching_host) == opened
+        assert _bitswap_streams_opened(fetching_host) == wants
+        assert _bitswap_streams_opened(serving_host) == answers
 
 
 async def test_blocks_a_peer_sends_unasked_are_not_kept(tmp_path: Path) -> None:

@@ -108,3 +108,19 @@ async def test_a_sub_path_layer_and_bad_layer_specs(tmp_path: Path) -> None:
     with pytest.raises(ContentNotFound):
         await source.fetch("/ipfs/QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR")
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]
+
+
+def test_push_of_a_tree_with_a_non_utf8_name_is_one_line_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    tree = tmp_path / "img"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "motd").write_text("fine\n")  # imported first, were names not checked
+    os.close(os.open(os.fsencode(tree / "etc") + b"/bad\xff.conf", os.O_CREAT | os.O_WRONLY))
+    home = tmp_path / "home"
+    done = ww("push", "--partial", str(tree), home=home)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad\\xff.conf" in lines[0] and "UTF-8" in lines[0], lines
+    assert not [p for p in home.rglob("*") if p.is_file()]  # not one block written

@@ -2,7 +2,8 @@
 
 Defaults matched: CIDv0, dag-pb leaves (no raw leaves), fixed 256 KiB chunks,
 balanced layout with at most 174 links per node, directories as plain
-(unsharded) UnixFS directories with links sorted by name, hidden entries
+UnixFS directories with links sorted by name until their links pass 256 KiB,
+then as HAMT shards (`hamt`), hidden entries
 (names starting with '.') skipped, symlinks stored as UnixFS symlinks and
 never followed.  Same input, same CID as go-ipfs/Kubo and js-ipfs.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from wetnode.ipfs import hamt
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.dagpb import Link, Node
@@ -96,7 +98,16 @@ async def add_bytes(blocks: Blocks, data: bytes) -> Added:
 
 
 async def add_directory(blocks: Blocks, entries: dict[str, Added]) -> Added:
+    """A plain directory node, or a HAMT shard once its links pass Kubo's threshold."""
     links = tuple(Link(entries[name].cid, name, entries[name].tsize) for name in _sorted(entries))
+    if hamt.should_shard(links):
+
+        async def store(node: Node, child_tsize: int) -> tuple[Cid, int]:
+            added = await _store(blocks, node, child_tsize, 0)
+            return added.cid, added.tsize
+
+        cid, tsize = await hamt.build(links, store)
+        return Added(cid, tsize, 0)
     node = Node(links, UnixFSData.directory().encode())
     return await _store(blocks, node, sum(link.tsize for link in links), 0)
 
@@ -108,7 +119,31 @@ def _sorted(names: dict[str, Added]) -> list[str]:
 async def add_path(
     blocks: Blocks, path: Path, *, hidden: bool = False, progress: Progress | None = None
 ) -> Added:
-    """A file, symlink or directory tree (recursively), as `ipfs add -r` would."""
+    """A file, symlink or directory tree (recursively), as `ipfs add -r` would.
+
+    Every name is checked before the first block is written, so a tree that
+    cannot be added leaves nothing behind in the store.
+    """
+    _check_names(path, hidden)
+    return await _add(blocks, path, hidden, progress)
+
+
+def _check_names(path: Path, hidden: bool) -> None:
+    """UnixFS names are UTF-8 (Kubo refuses others too): name the first that is not."""
+    for parent, dirs, files in os.walk(path):
+        dirs[:] = [name for name in dirs if hidden or not name.startswith(".")]
+        for name in [*dirs, *files]:
+            try:
+                name.encode()
+            except UnicodeEncodeError:
+                shown = os.fsencode(os.path.join(parent, name)).decode(errors="backslashreplace")
+                raise IpfsError(
+                    f"cannot add {shown}: its name is not valid UTF-8, which IPFS "
+                    "requires; rename it"
+                ) from None
+
+
+async def _add(blocks: Blocks, path: Path, hidden: bool, progress: Progress | None) -> Added:
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         data = UnixFSData.symlink(os.readlink(path))
@@ -122,6 +157,6 @@ async def add_path(
             if child.startswith(".") and not hidden:
                 log.debug("skipping hidden entry %s", path / child)
                 continue
-            entries[child] = await add_path(blocks, path / child, hidden=hidden, progress=progress)
+            entries[child] = await _add(blocks, path / child, hidden, progress)
         return await add_directory(blocks, entries)
     raise IpfsError(f"cannot add {path}: only regular files, directories and symlinks can be added")

@@ -17,6 +17,7 @@ import os
 import posixpath
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,7 @@ import trio
 
 from wetnode.errors import WetnodeError
 from wetnode.image.names import printable
+from wetnode.ipfs import hamt
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
 from wetnode.ipfs.dagpb import Link, Node
@@ -68,21 +70,25 @@ class Loaded:
 
 
 async def load(blocks: Blocks, cid: Cid) -> Loaded:
+    """The node at ``cid``; a HAMT-sharded directory comes back as the plain
+    directory it stands for (every entry, through its sub-shards)."""
+    node, fs = await _decode(blocks, cid)
+    if fs.kind == Kind.HAMT_SHARD:
+        links = await hamt.entries(node, fs, cid, partial(_decode, blocks))
+        return Loaded(cid, Node(tuple(links), node.data), UnixFSData.directory())
+    return Loaded(cid, node, fs)
+
+
+async def _decode(blocks: Blocks, cid: Cid) -> tuple[Node, UnixFSData]:
     block = await blocks.get(cid)
     if cid.codec == RAW:
-        return Loaded(cid, Node((), block), UnixFSData(Kind.RAW, block, len(block)))
+        return Node((), block), UnixFSData(Kind.RAW, block, len(block))
     assert cid.codec == DAG_PB
     node = Node.decode(block, cid)
     try:
-        fs = UnixFSData.decode(node.data or b"")
+        return node, UnixFSData.decode(node.data or b"")
     except ValueError as exc:
         raise CorruptBlock(f"block {cid} carries no valid UnixFS data: {exc}") from None
-    if fs.kind == Kind.HAMT_SHARD:
-        raise PathNotFound(
-            f"{cid} is a HAMT-sharded directory (over ~256 KiB of links), which wetnode "
-            "cannot read yet; split the directory into smaller ones"
-        )
-    return Loaded(cid, node, fs)
 
 
 async def load_links(blocks: Blocks, links: Sequence[Link]) -> AsyncIterator[Loaded]:

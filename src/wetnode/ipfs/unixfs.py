@@ -1,8 +1,8 @@
 """The UnixFS `Data` message inside a dag-pb node: what kind of entry it is.
 
 Files carry `filesize` (always, even 0) and one `blocksizes` entry per child;
-directories and symlinks carry neither.  HAMT-sharded directories are recognised so they
-can be refused with a clear message instead of being misread.
+directories and symlinks carry neither.  HAMT shards (`wetnode.ipfs.hamt`) carry their
+slot bitfield as `data`, plus `hash_type` and `fanout`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class UnixFSData:
     data: bytes = b""
     filesize: int | None = None
     blocksizes: tuple[int, ...] = field(default_factory=tuple)
+    hash_type: int | None = None
+    fanout: int | None = None
 
     @classmethod
     def file(cls, data: bytes = b"", blocksizes: tuple[int, ...] = ()) -> UnixFSData:
@@ -51,6 +53,10 @@ class UnixFSData:
             out += field_varint(3, self.filesize)
         for size in self.blocksizes:
             out += field_varint(4, size)
+        if self.hash_type is not None:
+            out += field_varint(5, self.hash_type)
+        if self.fanout is not None:
+            out += field_varint(6, self.fanout)
         return out
 
     @classmethod
@@ -60,6 +66,8 @@ class UnixFSData:
         data = b""
         filesize: int | None = None
         blocksizes: list[int] = []
+        hash_type: int | None = None
+        fanout: int | None = None
         for number, value in fields(buf):
             if number == 1 and isinstance(value, int):
                 kind = Kind(value)
@@ -71,10 +79,14 @@ class UnixFSData:
                 blocksizes.append(value)
             elif number == 4 and isinstance(value, bytes):
                 blocksizes.extend(_packed(value))
-            # hashType, fanout, mode, mtime: not needed to read content
+            elif number == 5 and isinstance(value, int):
+                hash_type = value
+            elif number == 6 and isinstance(value, int):
+                fanout = value
+            # mode, mtime: not needed to read content
         if kind is None:
             raise ValueError("UnixFS data without a type")
-        return cls(kind, data, filesize, tuple(blocksizes))
+        return cls(kind, data, filesize, tuple(blocksizes), hash_type, fanout)
 
     @property
     def size(self) -> int:
