@@ -12,6 +12,7 @@ them (`wetnode.cli`).
     ├── KeyFileError   a node key file is missing, unreadable or not a key
     ├── CellError      a guest cannot run here (not a component, wrong world, build)
     ├── NetError       a peer cannot be reached or dropped the call
+    │   └── PortInUse  the port the node should listen on is taken
     ├── IpfsError      (wetnode.ipfs.errors) content, CIDs and the IPFS daemon
     └── StemError      (wetnode.stem.errors) the chain and the Atom contract
 """
@@ -39,6 +40,10 @@ class CellError(WetnodeError):
 
 class NetError(WetnodeError):
     """A peer cannot be reached, refused the protocol, or went away mid-call."""
+
+
+class PortInUse(NetError):
+    """Another process already listens on the port this node was asked to listen on."""
 
 
 def sole_exception(group: BaseExceptionGroup) -> BaseException:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wetnode.net.swarm import PortInUse, open_swarm
+from wetnode.errors import PortInUse
+from wetnode.net.swarm import open_swarm
 
 
 async def test_addrs_are_dialable_and_peers_see_each_other():

@@ -42,6 +42,7 @@ from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 
 from wetnode.config import DEFAULT_LISTEN, DEFAULT_PORT
+from wetnode.errors import PortInUse
 
 log = logging.getLogger(__name__)
 
@@ -166,10 +167,6 @@ def _build_host(key_pair: KeyPair) -> IHost:
     )
 
 
-class PortInUse(OSError):
-    """Another process already listens on the requested port."""
-
-
 def _check_port_free(host: str, port: int) -> None:
     """Fail early if ``host``:``port`` is taken.
 
@@ -182,7 +179,10 @@ def _check_port_free(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
     except OSError as exc:
-        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        raise PortInUse(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; pass --port 0 to pick "
+            "a free port, or another --port"
+        ) from exc
     finally:
         probe.close()
 

@@ -1,0 +1,19 @@
+"""A newcomer's first hour with the real `ww` (issue 15): each mistake is one line, no traceback."""
+
+from __future__ import annotations
+
+import socket
+import stat
+
+from tests.support.cli_outcome import one_line_error
+
+
+def test_port_in_use_is_one_line_naming_the_port_and_port_0(ww, make_tree):
+    base = make_tree("base", {"boot/main.wasm": "x"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = ww("run", "--listen", "127.0.0.1", "--port", str(port), str(base))
+    line = one_line_error(done)
+    assert f"127.0.0.1:{port}" in line and "--port 0" in line, line
