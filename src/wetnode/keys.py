@@ -103,9 +103,14 @@ class NodeKey:
             ) from None
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
-        """Write the base58btc secret, readable by the owner only (0600)."""
+        """Write the base58btc secret, readable by the owner only (0600).
+
+        A missing directory is created, owner-only (0700), so
+        ``--output ~/.ww/key`` works on a machine that never ran `ww`.
+        """
         flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
         try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, flags, 0o600)
         except FileExistsError:
             raise KeyFileError(f"{path} already exists: pass --force to replace it") from None

@@ -17,3 +17,12 @@ def test_port_in_use_is_one_line_naming_the_port_and_port_0(ww, make_tree):
         done = ww("run", "--listen", "127.0.0.1", "--port", str(port), str(base))
     line = one_line_error(done)
     assert f"127.0.0.1:{port}" in line and "--port 0" in line, line
+
+
+def test_keygen_output_creates_missing_directories_owner_only(ww, tmp_path):
+    home = tmp_path / "fresh-home"
+    home.mkdir()
+    done = ww("keygen", "--output", "~/.ww/key", env={"HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE((home / ".ww").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / ".ww" / "key").stat().st_mode) == 0o600
