@@ -26,3 +26,12 @@ def test_keygen_output_creates_missing_directories_owner_only(ww, tmp_path):
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE((home / ".ww").stat().st_mode) == 0o700
     assert stat.S_IMODE((home / ".ww" / "key").stat().st_mode) == 0o600
+
+
+def test_push_refuses_an_image_holding_its_identity_and_publishes_nothing(ww, make_tree, tmp_path):
+    data = tmp_path / "ww-home"
+    tree = make_tree("img", {"boot/main.wasm": "x", "etc/identity": "secret\n"})
+    done = ww("push", str(tree), env={"WW_HOME": str(data), "WW_IPFS_API": ""})
+    line = one_line_error(done)
+    assert "etc/identity" in line and "nothing was published" in line, line
+    assert not data.exists() or not [p for p in data.rglob("*") if p.is_file()]

@@ -5,6 +5,9 @@ the same CID) into the embedded block store, or into a Kubo daemon with
 `--ipfs-api` / `WW_IPFS_API`, and pinned there.  With `--stem ADDR` the CID
 then becomes the Atom contract's new head (signed with `--identity` or
 `--key`): every node following that contract moves to it once final.
+
+A tree holding `etc/identity` is refused before anything is added: that is a
+node's secret key, and whatever is pushed can be read by anyone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from wetnode.errors import ImageError
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.connect import backend_for
 from wetnode.ipfs.progress import ByteProgress
+from wetnode.keys import IMAGE_IDENTITY
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
         raise ImageError(
             f"{root} has no boot/main.wasm, so it cannot boot; "
             "build it first (ww build) or pass --partial to push a layer"
+        )
+    if os.path.lexists(root / IMAGE_IDENTITY):
+        raise ImageError(
+            f"{root / IMAGE_IDENTITY} is a node's secret key and IPFS content is public: "
+            "move it out of the tree (and give it to `ww run --identity PATH`), "
+            "then push again; nothing was published"
         )
     key = signing_key(args) if args.stem else None  # a missing key fails before pushing
     cid = trio.run(_push, root, args)
