@@ -63,7 +63,21 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         sp.set_defaults(_module=module)
         if name == selected:
             importlib.import_module(module).configure(sp)
+            add_global_flags_to_actions(sp)
     return parser
+
+
+def add_global_flags_to_actions(parser: argparse.ArgumentParser) -> None:
+    """Give every nested action parser (`ww stem deploy`, `ww image ls`) the global flags.
+
+    argparse hands the words after an action to that action's parser alone,
+    so without them there `ww stem deploy --debug` would be an unknown flag.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for nested in action.choices.values():
+                add_global_flags(nested, suppress_defaults=True)
+                add_global_flags_to_actions(nested)
 
 
 def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool = False) -> None:

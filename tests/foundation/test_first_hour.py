@@ -35,3 +35,16 @@ def test_push_refuses_an_image_holding_its_identity_and_publishes_nothing(ww, ma
     line = one_line_error(done)
     assert "etc/identity" in line and "nothing was published" in line, line
     assert not data.exists() or not [p for p in data.rglob("*") if p.is_file()]
+
+
+def test_global_flags_work_after_a_nested_action(ww, make_tree):
+    base = make_tree("base", {"boot/main.wasm": "x"})
+    listed = ww("image", "ls", str(base), "--debug")
+    assert listed.returncode == 0 and "main.wasm" in listed.stdout, listed.stderr
+    missing = ww("image", "ls", str(base / "missing"), "--debug")
+    assert missing.returncode == 1 and "Traceback" in missing.stderr  # --debug took effect
+    done = ww("stem", "deploy", "--log-level", "nope")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "ww stem: log level 'nope' is not one of debug, info, warning, error"
+    ]
