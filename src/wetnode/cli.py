@@ -97,11 +97,20 @@ def add_global_flags(parser: argparse.ArgumentParser, *, suppress_defaults: bool
 
 
 def setup_logging(level_name: str | None, debug: bool) -> None:
+    """Log ``wetnode.*`` at the chosen level, other libraries at WARNING at the least.
+
+    Below WARNING, libraries drown ours: multiaddr logs each address parse
+    at debug, httpx each chain request at info.  ``WW_LOG_ALL=1`` lets every
+    logger through at the chosen level.
+    """
     name = (level_name or os.environ.get("WW_LOG") or ("debug" if debug else "warning")).upper()
     level = logging.getLevelName(name)
     if not isinstance(level, int):
         raise UsageError(f"log level {name.lower()!r} is not one of debug, info, warning, error")
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+    everything = os.environ.get("WW_LOG_ALL", "") not in ("", "0")
+    root_level = level if everything else max(level, logging.WARNING)
+    logging.basicConfig(level=root_level, format=LOG_FORMAT, stream=sys.stderr)
+    logging.getLogger("wetnode").setLevel(level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

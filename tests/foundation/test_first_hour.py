@@ -48,3 +48,35 @@ def test_global_flags_work_after_a_nested_action(ww, make_tree):
     assert done.stderr.strip().splitlines() == [
         "ww stem: log level 'nope' is not one of debug, info, warning, error"
     ]
+
+
+def test_progress_is_a_plain_line_not_a_warning(ww, make_tree, tmp_path):
+    base = make_tree("base", {})
+    (base / "boot").mkdir()
+    (base / "boot" / "main.wasm").write_bytes(b"\0asm\x0d\x00\x01\x00not a component")
+    env = {"WW_HOME": str(tmp_path / "ww-home")}
+    done = ww("run", "--port", "0", "--listen", "127.0.0.1", str(base), env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == [
+        "compiling guest pid0 (one-time, cached)…",
+        "ww run: pid0 is not a valid WebAssembly component: failed to parse WebAssembly module",
+    ]
+
+
+DEAD_PEER = "/ip4/127.0.0.1/tcp/1/p2p/16Uiu2HAmGxz8G5gdDvNkVUdvmkvaoLpdvYoeFpD4Kp7bbiZSQ2dm"
+
+
+def _loggers(stderr: str) -> set[str]:
+    """The logger names of the log lines (`date time LEVEL name: message`)."""
+    return {line.split()[3].rstrip(":") for line in stderr.splitlines() if line[:2] == "20"}
+
+
+def test_debug_logs_are_ours_unless_ww_log_all(ww):
+    done = ww("dial", DEAD_PEER, "executor.echo", "hi", "--log-level", "debug")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    ours = _loggers(done.stderr)
+    assert ours and all(name.startswith("wetnode") for name in ours), ours
+    everything = ww(
+        "dial", DEAD_PEER, "executor.echo", "hi", "--log-level", "debug", env={"WW_LOG_ALL": "1"}
+    )
+    assert any(name.startswith("multiaddr") for name in _loggers(everything.stderr))

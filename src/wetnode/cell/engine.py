@@ -9,7 +9,6 @@ loop is busy; each guest's store decides on every tick whether to continue
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -19,8 +18,7 @@ from wasmtime.component import Component
 
 from wetnode.cell.cache import CompileCache, FileIdentity, cache_key, default_cache_dir
 from wetnode.errors import CellError
-
-log = logging.getLogger(__name__)
+from wetnode.notice import note
 
 TICK_SECONDS = 0.01
 """Epoch period: the worst-case delay before a running guest notices a stop or a CPU limit."""
@@ -118,7 +116,7 @@ class Engine:
         return None
 
     def _compile(self, wasm: bytes, key: str, name: str) -> Component:
-        log.warning("compiling guest %s (one-time, cached)…", name)
+        note(f"compiling guest {name} (one-time, cached)…")
         try:
             component = Component(self.wasmtime, wasm)
         except wasmtime.WasmtimeError as exc:

@@ -8,7 +8,6 @@ guests can `import wetnode.guest` (the guest SDK), which then gets embedded.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -17,8 +16,7 @@ from pathlib import Path
 
 import wetnode
 from wetnode.errors import CellError
-
-log = logging.getLogger(__name__)
+from wetnode.notice import note
 
 WIT_DIR = Path(__file__).parent / "wit"
 WORLD = "guest"
@@ -82,7 +80,7 @@ def build_project(path: Path) -> Path:
         "-p", str(SDK_PATH),
         "-o", str(output),
     ]
-    log.warning("building %s with componentize-py…", output)
+    note(f"building {output} with componentize-py…")
     # Without RUST_BACKTRACE=0 a failed build spends ~15 s symbolising a backtrace.
     env = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
