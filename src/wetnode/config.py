@@ -68,6 +68,20 @@ def parse_ipv4(text: str) -> str:
         raise ValueError(f"{text!r} is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)") from None
 
 
+def parse_listen(text: str) -> tuple[str, int | None]:
+    """An IPv4 address (no port), or a multiaddr ``/ip4/IP/tcp/PORT`` as the reference `ww` takes.
+
+    The multiaddr's port is used unless ``--port`` (or ``$WW_PORT``) is
+    given: the explicit port wins (`NodeConfig.from_args`).
+    """
+    if not text.startswith("/"):
+        return parse_ipv4(text), None
+    parts = text.strip("/").split("/")
+    if len(parts) != 4 or parts[0] != "ip4" or parts[2] != "tcp":
+        raise ValueError(f"{text!r} is neither an IPv4 address nor a multiaddr /ip4/IP/tcp/PORT")
+    return parse_ipv4(parts[1]), parse_port(parts[3])
+
+
 def parse_count(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -149,8 +163,9 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("--port", "WW_PORT", parse_port, DEFAULT_PORT,
            "libp2p TCP port; 0 picks a free one", "N"),
-    Option("--listen", "WW_LISTEN", parse_ipv4, DEFAULT_LISTEN,
-           "IPv4 address the swarm listens on", "IP"),
+    Option("--listen", "WW_LISTEN", parse_listen, (DEFAULT_LISTEN, None),
+           "IPv4 address the swarm listens on, or /ip4/IP/tcp/PORT (--port wins over its port)",
+           "ADDR", shown=DEFAULT_LISTEN),
     Option("--identity", "WW_IDENTITY", parse_path, None,
            "node key file", "PATH", shown="/etc/identity in the image, else an ephemeral key"),
     Option("--guest-memory", "WW_GUEST_MEMORY", parse_size, Limits().memory_bytes,
@@ -255,9 +270,15 @@ class NodeConfig:
         def value(name: str) -> Any:
             return option(name).value(args, environ)
 
+        def given(name: str) -> bool:
+            return getattr(args, option(name).dest, None) is not None or bool(
+                environ.get(option(name).env)
+            )
+
+        listen, listen_port = value("listen")
         return cls(
-            port=value("port"),
-            listen=value("listen"),
+            port=value("port") if listen_port is None or given("port") else listen_port,
+            listen=listen,
             identity=value("identity"),
             home=data_dir(),
             limits=Limits(

@@ -14,6 +14,7 @@ only, from the compressed public key, as libp2p does for secp256k1 keys.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -30,7 +31,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.peer.id import ID
 
-from wetnode.codec import b58decode, b58encode, uvarint
+from wetnode.codec import b58decode, b58encode, read_uvarint, uvarint
 from wetnode.config import option
 from wetnode.errors import KeyFileError
 
@@ -84,23 +85,50 @@ class NodeKey:
 
     @classmethod
     def load(cls, path: Path) -> NodeKey:
-        """Read a key file; a missing or malformed file is a `KeyFileError`."""
+        """Read a key file; a missing or malformed file is a `KeyFileError`.
+
+        Besides our own base58btc or hex secret, a libp2p protobuf-encoded
+        private key (raw, base64 or base58btc, as go-libp2p, Kubo and other
+        libp2p tools write them) is understood: a secp256k1 one is loaded,
+        any other kind is refused by name, since loading it as a secp256k1
+        secret would silently give the node another peer ID.
+        """
         try:
-            text = Path(path).read_text(encoding="ascii")
+            data = Path(path).read_bytes()
         except FileNotFoundError:
             raise KeyFileError(
                 f"key file {path} does not exist: create one with `ww keygen --output {path}`"
             ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not a text file"
-            raise KeyFileError(f"cannot read key file {path}: {reason}") from None
+        except OSError as exc:
+            raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+        libp2p_key = _libp2p_private_key(data)
+        if libp2p_key is None:
+            try:
+                libp2p_key = _libp2p_private_key_in_text(data.decode("ascii"))
+            except UnicodeDecodeError:
+                raise KeyFileError(f"cannot read key file {path}: not a text file") from None
+        if libp2p_key is not None:
+            return cls._from_libp2p(path, *libp2p_key)
         try:
-            return cls.parse(text)
+            return cls.parse(data.decode("ascii"))
         except ValueError as exc:
             raise KeyFileError(
                 f"key file {path} is not a node key ({exc}): it must hold a 32-byte "
                 "secp256k1 secret as base58btc or hex; `ww keygen` writes one"
             ) from None
+
+    @classmethod
+    def _from_libp2p(cls, path: Path, kind: str, data: bytes) -> NodeKey:
+        if kind != "secp256k1":
+            raise KeyFileError(
+                f"key file {path} holds a libp2p {kind} private key, but a wetnode node key "
+                "is secp256k1 (its peer ID is also its EVM account): create one with "
+                "`ww keygen --output PATH` and use it instead (the node gets a new peer ID)"
+            )
+        try:
+            return cls(data)
+        except ValueError as exc:
+            raise KeyFileError(f"key file {path} holds a bad libp2p secp256k1 key: {exc}") from None
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
         """Write the base58btc secret, readable by the owner only (0600).
@@ -151,6 +179,40 @@ class NodeKey:
     def evm_address(self) -> str:
         """EIP-55 checksummed: keccak of the uncompressed public key, last 20 bytes."""
         return eth_keys.PrivateKey(self.secret).public_key.to_checksum_address()
+
+
+# libp2p's crypto.proto KeyType enum.
+_LIBP2P_KEY_TYPES = {0: "RSA", 1: "Ed25519", 2: "secp256k1", 3: "ECDSA"}
+
+
+def _libp2p_private_key(data: bytes) -> tuple[str, bytes] | None:
+    """(key type, key data) of a protobuf-encoded libp2p ``PrivateKey``, else None.
+
+    The message is field 1 (Type, a varint) then field 2 (Data, bytes) and
+    nothing else, which no 32-byte secret in base58btc or hex text resembles.
+    """
+    if len(data) < 4 or data[0] != 0x08 or data[1] not in _LIBP2P_KEY_TYPES or data[2] != 0x12:
+        return None
+    try:
+        length, start = read_uvarint(data, 3)
+    except ValueError:
+        return None
+    if start + length != len(data):
+        return None
+    return _LIBP2P_KEY_TYPES[data[1]], data[start:]
+
+
+def _libp2p_private_key_in_text(text: str) -> tuple[str, bytes] | None:
+    """A libp2p private key written as base64 (Kubo's config) or base58btc text, else None."""
+    text = text.strip()
+    for decode in (b58decode, lambda t: base64.b64decode(t, validate=True)):
+        try:
+            found = _libp2p_private_key(decode(text))
+        except ValueError:  # binascii.Error is a ValueError
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def peer_id_of(public_key: bytes) -> bytes:

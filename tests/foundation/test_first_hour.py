@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import stat
 
@@ -50,10 +51,16 @@ def test_global_flags_work_after_a_nested_action(ww, make_tree):
     ]
 
 
-def test_progress_is_a_plain_line_not_a_warning(ww, make_tree, tmp_path):
+def _invalid_component(make_tree):
+    """A layer whose pid0 has a WebAssembly header but does not compile."""
     base = make_tree("base", {})
     (base / "boot").mkdir()
     (base / "boot" / "main.wasm").write_bytes(b"\0asm\x0d\x00\x01\x00not a component")
+    return base
+
+
+def test_progress_is_a_plain_line_not_a_warning(ww, make_tree, tmp_path):
+    base = _invalid_component(make_tree)
     env = {"WW_HOME": str(tmp_path / "ww-home")}
     done = ww("run", "--port", "0", "--listen", "127.0.0.1", str(base), env=env)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
@@ -80,3 +87,31 @@ def test_debug_logs_are_ours_unless_ww_log_all(ww):
         "dial", DEAD_PEER, "executor.echo", "hi", "--log-level", "debug", env={"WW_LOG_ALL": "1"}
     )
     assert any(name.startswith("multiaddr") for name in _loggers(everything.stderr))
+
+
+def test_run_with_a_libp2p_ed25519_identity_says_what_it_is(ww, make_tree, tmp_path):
+    from libp2p.crypto.ed25519 import create_new_key_pair
+
+    base = make_tree("base", {"boot/main.wasm": "x"})
+    encoded = create_new_key_pair().private_key.serialize()  # libp2p protobuf PrivateKey
+    for name, content in [("raw", encoded), ("base64", base64.b64encode(encoded))]:
+        key = tmp_path / f"ed25519.{name}"
+        key.write_bytes(content)
+        line = one_line_error(ww("run", "--identity", str(key), str(base)))
+        assert f"key file {key} holds a libp2p Ed25519 private key" in line, line
+        assert "ww keygen --output" in line, line
+
+
+def test_listen_takes_a_multiaddr_and_port_wins_over_its_port(ww, make_tree, tmp_path):
+    base = _invalid_component(make_tree)
+    env = {"WW_HOME": str(tmp_path / "ww-home")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        listen = f"/ip4/127.0.0.1/tcp/{port}"
+        refused = ww("run", "--listen", listen, str(base), env=env)
+        started = ww("run", "--listen", listen, "--port", "0", str(base), env=env)
+    assert f"cannot listen on 127.0.0.1:{port}" in one_line_error(refused)
+    assert started.returncode == 1 and "Traceback" not in started.stderr, started.stderr
+    assert started.stderr.splitlines()[-1].startswith("ww run: pid0 is not a valid WebAssembly")

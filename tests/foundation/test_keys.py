@@ -99,3 +99,13 @@ def test_identity_resolution_order(tmp_path: Path):
     assert key.secret == keys["image"].secret and "/etc/identity" in source
     key, source = resolve_identity(None, {}, {})
     assert "ephemeral" in source and key.secret not in {k.secret for k in keys.values()}
+
+
+def test_a_libp2p_secp256k1_key_file_loads_with_its_own_peer_id(tmp_path: Path):
+    from libp2p.crypto.secp256k1 import create_new_key_pair
+    from libp2p.peer.id import ID
+
+    pair = create_new_key_pair()
+    path = tmp_path / "libp2p.key"
+    path.write_bytes(pair.private_key.serialize())
+    assert NodeKey.load(path).peer_id == ID.from_pubkey(pair.public_key)
