@@ -35,6 +35,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "push": ("wetnode.commands.push", "add an image to IPFS (and set a stem head)"),
     "dial": ("wetnode.commands.dial", "call a remote node's export, or open the shell on it"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
+    "doctor": ("wetnode.commands.doctor", "check this machine can run and build nodes"),
 }
 
 # What `ww` exits with for an error it reports as one line; the first match wins.

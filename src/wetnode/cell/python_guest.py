@@ -71,7 +71,7 @@ def build_project(path: Path) -> Path:
     output = path / OUTPUT
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [
-        _componentize_py(),
+        componentize_py(),
         "-d", str(WIT_DIR),
         "-w", WORLD,
         "--quiet",
@@ -89,7 +89,8 @@ def build_project(path: Path) -> Path:
     return output
 
 
-def _componentize_py() -> str:
+def componentize_py() -> str:
+    """The componentize-py command `ww build` runs; `CellError` saying how to install it."""
     beside_python = Path(sys.executable).with_name("componentize-py")
     found = str(beside_python) if beside_python.exists() else shutil.which("componentize-py")
     if found is None:

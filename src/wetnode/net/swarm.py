@@ -167,7 +167,7 @@ def _build_host(key_pair: KeyPair) -> IHost:
     )
 
 
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int) -> None:
     """Fail early if ``host``:``port`` is taken.
 
     py-libp2p binds with SO_REUSEPORT (for hole punching), so a second node on
@@ -196,7 +196,7 @@ async def open_swarm(
     Without ``key_pair`` the node gets a fresh secp256k1 identity.
     """
     if port:
-        _check_port_free(host, port)
+        check_port_free(host, port)
     libp2p_host = _build_host(key_pair or create_new_key_pair())
     async with libp2p_host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")]):
         swarm = Swarm(libp2p_host)
