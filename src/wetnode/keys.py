@@ -3,8 +3,10 @@
 One key means one thing to back up and one identity: the address that owns
 an Atom contract on-chain is the peer that runs the node.  Key files hold
 the 32-byte secret as base58btc (what `ww keygen` writes) or hex (`0x`
-optional); surrounding whitespace is ignored.  The secret never enters a
-guest: it signs host-side, for the domains of `wetnode.membrane.signing` only.
+optional); surrounding whitespace is ignored.  A libp2p protobuf-encoded
+private key is recognised too: secp256k1 loads, other kinds are refused.
+The secret never enters a guest: it signs host-side, for the domains of
+`wetnode.membrane.signing` only.
 
 Signatures are secp256k1 ECDSA over SHA-256 of the message, sent as 64 bytes
 ``r || s`` with a low ``s`` (what k256 and libsecp256k1 produce and accept, so
@@ -102,15 +104,17 @@ class NodeKey:
         except OSError as exc:
             raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
         libp2p_key = _libp2p_private_key(data)
-        if libp2p_key is None:
-            try:
-                libp2p_key = _libp2p_private_key_in_text(data.decode("ascii"))
-            except UnicodeDecodeError:
-                raise KeyFileError(f"cannot read key file {path}: not a text file") from None
         if libp2p_key is not None:
             return cls._from_libp2p(path, *libp2p_key)
         try:
-            return cls.parse(data.decode("ascii"))
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise KeyFileError(f"cannot read key file {path}: not a text file") from None
+        libp2p_key = _libp2p_private_key_in_text(text)
+        if libp2p_key is not None:
+            return cls._from_libp2p(path, *libp2p_key)
+        try:
+            return cls.parse(text)
         except ValueError as exc:
             raise KeyFileError(
                 f"key file {path} is not a node key ({exc}): it must hold a 32-byte "
