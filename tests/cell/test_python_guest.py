@@ -44,9 +44,9 @@ def test_build_without_app_py_is_a_one_line_error(tmp_path: Path, capsys) -> Non
 def test_build_reports_a_python_syntax_error_in_one_line(tmp_path: Path, capsys) -> None:
     (tmp_path / "app.py").write_text("def broken(:\n")
     assert ww(["build", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "SyntaxError" in err and "app.py, line 1" in err
+    progress, error = capsys.readouterr().err.splitlines()  # the progress note, then the error
+    assert progress == f"building {tmp_path / 'boot' / 'main.wasm'} with componentize-py…"
+    assert "SyntaxError" in error and "app.py, line 1" in error
 
 
 CLEAN_EXIT_SCRIPT = textwrap.dedent(
