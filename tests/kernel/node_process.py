@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    """`ww run ARGS` in daemon mode (stdin a pipe: closing it stops the node)."""
+    """`ww run ARGS` in daemon mode (stdin a pipe, not read: stop it with a signal)."""
     return subprocess.Popen(
         [*WW, "run", *args],
         stdin=subprocess.PIPE,

@@ -190,9 +190,13 @@ class Shell:
         remote = stem.Membrane.Client(ptr.msg.caps[index])
         signer = (await self.caps.identity.signer(GRAFT_DOMAIN)).signer
         grafted = await remote.graft(signer)
-        if str(method) == "echo":
-            return (await grafted.executor.echo(str(args[0]) if args else "")).response
-        return codec.b58encode((await grafted.host.id()).peerId)
+        name = "executor" if str(method) == "echo" else "host"
+        cap = getattr(grafted, name)
+        if cap is None:  # a graft may leave any capability out
+            raise ShellError(f"dial: the peer's graft returned no {name}")
+        if name == "executor":
+            return (await cap.echo(str(args[0]) if args else "")).response
+        return codec.b58encode((await cap.id()).peerId)
 
     async def executor_echo(self, message: str) -> str:
         return (await self.caps.executor.echo(str(message))).response
