@@ -9,7 +9,10 @@ and supervises pid0.
 
 Shutdown: pid0 exiting ends the node with pid0's exit code.  SIGINT/SIGTERM
 stop pid0 (its children are stopped by the membrane host) and the node exits
-0; a second SIGINT gives up at once with 130.  With a stem, a new final head
+0; a second SIGINT gives up at once with 130.  With the shell on a terminal,
+Ctrl-C at the prompt is a key for the line editor (`wetnode.terminal`), and a
+SIGINT while a command runs interrupts it: pid0 is booted again, the node
+stays up.  With a stem, a new final head
 reboots pid0 instead (see `Pid0Supervisor`).
 """
 
@@ -43,6 +46,7 @@ from wetnode.net import protocol
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
+from wetnode.terminal.tty import EditedTerminal
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +138,7 @@ class Pid0Supervisor:
         self._config = config
         self._roots = roots
         self._ipfs = ipfs
-        self._stdin = TerminalInput()
+        self._stdin = _node_stdin()
         self._engine = engine
         self._vat = vat
         self._swarm = swarm
@@ -143,6 +147,8 @@ class Pid0Supervisor:
         self._pending: Epoch | None = None
         self._interrupts = Interrupts()
         self._boot_scope: trio.CancelScope | None = None
+        self._interactive = sys.stdin.isatty()  # pid0 runs the shell (WW_TTY=1)
+        self._restart = False  # Ctrl-C during a shell command: boot pid0 again
 
     async def run(self) -> int:
         code = 0  # stays 0 when a signal cancels the boot before pid0 runs
@@ -164,12 +170,17 @@ class Pid0Supervisor:
             assert epoch is not None
             if epoch.seq > self._membranes.clock.current.seq:
                 self._membranes.advance_epoch(epoch)
+        root: Path | None = None
         while True:
-            root = await self._roots.root_for(epoch, self._ipfs)
+            if root is None:
+                root = await self._roots.root_for(epoch, self._ipfs)
             exit_ = await self._boot_once(root)
             if self._pending is not None and not self._interrupts.requested:
-                epoch, self._pending = self._pending, None
+                epoch, self._pending, root = self._pending, None, None
                 log.warning("epoch %d adopted: rebooting pid0 on its head", epoch.seq)
+                continue
+            if self._restart and not self._interrupts.requested:
+                self._restart = False  # the same epoch: the same root
                 continue
             if exit_.reason and not self._interrupts.requested:
                 log.warning("pid0 ended: %s", exit_.reason)
@@ -177,7 +188,7 @@ class Pid0Supervisor:
 
     async def _boot_once(self, root: Path) -> Exit:
         env = {"PATH": "/bin"}
-        if sys.stdin.isatty():
+        if self._interactive:
             env["WW_TTY"] = "1"
         spec = GuestSpec(
             component=root / BOOT,
@@ -214,6 +225,13 @@ class Pid0Supervisor:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             task_status.started()
             async for signum in signals:
+                if signum == signal.SIGINT and self._interactive and self._cell is not None:
+                    # The shell's own Ctrl-C is a key (raw mode); a SIGINT means a
+                    # command is running.  Interrupt it: restart the shell, keep the node.
+                    self._restart = True
+                    self._cell.stop("interrupted")
+                    print("^C: command interrupted, restarting the shell", file=sys.stderr)
+                    continue
                 if self._interrupts.give_up(signum):
                     raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
                 log.warning("%s: stopping pid0", signal.Signals(signum).name)
@@ -221,6 +239,14 @@ class Pid0Supervisor:
                     self._cell.stop("the node is shutting down")
                 elif self._boot_scope is not None:  # still booting (fetching layers...)
                     self._boot_scope.cancel()
+
+
+def _node_stdin() -> trio.abc.ReceiveStream:
+    """pid0's stdin for the node's life: edited lines on a terminal, else the bytes as they come."""
+    keys = TerminalInput()
+    if sys.stdin.isatty():
+        return EditedTerminal(keys, sys.stdin.fileno(), sys.stdout.fileno())
+    return keys
 
 
 class Interrupts:

@@ -9,6 +9,7 @@ One line of output per error; the shell keeps going.
 
 from __future__ import annotations
 
+import inspect
 import os
 import posixpath
 from collections.abc import Callable
@@ -139,7 +140,13 @@ class Shell:
             return await self.dial(*[await self.eval(a) for a in rest])
         if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
             args = [await self.eval(a) for a in rest[1:]]
-            return await self.commands[(name, rest[0].name)](*args)
+            command = self.commands[(name, rest[0].name)]
+            try:
+                inspect.signature(command).bind(*args)
+            except TypeError:
+                usage = " ".join([name, rest[0].name, *inspect.signature(command).parameters])
+                raise ShellError(f"usage: ({usage})") from None
+            return await command(*args)
         if name in ("host", "executor", "ipfs"):
             methods = sorted(m for c, m in self.commands if c == name)
             raise ShellError(f"{name} has methods {', '.join(methods)}; try (help)")
