@@ -41,12 +41,11 @@ from wetnode.keys import NodeKey
 from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.servers.export import export_of
-from wetnode.membrane.terminal import TerminalInput
 from wetnode.net import protocol
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
-from wetnode.terminal.tty import EditedTerminal
+from wetnode.terminal.tty import node_stdin
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +137,7 @@ class Pid0Supervisor:
         self._config = config
         self._roots = roots
         self._ipfs = ipfs
-        self._stdin = _node_stdin()
+        self._stdin = node_stdin()
         self._engine = engine
         self._vat = vat
         self._swarm = swarm
@@ -239,14 +238,6 @@ class Pid0Supervisor:
                     self._cell.stop("the node is shutting down")
                 elif self._boot_scope is not None:  # still booting (fetching layers...)
                     self._boot_scope.cancel()
-
-
-def _node_stdin() -> trio.abc.ReceiveStream:
-    """pid0's stdin for the node's life: edited lines on a terminal, else the bytes as they come."""
-    keys = TerminalInput()
-    if sys.stdin.isatty():
-        return EditedTerminal(keys, sys.stdin.fileno(), sys.stdout.fileno())
-    return keys
 
 
 class Interrupts:

@@ -210,3 +210,19 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
             ended = term.expect("the shell has ended")
             assert f"{server.peer_id} disconnected" in ended
             assert term.wait() == 1
+
+
+def test_a_bad_allow_list_line_is_one_kernel_line_and_a_non_zero_exit(
+    kernel_image, node_env, tmp_path
+):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "membrane.allow").write_text("executor.echo\nhost.nope\n")
+    result = subprocess.run(
+        [*WW, "run", "--port", "0", str(kernel_image), str(tmp_path)],
+        stdin=subprocess.DEVNULL, env=node_env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "kernel: etc/membrane.allow line 2: 'host.nope' is not interface.method" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr, result.stderr

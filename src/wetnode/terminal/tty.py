@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import trio
 
+from wetnode.membrane.terminal import TerminalInput
 from wetnode.terminal.editor import LineEditor
 
 
@@ -74,3 +75,11 @@ class EditedTerminal(trio.abc.ReceiveStream):
     async def aclose(self) -> None:
         self._eof = True
         await self._keys.aclose()
+
+
+def node_stdin() -> trio.abc.ReceiveStream:
+    """The node's stdin for pid0's whole life: edited lines on a terminal, else raw bytes."""
+    keys = TerminalInput(0)
+    if os.isatty(0):
+        return EditedTerminal(keys, 0, 1)
+    return keys
