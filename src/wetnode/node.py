@@ -45,7 +45,7 @@ from wetnode.net import protocol
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
-from wetnode.terminal.tty import node_stdin
+from wetnode.terminal.tty import EditedTerminal, node_stdin
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,8 @@ class Pid0Supervisor:
         self._pending: Epoch | None = None
         self._interrupts = Interrupts()
         self._boot_scope: trio.CancelScope | None = None
-        self._interactive = sys.stdin.isatty()  # pid0 runs the shell (WW_TTY=1)
         self._restart = False  # Ctrl-C during a shell command: boot pid0 again
+        self._reads_at_restart = 0  # pid0's stdin reads when it was last restarted
 
     async def run(self) -> int:
         code = 0  # stays 0 when a signal cancels the boot before pid0 runs
@@ -187,7 +187,7 @@ class Pid0Supervisor:
 
     async def _boot_once(self, root: Path) -> Exit:
         env = {"PATH": "/bin"}
-        if self._interactive:
+        if sys.stdin.isatty():
             env["WW_TTY"] = "1"
         spec = GuestSpec(
             component=root / BOOT,
@@ -224,9 +224,8 @@ class Pid0Supervisor:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             task_status.started()
             async for signum in signals:
-                if signum == signal.SIGINT and self._interactive and self._cell is not None:
-                    # The shell's own Ctrl-C is a key (raw mode); a SIGINT means a
-                    # command is running.  Interrupt it: restart the shell, keep the node.
+                if signum == signal.SIGINT and self._interrupts_a_command():
+                    assert self._cell is not None
                     self._restart = True
                     self._cell.stop("interrupted")
                     print("^C: command interrupted, restarting the shell", file=sys.stderr)
@@ -238,6 +237,23 @@ class Pid0Supervisor:
                     self._cell.stop("the node is shutting down")
                 elif self._boot_scope is not None:  # still booting (fetching layers...)
                     self._boot_scope.cancel()
+
+    def _interrupts_a_command(self) -> bool:
+        """Whether a SIGINT should interrupt a shell command rather than stop the node.
+
+        At its prompt the shell reads keys in raw mode, where Ctrl-C is a key,
+        so a SIGINT from the terminal means a command is running.  Only a pid0
+        that has prompted since it last booted counts as a shell: Ctrl-C stops
+        any other guest, and a second Ctrl-C before the restarted shell's
+        first prompt stops the node as usual.
+        """
+        stdin = self._stdin
+        if not isinstance(stdin, EditedTerminal) or self._cell is None:
+            return False
+        if stdin.reads == self._reads_at_restart:
+            return False
+        self._reads_at_restart = stdin.reads
+        return True
 
 
 class Interrupts:

@@ -31,9 +31,10 @@ class HollowMembrane(schema.stem().Membrane.Server):
 async def test_dial_to_a_peer_whose_graft_returns_no_host_is_one_line_and_the_shell_goes_on(
     kernel_image, node_env
 ):
-    async with open_vat() as vat, open_swarm(
-        NodeKey.generate().libp2p_key_pair(), port=0, host="127.0.0.1"
-    ) as swarm:
+    async with (
+        open_vat() as vat,
+        open_swarm(NodeKey.generate().libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
+    ):
         serve(swarm, vat, lambda _peer: HollowMembrane())
         address = str(swarm.addrs()[0])
 

@@ -52,8 +52,10 @@ class EditedTerminal(trio.abc.ReceiveStream):
         self._editor = LineEditor()
         self._ready = b""
         self._eof = False
+        self.reads = 0  # how often pid0 asked for input: it runs a shell, and is at its prompt
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        self.reads += 1
         if not self._ready and not self._eof:
             with raw_mode(self._fd):
                 await self._edit()
