@@ -9,7 +9,10 @@ and supervises pid0.
 
 Shutdown: pid0 exiting ends the node with pid0's exit code.  SIGINT/SIGTERM
 stop pid0 (its children are stopped by the membrane host) and the node exits
-0; a second SIGINT gives up at once with 130.  With a stem, a new final head
+0; a second SIGINT gives up at once with 130.  With the shell on a terminal,
+Ctrl-C at the prompt is a key for the line editor (`wetnode.terminal`), and a
+SIGINT while a command runs interrupts it: pid0 is booted again, the node
+stays up.  With a stem, a new final head
 reboots pid0 instead (see `Pid0Supervisor`).
 """
 
@@ -38,11 +41,11 @@ from wetnode.keys import NodeKey
 from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.servers.export import export_of
-from wetnode.membrane.terminal import TerminalInput
 from wetnode.net import protocol
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
+from wetnode.terminal.tty import EditedTerminal, node_stdin
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +137,7 @@ class Pid0Supervisor:
         self._config = config
         self._roots = roots
         self._ipfs = ipfs
-        self._stdin = TerminalInput()
+        self._stdin = node_stdin()
         self._engine = engine
         self._vat = vat
         self._swarm = swarm
@@ -143,6 +146,8 @@ class Pid0Supervisor:
         self._pending: Epoch | None = None
         self._interrupts = Interrupts()
         self._boot_scope: trio.CancelScope | None = None
+        self._restart = False  # Ctrl-C during a shell command: boot pid0 again
+        self._reads_at_restart = 0  # pid0's stdin reads when it was last restarted
 
     async def run(self) -> int:
         code = 0  # stays 0 when a signal cancels the boot before pid0 runs
@@ -164,12 +169,17 @@ class Pid0Supervisor:
             assert epoch is not None
             if epoch.seq > self._membranes.clock.current.seq:
                 self._membranes.advance_epoch(epoch)
+        root: Path | None = None
         while True:
-            root = await self._roots.root_for(epoch, self._ipfs)
+            if root is None:
+                root = await self._roots.root_for(epoch, self._ipfs)
             exit_ = await self._boot_once(root)
             if self._pending is not None and not self._interrupts.requested:
-                epoch, self._pending = self._pending, None
+                epoch, self._pending, root = self._pending, None, None
                 log.warning("epoch %d adopted: rebooting pid0 on its head", epoch.seq)
+                continue
+            if self._restart and not self._interrupts.requested:
+                self._restart = False  # the same epoch: the same root
                 continue
             if exit_.reason and not self._interrupts.requested:
                 log.warning("pid0 ended: %s", exit_.reason)
@@ -214,6 +224,12 @@ class Pid0Supervisor:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             task_status.started()
             async for signum in signals:
+                if signum == signal.SIGINT and self._interrupts_a_command():
+                    assert self._cell is not None
+                    self._restart = True
+                    self._cell.stop("interrupted")
+                    print("^C: command interrupted, restarting the shell", file=sys.stderr)
+                    continue
                 if self._interrupts.give_up(signum):
                     raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
                 log.warning("%s: stopping pid0", signal.Signals(signum).name)
@@ -221,6 +237,23 @@ class Pid0Supervisor:
                     self._cell.stop("the node is shutting down")
                 elif self._boot_scope is not None:  # still booting (fetching layers...)
                     self._boot_scope.cancel()
+
+    def _interrupts_a_command(self) -> bool:
+        """Whether a SIGINT should interrupt a shell command rather than stop the node.
+
+        At its prompt the shell reads keys in raw mode, where Ctrl-C is a key,
+        so a SIGINT from the terminal means a command is running.  Only a pid0
+        that has prompted since it last booted counts as a shell: Ctrl-C stops
+        any other guest, and a second Ctrl-C before the restarted shell's
+        first prompt stops the node as usual.
+        """
+        stdin = self._stdin
+        if not isinstance(stdin, EditedTerminal) or self._cell is None:
+            return False
+        if stdin.reads == self._reads_at_restart:
+            return False
+        self._reads_at_restart = stdin.reads
+        return True
 
 
 class Interrupts:

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +29,7 @@ def free_port() -> int:
 
 
 def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    """`ww run ARGS` in daemon mode (stdin a pipe: closing it stops the node)."""
+    """`ww run ARGS` in daemon mode (stdin a pipe, not read: stop it with a signal)."""
     return subprocess.Popen(
         [*WW, "run", *args],
         stdin=subprocess.PIPE,
@@ -126,6 +127,14 @@ class Terminal:
         """Type a line; return what the shell printed up to the next prompt."""
         os.write(self.fd, (line + "\n").encode())
         return self.expect("\u276f ")
+
+    def wait_for_mode(self, *, raw: bool, timeout: float = 60) -> None:
+        """Wait until the terminal is in raw mode (the line editor reads) or back out of it."""
+        deadline = time.monotonic() + timeout
+        while (termios.tcgetattr(self.fd)[3] & termios.ICANON == 0) != raw:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the terminal never went {'raw' if raw else 'cooked'}")
+            select.select([], [], [], 0.02)  # an observable state, polled within a bound
 
     def wait(self, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout

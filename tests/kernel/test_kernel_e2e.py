@@ -27,21 +27,39 @@ from wetnode.rpc import schema
 pytestmark = pytest.mark.slow
 
 
-def test_daemon_ready_line_carries_the_node_peer_id_and_eof_exits_0(
+def test_a_detached_daemon_stays_up_until_sigterm_and_its_ready_address_answers_dial(
     kernel_image, node_env, tmp_path
 ):
+    """`nohup ww run --port 0 images/kernel </dev/null &`: stdin at EOF, its own session."""
     key = NodeKey.generate()
     key.save(tmp_path / "key")
-    proc = start_node(
-        ["--port", "0", "--identity", str(tmp_path / "key"), str(kernel_image)], node_env
+    argv = [*WW, "run", "--port", "0", "--identity", str(tmp_path / "key"), str(kernel_image)]
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=node_env,
+        text=True,
+        start_new_session=True,
     )
     try:
         ready = ready_line(proc)
-        assert ready == {"event": "ready", "peer_id": str(key.peer_id)}
-        proc.stdin.close()
+        assert (ready["event"], ready["peer_id"]) == ("ready", str(key.peer_id))
+        assert ready["addrs"], ready
+        assert all(a.endswith(f"/p2p/{key.peer_id}") for a in ready["addrs"]), ready
+        # The bundled kernel's own etc/membrane.allow exports executor.echo.
+        echo = subprocess.run(
+            [*WW, "dial", ready["addrs"][0], "executor.echo", "hi"],
+            env=node_env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert (echo.returncode, echo.stdout) == (0, "hi\n"), echo.stderr
+        assert proc.poll() is None, "the daemon ended although nobody stopped it"
+        proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
+        proc.wait(timeout=30)
 
 
 def test_sigterm_stops_the_node_cleanly_with_exit_0(kernel_image, node_env):
@@ -192,3 +210,19 @@ def test_ww_dial_shell_runs_the_kernel_shell_here_on_a_remote_export(
             ended = term.expect("the shell has ended")
             assert f"{server.peer_id} disconnected" in ended
             assert term.wait() == 1
+
+
+def test_a_bad_allow_list_line_is_one_kernel_line_and_a_non_zero_exit(
+    kernel_image, node_env, tmp_path
+):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "membrane.allow").write_text("executor.echo\nhost.nope\n")
+    result = subprocess.run(
+        [*WW, "run", "--port", "0", str(kernel_image), str(tmp_path)],
+        stdin=subprocess.DEVNULL, env=node_env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "kernel: etc/membrane.allow line 2: 'host.nope' is not interface.method" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr, result.stderr

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from typing import Any
 
 import pytest
 import trio
-from node_process import WW, free_port, ready_line, start_node
+from node_process import WW, Terminal, free_port, ready_line, start_node
 
 from tests.support.devchain import Anvil
 from wetnode.client import dial
@@ -92,3 +94,30 @@ async def test_new_head_reboots_pid0_on_the_new_base_layer(kernel_image, node_en
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+async def test_the_first_line_typed_after_an_epoch_switch_reaches_the_new_shell(
+    kernel_image, node_env, chain, tmp_path
+):
+    v1 = _push(_image(kernel_image, tmp_path, "v1", "executor.echo\n"), node_env)
+    first = Cid.parse(v1.stdout.split()[0]).to_bytes()
+    key = chain.private_keys[0]
+    address = await trio.to_thread.run_sync(contract.deploy, chain.url, key, first)
+    argv = [
+        *WW, "run", "--port", "0", "--stem", address, "--rpc-url", chain.url,
+        "--ws-url", chain.ws_url, "--confirmation-depth", str(DEPTH),
+    ]  # fmt: skip
+    with Terminal(argv, node_env) as term:
+        await trio.to_thread.run_sync(term.expect, "\u276f ")
+        peer = re.search(r'"16Uiu\w+"', await trio.to_thread.run_sync(term.send, "(host id)"))
+        assert peer, "no peer ID"
+        v2 = _image(kernel_image, tmp_path, "v2", "executor.echo\nhost.id\n")
+        stem_flags = ["--stem", address, "--rpc-url", chain.url, "--key", key]
+        await trio.to_thread.run_sync(_push, v2, node_env, *stem_flags)
+        await trio.to_thread.run_sync(chain.mine, DEPTH)
+        await trio.to_thread.run_sync(term.expect, "epoch 1 adopted")
+        await trio.to_thread.run_sync(term.expect, "\u276f ")  # the new pid0's shell
+        again = await trio.to_thread.run_sync(term.send, "(host id)")  # its very first line
+        assert peer[0] in again, again
+        os.write(term.fd, b"(exit)\n")
+        assert await trio.to_thread.run_sync(term.wait) == 0

@@ -1,7 +1,10 @@
 """pid0's life: graft, export, start services, then shell or daemon.
 
-Daemon mode (stdin not a terminal): print one JSON ready line on stderr,
-then wait for the node's stdin to close and exit 0.  Interactive mode
+Daemon mode (stdin not a terminal): print one JSON ready line on stderr
+(the peer ID and the dialable listen addresses), then serve the export until
+the host stops pid0 (SIGINT/SIGTERM, a new epoch).  The node's stdin is not
+read: under `&`, `nohup` or systemd it is /dev/null, and its end of file must
+not end the node.  Interactive mode
 (`WW_TTY=1`): the shell.  Remote mode (`WW_REMOTE=<peer id>`, set by
 `ww dial --shell`): the membrane grafts onto that peer's export, so there
 is nothing of ours to export or start: only the shell runs.
@@ -20,7 +23,7 @@ from typing import Any
 
 import wetnode.guest as ww
 from kernel.export import ExportedMembrane, load_policy
-from kernel.shell import LineReader, Shell, _drain
+from kernel.shell import LineReader, Shell
 from wetnode import codec
 
 
@@ -35,15 +38,20 @@ async def main(root: str = "/") -> int:
         return 1
     if remote:  # `ww dial --shell`: the caps are a remote node's
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
-    policy = load_policy(root)
+    try:
+        policy = load_policy(root)
+    except ValueError as exc:  # a bad etc/membrane.allow: say which line, do not boot
+        print(f"kernel: {exc}", file=sys.stderr, flush=True)
+        return 1
     ww.export(ExportedMembrane(caps, policy))
     await start_services(caps, root)
-    stdin = membrane.stdin().stream
     if os.environ.get("WW_TTY") == "1":
-        return await Shell(caps, root).repl(LineReader(stdin))
+        return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     peer = codec.b58encode((await caps.host.id()).peerId)
-    print(json.dumps({"event": "ready", "peer_id": peer}), file=sys.stderr, flush=True)
-    await _drain(stdin)  # daemon: run until the node's stdin closes
+    addrs = [codec.multiaddr_to_text(a) for a in (await caps.host.addrs()).addrs]
+    ready = {"event": "ready", "peer_id": peer, "addrs": addrs}
+    print(json.dumps(ready), file=sys.stderr, flush=True)
+    await ww.serve_forever()  # daemon: until the host stops pid0
     return 0
 
 

@@ -9,6 +9,7 @@ One line of output per error; the shell keeps going.
 
 from __future__ import annotations
 
+import inspect
 import os
 import posixpath
 from collections.abc import Callable
@@ -139,7 +140,13 @@ class Shell:
             return await self.dial(*[await self.eval(a) for a in rest])
         if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
             args = [await self.eval(a) for a in rest[1:]]
-            return await self.commands[(name, rest[0].name)](*args)
+            command = self.commands[(name, rest[0].name)]
+            try:
+                inspect.signature(command).bind(*args)
+            except TypeError:
+                usage = " ".join([name, rest[0].name, *inspect.signature(command).parameters])
+                raise ShellError(f"usage: ({usage})") from None
+            return await command(*args)
         if name in ("host", "executor", "ipfs"):
             methods = sorted(m for c, m in self.commands if c == name)
             raise ShellError(f"{name} has methods {', '.join(methods)}; try (help)")
@@ -190,9 +197,13 @@ class Shell:
         remote = stem.Membrane.Client(ptr.msg.caps[index])
         signer = (await self.caps.identity.signer(GRAFT_DOMAIN)).signer
         grafted = await remote.graft(signer)
-        if str(method) == "echo":
-            return (await grafted.executor.echo(str(args[0]) if args else "")).response
-        return codec.b58encode((await grafted.host.id()).peerId)
+        name = "executor" if str(method) == "echo" else "host"
+        cap = getattr(grafted, name)
+        if cap is None:  # a graft may leave any capability out
+            raise ShellError(f"dial: the peer's graft returned no {name}")
+        if name == "executor":
+            return (await cap.echo(str(args[0]) if args else "")).response
+        return codec.b58encode((await cap.id()).peerId)
 
     async def executor_echo(self, message: str) -> str:
         return (await self.caps.executor.echo(str(message))).response

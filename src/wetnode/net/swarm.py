@@ -187,6 +187,19 @@ def check_port_free(host: str, port: int) -> None:
         probe.close()
 
 
+def _quiet_dial_failures() -> None:
+    """Keep libp2p's TCP transport from logging each failed dial attempt at ERROR.
+
+    It logs one line per attempt (four for one unreachable peer) before the
+    dial fails; the caller already gets the failure, with its reason, as an
+    exception (``host.dial failed: cannot reach peer ...``).  At debug level
+    the lines still show.
+    """
+    transport = logging.getLogger("libp2p.transport.tcp")
+    if not transport.isEnabledFor(logging.DEBUG):
+        transport.setLevel(logging.CRITICAL)
+
+
 @asynccontextmanager
 async def open_swarm(
     key_pair: KeyPair | None = None, *, port: int = DEFAULT_PORT, host: str = DEFAULT_LISTEN
@@ -197,6 +210,7 @@ async def open_swarm(
     """
     if port:
         check_port_free(host, port)
+    _quiet_dial_failures()
     libp2p_host = _build_host(key_pair or create_new_key_pair())
     async with libp2p_host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")]):
         swarm = Swarm(libp2p_host)

@@ -6,7 +6,7 @@ paths and code lines go to whoever called, untrusted guests and remote peers
 included, and the reason no longer starts with a stable word such as
 ``staleEpoch``.  ``install`` (called once by ``open_vat``) replaces that
 formatting with one line: the message alone for a ``WireReason``,
-``Type: message`` for anything else; full tracebacks go to the host's log.
+``Type: message`` for anything else; full tracebacks go to the host's debug log.
 
 pycapnp still puts its fixed ``message = `` before the text (a KJ macro), and
 the receiving side adds ``remote exception: ``; ``remote_reason`` strips both.
@@ -38,7 +38,9 @@ class _WireFormatter:
     ) -> list[str]:
         if isinstance(exc, WireReason):
             return [str(exc)]
-        log.warning(
+        # The caller gets the one line below (the shell prints it); the traceback is
+        # for whoever debugs the host, not for the operator's terminal.
+        log.debug(
             "capability server failed:\n%s", "".join(traceback.format_exception(etype, exc, tb))
         )
         return [f"{etype.__name__}: {exc}"]
