@@ -142,9 +142,10 @@ class Terminal:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 return os.waitstatus_to_exitcode(status)
-            select.select([self.fd], [], [], 0.05)  # bounded wait for the child to finish
-            with contextlib.suppress(OSError):
-                os.read(self.fd, 4096)
+            ready, _, _ = select.select([self.fd], [], [], 0.05)  # bounded wait for the child
+            if ready:  # drain its output; a read without data would block
+                with contextlib.suppress(OSError):
+                    os.read(self.fd, 4096)
         os.kill(self.pid, signal.SIGKILL)
         raise AssertionError("the node did not exit")
 

@@ -88,6 +88,7 @@ def test_the_shell_edits_lines_keeps_history_and_survives_ctrl_c(kernel_image, n
         os.write(term.fd, b"(host half-typed\x03")  # Ctrl-C at the prompt: the line goes
         assert "^C" in term.expect("\u276f ")
         assert '"still up"' in term.send('(executor echo "still up")'), "Ctrl-C kept the node"
+        term.wait_for_mode(raw=True)  # the editor reads the next line
         os.write(term.fd, b"\x04")  # Ctrl-D on an empty line: the shell ends
         code = term.wait()
     assert code == 0
