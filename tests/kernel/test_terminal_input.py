@@ -36,7 +36,7 @@ async def _cancelled_receive(stdin: TerminalInput, fd: int) -> None:
         nursery.start_soon(stdin.receive_some)
         with trio.fail_after(10):
             while not _blocked_reading(fd):  # an observable state, polled within a bound
-                await trio.sleep(0.01)
+                await trio.sleep(0.01)  # sleep-ok: a thread in read(2) fires no event
         nursery.cancel_scope.cancel()
 
 
