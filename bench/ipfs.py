@@ -182,16 +182,21 @@ def fetch_bitswap(work_dir: Path, root: str, size: int) -> None:
             open_bitswap(hosts[1], work_dir / f"bitswap-b{run}") as b,
         ):
             await hosts[1].connect(info_from_p2p_addr(hosts[0].get_addrs()[0]))
-            source = IpfsLayerSource(b, work_dir / f"bitswap-cache{run}")
-            start = time.perf_counter()
-            await source.fetch(f"/ipfs/{root}")
-            cold = time.perf_counter() - start
-            start = time.perf_counter()
-            await source.fetch(f"/ipfs/{root}")
-            return cold, time.perf_counter() - start
+            cache = work_dir / f"bitswap-cache{run}"
+            return await _cold_then_cached(IpfsLayerSource(b, cache), root)
 
     results = [trio.run(once, run) for run in range(3)]
     report_fetch("bitswap", size, results)
+
+
+async def _cold_then_cached(source: IpfsLayerSource, root: str) -> tuple[float, float]:
+    """Seconds to fetch the layer `/ipfs/<root>` over the network, then again from the cache."""
+    start = time.perf_counter()
+    await source.fetch(f"/ipfs/{root}")
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    await source.fetch(f"/ipfs/{root}")
+    return cold, time.perf_counter() - start
 
 
 def helia_both_ways(work_dir: Path, tree: Path, root: str, size: int) -> None:
@@ -214,13 +219,8 @@ def helia_both_ways(work_dir: Path, tree: Path, root: str, size: int) -> None:
             open_bitswap(swarm.host, work_dir / f"from-helia{run}") as ipfs,
         ):
             await swarm.connect(info.peer_id, info.addrs)
-            source = IpfsLayerSource(ipfs, work_dir / f"from-helia-cache{run}")
-            start = time.perf_counter()
-            await source.fetch(f"/ipfs/{root}")
-            cold = time.perf_counter() - start
-            start = time.perf_counter()
-            await source.fetch(f"/ipfs/{root}")
-            return cold, time.perf_counter() - start
+            cache = work_dir / f"from-helia-cache{run}"
+            return await _cold_then_cached(IpfsLayerSource(ipfs, cache), root)
 
     helia = helia_peer.start(work_dir / "helia")
     try:
