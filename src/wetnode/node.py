@@ -9,7 +9,8 @@ and supervises pid0.
 
 Shutdown: pid0 exiting ends the node with pid0's exit code.  SIGINT/SIGTERM
 stop pid0 (its children are stopped by the membrane host) and the node exits
-0; a second SIGINT gives up at once with 130.  With the shell on a terminal,
+0; a second SIGINT gives up at once with 130, and so does a SIGINT before
+pid0 runs (during a layer fetch or the one-time compile).  With the shell on a terminal,
 Ctrl-C at the prompt is a key for the line editor (`wetnode.terminal`), and a
 SIGINT while a command runs interrupts it: pid0 is booted again, the node
 stays up.  With a stem, a new final head
@@ -232,6 +233,8 @@ class Pid0Supervisor:
                     continue
                 if self._interrupts.give_up(signum):
                     raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
+                if self._cell is None and signum == signal.SIGINT:
+                    raise KeyboardInterrupt  # still booting: Ctrl-C stops a fetch or compile
                 log.warning("%s: stopping pid0", signal.Signals(signum).name)
                 if self._cell is not None:
                     self._cell.stop("the node is shutting down")
