@@ -12,8 +12,8 @@ Helia and Kubo never got an answer).  As the spec and both of those do:
   our store checked it against its CID.
 
 Every wait is bounded: content nobody serves becomes `ContentNotFound` after
-``timeout`` seconds, or `ALONE_FOR` seconds when no peer is connected; opening or writing a stream gives up after
-`STREAM_TIMEOUT`.
+``timeout`` seconds, or `ALONE_FOR` seconds when no peer is connected; opening
+or writing a stream gives up after `STREAM_TIMEOUT`.
 """
 
 from __future__ import annotations
