@@ -1,8 +1,10 @@
-"""`ww dial ADDRESS --shell` edits lines as `ww run`'s shell does (issue 15), on a pty."""
+"""`ww dial` against the default kernel (issue 15): a peer ID printed as one, and
+`--shell` editing lines as `ww run`'s shell does (on a pty)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 from node_process import WW, Terminal, serving_node
@@ -10,6 +12,15 @@ from node_process import WW, Terminal, serving_node
 pytestmark = pytest.mark.slow
 
 PROMPT = "\u276f "
+
+
+def test_host_id_prints_the_peer_id_as_text(kernel_image, node_env):
+    with serving_node([str(kernel_image)], node_env) as server:
+        done = subprocess.run(
+            [*WW, "dial", server.address, "host.id"], env=node_env, capture_output=True,
+            text=True, timeout=120, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, f"{server.peer_id}\n"), done.stderr
 
 
 def test_the_remote_shell_edits_lines_keeps_history_and_ctrl_c_drops_a_line(
