@@ -8,6 +8,7 @@ trio).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import mcp_types as types
@@ -62,12 +63,9 @@ async def serve_http(
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None
-    app = server.streamable_http_app(host="127.0.0.1")
-
-    async def run_app(*, task_status: trio.TaskStatus[list[str]]) -> None:
-        async with server.session_manager.run():
-            await serve(app, config, task_status=task_status)  # type: ignore[arg-type]
+    config.loglevel = "WARNING"  # its "Running on" line: ours names the URL clients use
+    app = server.streamable_http_app(host="127.0.0.1")  # its lifespan runs the sessions
 
     async with trio.open_nursery() as nursery:
-        binds = await nursery.start(run_app)
+        binds = await nursery.start(partial(serve, app, config))  # type: ignore[arg-type]
         task_status.started(int(binds[0].rsplit(":", 1)[1]))
