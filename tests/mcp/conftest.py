@@ -35,4 +35,3 @@ async def mcp_session(address: str, env: dict[str, str]) -> AsyncIterator[Client
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         yield session
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 
@@ -12,6 +13,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.kernel.node_process import WW, serving_node, wait_for_stderr
 from tests.mcp.conftest import allow_layer, mcp_session
+from wetnode import codec
+from wetnode.membrane.signing import GRAFT
 
 pytestmark = pytest.mark.slow
 
@@ -70,9 +73,7 @@ async def test_http_serves_the_same_tools_on_loopback(kernel_image, node_env, tm
                     ClientSession(read, write) as session,
                 ):
                     await session.initialize()
-                    assert [t.name for t in (await session.list_tools()).tools] == [
-                        "executor.echo"
-                    ]
+                    assert [t.name for t in (await session.list_tools()).tools] == ["executor.echo"]
                     result = await session.call_tool("executor.echo", {"message": "http"})
                     assert result.structured_content == {"response": "http"}
         finally:
@@ -93,3 +94,22 @@ def test_an_address_without_a_peer_id_is_one_line_and_a_non_zero_exit(node_env):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ww mcp: "), result.stderr
     assert "/p2p/" in lines[0]
+
+
+async def test_a_returned_capability_is_a_handle_a_later_call_uses(
+    kernel_image, node_env, tmp_path
+):
+    layer = allow_layer(tmp_path, "identity.signer\nsigner.peer\n")
+    with serving_node([str(kernel_image), str(layer)], node_env) as node, trio.fail_after(120):
+        async with mcp_session(node.address, node_env) as session:
+            tools = {t.name: t for t in (await session.list_tools()).tools}
+            assert tools["signer.peer"].input_schema["required"] == ["handle"]
+            issued = await session.call_tool("identity.signer", {"domain": GRAFT.name})
+            assert not issued.is_error, issued.content
+            assert issued.structured_content == {"signer": "signer/1"}
+            peer = await session.call_tool("signer.peer", {"handle": "signer/1"})
+            assert peer.structured_content is not None
+            peer_id = base64.b64decode(peer.structured_content["peerId"])
+            assert codec.b58encode(peer_id) == node.peer_id
+            unknown = await session.call_tool("signer.peer", {"handle": "signer/9"})
+            assert unknown.is_error and "not a capability handle" in unknown.content[0].text
