@@ -20,12 +20,12 @@ from pathlib import Path
 
 import trio
 
-from wetnode import client
 from wetnode.config import parse_port
-from wetnode.errors import NetError
+from wetnode.errors import NetError, sole_exception
 from wetnode.keys import NodeKey
-from wetnode.membrane.servers.identity import SignerServer
-from wetnode.membrane.signing import GRAFT
+from wetnode.net.dial import parse_peer_address
+from wetnode.net.swarm import open_swarm
+from wetnode.rpc.vat import open_vat
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -66,25 +66,29 @@ async def _serve(args: argparse.Namespace, key: NodeKey) -> int:
     from wetnode.mcp.bridge import ExportTools  # the MCP SDK: imported only here
     from wetnode.mcp.serve import mcp_server, serve_http, serve_stdio
 
-    async with client.dial(args.address, graft=False, secret=key.secret) as remote:
-
-        def make_signer() -> SignerServer:
-            return SignerServer(GRAFT, key)
-
-        tools = ExportTools(remote, make_signer)
-        with trio.move_on_after(args.timeout) as scope:
-            await remote.graft(make_signer)
-            await tools.load()
-        if scope.cancelled_caught:
-            raise NetError(
-                f"{args.address} did not graft and list its tools within {args.timeout:g} s "
-                "(--timeout)"
-            )
-        server = mcp_server(tools, str(remote.peer_id))
-        if args.http is None:
-            await serve_stdio(server)
-            return 0
-        async with trio.open_nursery() as nursery:
-            port = await nursery.start(serve_http, server, args.http)
-            print(f"serving MCP at http://127.0.0.1:{port}/mcp", file=sys.stderr, flush=True)
+    peer_id, transport = parse_peer_address(args.address)
+    try:
+        async with (
+            open_vat() as vat,
+            open_swarm(key.libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
+            trio.open_nursery() as nursery,
+        ):
+            tools = ExportTools(swarm, vat, peer_id, [transport], key)
+            with trio.move_on_after(args.timeout) as scope:
+                await nursery.start(tools.run)
+            if scope.cancelled_caught:
+                raise NetError(
+                    f"{args.address} did not graft and list its tools within "
+                    f"{args.timeout:g} s (--timeout)"
+                )
+            server = mcp_server(tools, str(peer_id))
+            if args.http is None:
+                await serve_stdio(server)
+            else:
+                port = await nursery.start(serve_http, server, args.http)
+                print(f"serving MCP at http://127.0.0.1:{port}/mcp", file=sys.stderr, flush=True)
+                await trio.sleep_forever()  # until Ctrl-C or SIGTERM
+            nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        raise sole_exception(group) from None
     return 0

@@ -11,26 +11,35 @@ handle as the extra argument `handle`.
 
 A call the node refuses (`notAllowed`, `staleEpoch`, `mcpFailed`...) is an
 MCP tool error whose text is the node's reason, so the client's model reads
-why.  On `staleEpoch` the session grafts again, once, and retries: the node
-moved to a new epoch and the old capabilities (and handles) are gone.
+why.  When the export goes away (the node rebooted pid0 on a new epoch) or
+answers `staleEpoch`, the session dials and grafts again, once, and retries:
+the old capabilities (and handles) are gone, and the tools are read again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import capnp
 import mcp_types as types
+import trio
+from libp2p.peer.id import ID
+from multiaddr import Multiaddr
 
+from wetnode.errors import NetError
+from wetnode.keys import NodeKey
 from wetnode.mcp.capnp_json import HANDLE_HELP, Handles, input_schema, to_json, to_params
 from wetnode.mcp.errors import McpError
-from wetnode.net.dial import Remote
+from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.signing import GRAFT
+from wetnode.net.dial import Remote, open_remote
+from wetnode.net.swarm import Swarm
 from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
+from wetnode.rpc.vat import Vat
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,7 @@ INTERFACES = {
 GRAFTED = ("identity", "host", "executor", "ipfs")  # reached from the graft, not by handle
 MCP_PREFIX = "mcp."
 STALE = "staleEpoch"
+RECONNECT_TIMEOUT = 30.0  # seconds a call waits to reach the export again
 
 
 def interface(name: str) -> Any:
@@ -96,62 +106,109 @@ def method_tool(name: str, description: str) -> Tool | None:
 
 
 class ExportTools:
-    """The tools of one grafted export, and calls on them (see the module doc)."""
+    """The tools of one node's export, and calls on them (see the module doc).
 
-    def __init__(self, remote: Remote, make_signer: Callable[[], Any]) -> None:
-        self._remote = remote
-        self._make_signer = make_signer
+    `run` (a task of the caller's nursery) owns the connection: it dials,
+    grafts and lists the tools, then holds the connection until a call finds
+    it dead (the node's pid0 rebooted on a new epoch, or a `staleEpoch`), and
+    connects afresh.
+    """
+
+    def __init__(
+        self, swarm: Swarm, vat: Vat, peer_id: ID, addrs: list[Multiaddr], key: NodeKey
+    ) -> None:
+        self._swarm = swarm
+        self._vat = vat
+        self._peer_id = peer_id
+        self._addrs = addrs
+        self._key = key
         self._handles = Handles(_interface_name)
+        self._remote: Remote | None = None
+        self._down = "not connected yet"
+        self._changed = trio.Event()  # set (and replaced) when the connection comes or goes
+        self._renew = trio.Event()  # set by a call that found the connection dead
         self.tools: dict[str, Tool] = {}
 
-    async def load(self) -> None:
-        """Read what the export allows and build the tools (after a graft)."""
-        entries = await self._remote.run(_exports)
-        tools = {}
-        wanted_mcp = {}
-        for name, description in entries:
-            if name.startswith(MCP_PREFIX):
-                wanted_mcp[name.removeprefix(MCP_PREFIX)] = description
-                continue
-            tool = method_tool(name, description)
-            if tool is None:
-                log.warning("the export allows %s, which this client does not know", name)
-                continue
-            tools[name] = tool
-        if wanted_mcp:
-            for name, description, schema_text in await self._remote.run(_mcp_tools):
-                if name in wanted_mcp:
-                    text = wanted_mcp[name] or description
-                    full = MCP_PREFIX + name
-                    tools[full] = Tool(full, text, json.loads(schema_text))
-        self.tools = tools
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Connect, graft and list the tools; reconnect whenever a call asks; until cancelled.
+
+        The first connection's failure is raised (a `NetError`); a later one is
+        the reason the waiting call fails with, and the next call tries again.
+        """
+        first = True
+        while True:
+            try:
+                await self._connect_and_hold(task_status if first else None)
+            except (NetError, McpError, capnp.KjException) as exc:
+                if first and isinstance(exc, NetError):
+                    raise
+                reason = remote_reason(exc) if isinstance(exc, capnp.KjException) else str(exc)
+                if first:
+                    raise NetError(f"peer {self._peer_id}'s export: {reason}") from None
+                self._down = reason
+                log.warning("reconnecting to %s failed: %s", self._peer_id, reason)
+                self._renew = trio.Event()
+                self._notify()
+                await self._renew.wait()  # until a call asks to try again
+            first = False
+            self._renew = trio.Event()
+
+    async def _connect_and_hold(self, task_status: trio.TaskStatus[None] | None) -> None:
+        async with open_remote(self._swarm, self._vat, self._peer_id, self._addrs) as remote:
+            await remote.graft(lambda: SignerServer(GRAFT, self._key))
+            self.tools = await _load(remote)
+            self._handles.clear()  # handles of an earlier connection name nothing now
+            self._remote = remote
+            self._notify()
+            if task_status is not None:
+                task_status.started()
+            try:
+                await self._renew.wait()
+            finally:
+                self._remote = None
+                self._down = "reconnecting"
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+    async def _renewed(self, old: Remote) -> Remote:
+        """A connection other than ``old``, asking `run` for one (bounded)."""
+        self._renew.set()
+        with trio.move_on_after(RECONNECT_TIMEOUT):
+            while self._remote is None or self._remote is old:
+                await self._changed.wait()
+                if self._remote is None and self._down != "reconnecting":
+                    break  # the reconnection failed
+        if self._remote is None or self._remote is old:
+            raise McpError(f"the node's export cannot be reached again: {self._down}")
+        return self._remote
 
     async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         """Call tool ``name``; a refusal or bad argument is a tool error, never a raise."""
         try:
+            remote = self._remote
+            if remote is None:
+                raise McpError(f"not connected to the node's export: {self._down}")
             try:
-                return await self._call_once(name, arguments)
+                return await self._call_once(remote, name, arguments)
             except capnp.KjException as exc:
-                if not remote_reason(exc).startswith(STALE):
+                if exc.type != "DISCONNECTED" and not remote_reason(exc).startswith(STALE):
                     raise
-            log.info("the node changed epoch: grafting again")
-            await self._regraft()
-            return await self._call_once(name, arguments)
+                log.info("the export went away or went stale (%s): grafting again", exc.type)
+            return await self._call_once(await self._renewed(remote), name, arguments)
         except capnp.KjException as exc:
             if exc.type == "DISCONNECTED":
-                return _error(f"{self._remote.peer_id} disconnected during {name}")
+                return _error(f"{self._peer_id} disconnected during {name}")
             return _error(remote_reason(exc))
         except McpError as exc:
             return _error(f"{name}: {exc}")
 
-    async def _regraft(self) -> None:
-        await self._remote.graft(self._make_signer)
-        self._handles.clear()
-        await self.load()
-
-    async def _call_once(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def _call_once(
+        self, remote: Remote, name: str, arguments: dict[str, Any]
+    ) -> types.CallToolResult:
         if name.startswith(MCP_PREFIX):
-            answer = await self._remote.run(
+            answer = await remote.run(
                 _call_mcp, name.removeprefix(MCP_PREFIX), json.dumps(arguments)
             )
             return types.CallToolResult.model_validate(json.loads(answer))
@@ -160,10 +217,32 @@ class ExportTools:
             raise McpError(f"no such tool; this export offers {', '.join(sorted(self.tools))}")
         # A known method the export did not list is called all the same: the node
         # refuses it (notAllowed), which says more than a refusal made up here.
-        data = await self._remote.run(_call_method, iface_name, method, arguments, self._handles)
+        data = await remote.run(_call_method, iface_name, method, arguments, self._handles)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=_text(data))], structured_content=data
         )
+
+
+async def _load(remote: Remote) -> dict[str, Tool]:
+    """What the export allows, as tools (right after a graft)."""
+    entries = await remote.run(_exports)
+    tools = {}
+    wanted_mcp = {}
+    for name, description in entries:
+        if name.startswith(MCP_PREFIX):
+            wanted_mcp[name.removeprefix(MCP_PREFIX)] = description
+            continue
+        tool = method_tool(name, description)
+        if tool is None:
+            log.warning("the export allows %s, which this client does not know", name)
+            continue
+        tools[name] = tool
+    if wanted_mcp:
+        for name, description, schema_text in await remote.run(_mcp_tools):
+            if name in wanted_mcp:
+                full = MCP_PREFIX + name
+                tools[full] = Tool(full, wanted_mcp[name] or description, json.loads(schema_text))
+    return tools
 
 
 def _error(reason: str) -> types.CallToolResult:
