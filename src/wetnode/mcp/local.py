@@ -74,8 +74,8 @@ class LocalServer:
             try:
                 await self._run_once()
                 reason = "exited"
-            except (OSError, MCPError, trio.TooSlowError, anyio.BrokenResourceError) as exc:
-                reason = f"failed: {exc or type(exc).__name__}"
+            except Exception as exc:  # however the server fails, the node stays up
+                reason = f"failed: {_reason(exc)}"
             if trio.current_time() - started > STABLE_AFTER:
                 delay = RESTART_FIRST
             self._down_reason = f"it {reason}; restarting in {delay:g} s"
@@ -155,6 +155,13 @@ class LocalServer:
                 "the node restarts it: try again"
             )
         return McpError(f"MCP server {self.name}: {what}: {exc}")
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a failure, unwrapping the task groups the SDK's transport nests it in."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return str(exc) or type(exc).__name__
 
 
 async def _forward(
