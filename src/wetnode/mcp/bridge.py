@@ -127,6 +127,7 @@ class ExportTools:
         self._down = "not connected yet"
         self._changed = trio.Event()  # set (and replaced) when the connection comes or goes
         self._renew = trio.Event()  # set by a call that found the connection dead
+        self._connecting = False  # `run` is dialling and grafting: a call just waits
         self.tools: dict[str, Tool] = {}
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -137,6 +138,7 @@ class ExportTools:
         """
         first = True
         while True:
+            self._connecting = True
             try:
                 await self._connect_and_hold(task_status if first else None)
             except (NetError, McpError, capnp.KjException) as exc:
@@ -148,6 +150,7 @@ class ExportTools:
                 self._down = reason
                 log.warning("reconnecting to %s failed: %s", self._peer_id, reason)
                 self._renew = trio.Event()
+                self._connecting = False
                 self._notify()
                 await self._renew.wait()  # until a call asks to try again
             first = False
@@ -159,6 +162,7 @@ class ExportTools:
             self.tools = await _load(remote)
             self._handles.clear()  # handles of an earlier connection name nothing now
             self._remote = remote
+            self._connecting = False
             self._notify()
             if task_status is not None:
                 task_status.started()
@@ -166,19 +170,25 @@ class ExportTools:
                 await self._renew.wait()
             finally:
                 self._remote = None
-                self._down = "reconnecting"
+                self._connecting = True  # `run` dials again next
+                self._down = "the connection was dropped to reconnect"
 
     def _notify(self) -> None:
         self._changed.set()
         self._changed = trio.Event()
 
-    async def _renewed(self, old: Remote) -> Remote:
-        """A connection other than ``old``, asking `run` for one (bounded)."""
-        self._renew.set()
+    async def _renewed(self, old: Remote | None) -> Remote:
+        """A connection other than ``old`` (None: the last attempt failed), bounded.
+
+        Only the first call to find ``old`` dead asks `run` to reconnect;
+        calls that find it reconnecting wait for it.
+        """
+        if self._remote is old and not self._connecting:
+            self._renew.set()
         with trio.move_on_after(RECONNECT_TIMEOUT):
             while self._remote is None or self._remote is old:
                 await self._changed.wait()
-                if self._remote is None and self._down != "reconnecting":
+                if self._remote is None and not self._connecting:
                     break  # the reconnection failed
         if self._remote is None or self._remote is old:
             raise McpError(f"the node's export cannot be reached again: {self._down}")
@@ -187,9 +197,7 @@ class ExportTools:
     async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         """Call tool ``name``; a refusal or bad argument is a tool error, never a raise."""
         try:
-            remote = self._remote
-            if remote is None:
-                raise McpError(f"not connected to the node's export: {self._down}")
+            remote = self._remote or await self._renewed(None)
             try:
                 return await self._call_once(remote, name, arguments)
             except capnp.KjException as exc:
