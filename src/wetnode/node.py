@@ -25,7 +25,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import multiaddr
 import trio
@@ -48,6 +48,9 @@ from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
 
+if TYPE_CHECKING:
+    from wetnode.mcp.local import LocalServers
+
 log = logging.getLogger(__name__)
 
 Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boots
@@ -60,6 +63,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
             open_vat() as vat,
             open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
             open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
+            open_mcp_servers(config) as mcp,
             trio.open_nursery() as children,
             open_membrane_host(
                 vat,
@@ -67,6 +71,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
+                mcp=mcp,
             ) as membranes,
         ):
             await connect_peers(swarm, peers)
@@ -74,6 +79,18 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
             code = await supervisor.run()
             children.cancel_scope.cancel()
             return code
+
+
+@asynccontextmanager
+async def open_mcp_servers(config: NodeConfig) -> AsyncIterator[LocalServers | None]:
+    """The node's `--mcp` servers, running until the node stops; None when it has none."""
+    if not config.mcp:
+        yield None
+        return
+    from wetnode.mcp.local import open_local_servers  # imports the MCP SDK: only here
+
+    async with open_local_servers(config.mcp) as servers:
+        yield servers
 
 
 @asynccontextmanager
