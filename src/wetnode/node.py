@@ -44,7 +44,7 @@ from wetnode.membrane.servers.export import export_of
 from wetnode.net import protocol
 from wetnode.net.dht import Dht, DHTMode, open_dht
 from wetnode.net.network import SwarmNetwork
-from wetnode.net.routing import DhtContentRouting, provide_pins
+from wetnode.net.routing import DhtContentRouting, DhtRouting, provide_pins
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
@@ -76,6 +76,7 @@ async def run_node(
                 network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
+                routing=DhtRouting(dht, children),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)

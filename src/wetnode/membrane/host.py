@@ -22,7 +22,7 @@ from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
 from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guests import Child, GuestLink, stop_all
-from wetnode.membrane.ports import IpfsBackend, Network, Spawner
+from wetnode.membrane.ports import IpfsBackend, Network, Routing, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, CHILD, Grants, Session
 from wetnode.membrane.signing import SignerKey
@@ -43,6 +43,7 @@ class MembraneHost:
         spawner: Spawner | None,
         ipfs: IpfsBackend | None,
         child_grants: Grants,
+        routing: Routing | None = None,
     ) -> None:
         self.vat = vat
         self.clock = EpochClock()
@@ -52,6 +53,7 @@ class MembraneHost:
         self._spawner = spawner
         self._ipfs = ipfs
         self._child_grants = child_grants
+        self._routing = routing
         self._links: set[GuestLink] = set()
         self._serial = 0
 
@@ -90,7 +92,7 @@ class MembraneHost:
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
-            gone=link.closed,
+            gone=link.closed, routing=self._routing,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -165,13 +167,14 @@ async def open_membrane_host(
     spawner: Spawner | None = None,
     ipfs: IpfsBackend | None = None,
     child_grants: Grants = CHILD,
+    routing: Routing | None = None,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
     """
     async with trio.open_nursery() as nursery:
-        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants)
+        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants, routing)
         try:
             yield host
         finally:

@@ -16,7 +16,7 @@ import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
-from wetnode.membrane.ports import IpfsBackend, Network
+from wetnode.membrane.ports import IpfsBackend, Network, Routing
 from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
@@ -31,12 +31,15 @@ class Grants:
     host: bool = True
     executor: bool = True
     ipfs: bool = True
+    finder: bool = True
+    announcer: bool = True
 
 
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
-# children and reads IPFS; talking to peers is something pid0 does for it.
-CHILD = Grants(host=False)
+# children and reads IPFS; talking to peers (and finding or announcing
+# services) is something pid0 does for it.
+CHILD = Grants(host=False, finder=False, announcer=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -54,3 +57,4 @@ class Session:
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
+    routing: Routing | None = None  # the node's DHT (Finder, Announcer); None: none

@@ -51,7 +51,6 @@ BOOTSTRAP_TIMEOUT = 10.0  # seconds to reach the bootstrap peers and fill the ta
 PROVIDE_TIMEOUT = 15.0  # seconds to find the closest peers and send them our record
 QUERY_TIMEOUT = 5.0  # seconds for one peer to answer one query
 MAX_MESSAGE = 1 << 20  # a DHT answer larger than this is refused
-MAX_PROVIDERS = 16  # the most providers one find returns
 
 __all__ = ["DHTMode", "Dht", "Provider", "open_dht"]
 
@@ -148,14 +147,14 @@ class Dht:
         return key in self.kad.provider_store.providing_keys
 
     async def find(self, key: bytes, count: int, *, confirm: bool = False) -> list[Provider]:
-        """Up to ``count`` (at most `MAX_PROVIDERS`) providers of ``key``, ours first.
+        """Up to ``count`` providers of ``key``, ours first.
 
         Unbounded by itself: the caller's cancel scope is the deadline (a
         partial answer is then lost; use `find_within`).  With ``confirm``,
         each provider is asked whether it still provides the key.
         """
         found: list[Provider] = []
-        await self._find_into(key, min(count, MAX_PROVIDERS), confirm, found)
+        await self._find_into(key, count, confirm, found)
         return found
 
     async def find_within(
@@ -164,7 +163,7 @@ class Dht:
         """`find` with a deadline: whatever was found within ``timeout`` seconds."""
         found: list[Provider] = []
         with trio.move_on_after(timeout):
-            await self._find_into(key, min(count, MAX_PROVIDERS), confirm, found)
+            await self._find_into(key, count, confirm, found)
         return found
 
     async def _find_into(

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections import Counter
 
 import blake3
 import trio
 
+from wetnode.codec import b58decode, read_uvarint
 from wetnode.ipfs.backend import IpfsBackend
 from wetnode.ipfs.cid import Cid
+from wetnode.membrane.ports import PeerInfo
 from wetnode.net.dht import Dht, Provider
 
 log = logging.getLogger(__name__)
@@ -29,13 +32,88 @@ RAW = 0x55
 FIND_TIMEOUT = 5.0  # seconds bitswap waits for providers of a block
 PROVIDERS_DIALLED = 4  # providers of one block bitswap connects to
 REPROVIDE_INTERVAL = 600.0  # seconds between passes over the pins (new ones get provided)
+GUEST_FIND_TIMEOUT = 10.0  # the one deadline of a guest's Finder.find
+
+
+def data_key(data: bytes) -> tuple[str, bytes]:
+    """The key ``data`` stands for: (its CID text, the multihash the DHT takes)."""
+    multihash = bytes([BLAKE3_256, 32]) + blake3.blake3(data).digest()
+    cid = bytes([1, RAW]) + multihash
+    return "b" + base64.b32encode(cid).decode().lower().rstrip("="), multihash
 
 
 def name_key(name: str) -> tuple[str, bytes]:
-    """The key a service name stands for: (its CID text, the multihash the DHT takes)."""
-    multihash = bytes([BLAKE3_256, 32]) + blake3.blake3(name.encode()).digest()
-    cid = bytes([1, RAW]) + multihash
-    return "b" + base64.b32encode(cid).decode().lower().rstrip("="), multihash
+    """The key a service name stands for: `data_key` of its UTF-8 bytes."""
+    return data_key(name.encode())
+
+
+def key_multihash(text: str) -> bytes:
+    """The multihash of a key given as CID text (CIDv1 base32 ``b...``, or CIDv0 ``Qm...``)."""
+    text = text.strip()
+    try:
+        if text.startswith("Qm"):
+            return b58decode(text)
+        if text.startswith("b"):
+            raw = base64.b32decode(text[1:].upper() + "=" * (-len(text[1:]) % 8))
+            version, pos = read_uvarint(raw, 0)
+            _codec, pos = read_uvarint(raw, pos)
+            if version == 1 and len(raw) > pos + 2 and raw[pos + 1] == len(raw) - pos - 2:
+                return raw[pos:]
+    except ValueError:
+        pass
+    raise ValueError(f"{text!r} is not a key: expected a CID (b... or Qm...), e.g. from hash")
+
+
+class DhtRouting:
+    """The membrane's `Routing` port on the DHT: guests' finds and announcements.
+
+    An announcement lasts while the guest that made it is there: each one
+    holds the key until its ``until`` is set, and the last holder's going
+    withdraws it (two guests may announce one name).
+    """
+
+    def __init__(self, dht: Dht, nursery: trio.Nursery) -> None:
+        self._dht = dht
+        self._nursery = nursery
+        self._holders: Counter[bytes] = Counter()
+
+    def hash(self, data: bytes) -> str:
+        return data_key(data)[0]
+
+    async def find(self, key: str, count: int, until: trio.Event) -> list[PeerInfo]:
+        multihash = key_multihash(key)
+        found: list[Provider] = []
+        async with trio.open_nursery() as nursery:
+
+            async def search() -> None:
+                found.extend(
+                    await self._dht.find_within(multihash, count, GUEST_FIND_TIMEOUT, confirm=True)
+                )
+                nursery.cancel_scope.cancel()
+
+            async def watch() -> None:
+                await until.wait()
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(search)
+            nursery.start_soon(watch)
+        return [PeerInfo(p.peer_id.to_bytes(), tuple(a.to_bytes() for a in p.addrs)) for p in found]
+
+    async def provide(self, key: str, until: trio.Event) -> None:
+        multihash = key_multihash(key)
+        self._holders[multihash] += 1
+        self._nursery.start_soon(self._withdraw_when, until, multihash)
+        await self._dht.provide(multihash)
+
+    async def _withdraw_when(self, until: trio.Event, multihash: bytes) -> None:
+        try:
+            await until.wait()
+        finally:
+            self._holders[multihash] -= 1
+            if self._holders[multihash] <= 0:
+                del self._holders[multihash]
+                self._dht.withdraw(multihash)
+                log.info("withdrew the announcement of %s", multihash.hex())
 
 
 class DhtContentRouting:

@@ -79,12 +79,14 @@ class Membrane_graft_Params(_s.Struct):
 class Membrane_graft_Results(_s.Struct):
     ID = 0x84bddf053380d99e
     DATA_WORDS = 0
-    PTR_COUNT = 4
+    PTR_COUNT = 6
     FIELDS = (
         _s.Field('identity', ("iface", 0xa7c200e5b4726d89), offset=0),
         _s.Field('host', ("iface", 0x9ea70c8c9aefb70c), offset=1),
         _s.Field('executor', ("iface", 0xbfa37c1e99b4a492), offset=2),
         _s.Field('ipfs', ("iface", 0xd74f0585ce163b98), offset=3),
+        _s.Field('finder', ("iface", 0xd8219a109cba29f8), offset=4),
+        _s.Field('announcer', ("iface", 0xec18788aece862e9), offset=5),
     )
 
 

@@ -306,6 +306,76 @@ class ByteStream_close_Results(_s.Struct):
     PTR_COUNT = 0
 
 
+class Finder_find_Params(_s.Struct):
+    ID = 0xb434b0778b788a70
+    DATA_WORDS = 1
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+        _s.Field('count', ("num", "I"), offset=0),
+    )
+
+
+class Finder_find_Results(_s.Struct):
+    ID = 0xf0af2de0168ddb4f
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('providers', ("list", ("struct", 0x9a219c7d16c9532a)), offset=0),
+    )
+
+
+class Finder_hash_Params(_s.Struct):
+    ID = 0xf381bab91d3872dc
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class Finder_hash_Results(_s.Struct):
+    ID = 0x87d750901f876287
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
+class Announcer_provide_Params(_s.Struct):
+    ID = 0x987297b1d1a178e4
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
+class Announcer_provide_Results(_s.Struct):
+    ID = 0xa3aa20145f4a43f3
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Announcer_hash_Params(_s.Struct):
+    ID = 0xea52dad1601b3bb3
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class Announcer_hash_Results(_s.Struct):
+    ID = 0xda125e6a2e29a966
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
 class Host(_s.Interface):
     ID = 0x9ea70c8c9aefb70c
     METHODS = (
@@ -351,4 +421,20 @@ class ByteStream(_s.Interface):
         _s.Method('read', 0, 0xcb6cc0bddba8089b, 0xb7a1267c5f7f68e1),
         _s.Method('write', 1, 0xda4a7cfa987eb90d, 0xde0d73def8619020),
         _s.Method('close', 2, 0xd4d55751d57f20d5, 0x9934e9217c7def52),
+    )
+
+
+class Finder(_s.Interface):
+    ID = 0xd8219a109cba29f8
+    METHODS = (
+        _s.Method('find', 0, 0xb434b0778b788a70, 0xf0af2de0168ddb4f),
+        _s.Method('hash', 1, 0xf381bab91d3872dc, 0x87d750901f876287),
+    )
+
+
+class Announcer(_s.Interface):
+    ID = 0xec18788aece862e9
+    METHODS = (
+        _s.Method('provide', 0, 0x987297b1d1a178e4, 0xa3aa20145f4a43f3),
+        _s.Method('hash', 1, 0xea52dad1601b3bb3, 0xda125e6a2e29a966),
     )

@@ -30,6 +30,7 @@ from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
 from wetnode.membrane.servers.identity import IdentityServer, SignerServer
 from wetnode.membrane.servers.ipfs import IpfsClientServer
+from wetnode.membrane.servers.routing import AnnouncerServer, FinderServer
 from wetnode.membrane.session import Session
 from wetnode.membrane.signing import GRAFT, graft_message
 from wetnode.rpc.reasons import remote_reason
@@ -53,7 +54,14 @@ _EMPTY = _Empty()
 SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
 
 
-GRAFT_RESULTS = ("identity", "host", "executor", "ipfs")  # Membrane.graft returns these
+GRAFT_RESULTS = (
+    "identity",
+    "host",
+    "executor",
+    "ipfs",
+    "finder",
+    "announcer",
+)  # what graft returns
 
 
 def pass_on_graft(answer: Any, results: Any) -> None:
@@ -86,6 +94,10 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.executor = ExecutorServer(guard, session)
         if session.grants.ipfs:
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+        if session.grants.finder and session.routing is not None:
+            results.finder = FinderServer(guard, session)
+        if session.grants.announcer and session.routing is not None:
+            results.announcer = AnnouncerServer(guard, session)
 
     async def _challenge(self, signer: Any) -> None:
         await challenge(

@@ -29,7 +29,9 @@ interface Membrane {
     identity :Identity,
     host     :import "system.capnp".Host,
     executor :import "system.capnp".Executor,
-    ipfs     :import "ipfs.capnp".Client
+    ipfs     :import "ipfs.capnp".Client,
+    finder   :import "system.capnp".Finder,
+    announcer :import "system.capnp".Announcer
   );
   # Challenge-response: the membrane has `signer` sign a fresh nonce, checks
   # the signature, then returns capabilities bound to the current epoch.
