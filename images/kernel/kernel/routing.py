@@ -1,4 +1,11 @@
-"""The shell's routing commands: `(find "name")`, `(announce "name")`, and dialing a name.
+"""pid0's routing: `etc/bootstrap` at boot, and the shell's `(find "name")`,
+`(announce "name")` and dialing a name.
+
+`etc/bootstrap` lists peers (one `/ip4/.../tcp/N/p2p/<id>` per line, `#`
+comments) pid0 connects to at boot, in addition to the node's `--bootstrap`
+peers: the node's DHT takes in every peer it is connected to.  A line that
+is not such an address stops the boot, naming the line; a peer that is down
+is one line of warning.
 
 A service name stands for a DHT key that the host derives (`hash`: BLAKE3 of
 the name, as the reference node does), so a name means the same on every
@@ -10,12 +17,49 @@ in turn and keeps the first that answers.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import wetnode.guest as ww
 from wetnode import codec
 
 MAX_PROVIDERS = 16
+BOOTSTRAP_FILE = "etc/bootstrap"
+
+
+def bootstrap_peers(root: str = "/") -> list[tuple[str, bytes, bytes]]:
+    """(text, raw peer ID, binary address) of each peer `etc/bootstrap` lists; ValueError
+    naming the line for one that does not parse."""
+    try:
+        with open(f"{root.rstrip('/')}/{BOOTSTRAP_FILE}", encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return []
+    peers = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            peer, addr = codec.split_peer(line)
+        except ValueError as exc:
+            raise ValueError(
+                f"{BOOTSTRAP_FILE} line {number}: {exc}; write /ip4/HOST/tcp/PORT/p2p/PEER_ID"
+            ) from None
+        peers.append((line, peer, addr))
+    return peers
+
+
+async def connect_bootstrap(caps: Any, peers: list[tuple[str, bytes, bytes]]) -> None:
+    """Connect to every listed peer at once; one that cannot be reached is a warning."""
+
+    async def connect(text: str, peer: bytes, addr: bytes) -> None:
+        try:
+            await caps.host.connect(peer, [addr])
+        except ww.RpcError as exc:
+            print(f"kernel: bootstrap peer {text}: not reached ({exc.reason})", file=sys.stderr)
+
+    await ww.gather([connect(*p) for p in peers])
 
 
 class NoRoute(Exception):

@@ -105,9 +105,7 @@ class Dht:
             async with trio.open_nursery() as nursery:
                 for peer_id, addr in peers:
                     nursery.start_soon(join, peer_id, addr)
-            for peer_id in self.swarm.host.get_connected_peers():  # `--peer`s, if they speak it
-                if peer_id not in reached and await self.kad.add_peer(peer_id):
-                    reached.append(peer_id)
+            reached.extend(await self._adopt_connected(reached))
             if reached:
                 own = self.swarm.peer_id.to_bytes()
                 await self.kad.peer_routing.find_closest_peers_network(own)
@@ -119,10 +117,22 @@ class Dht:
         )
         return len(reached)
 
+    async def _adopt_connected(self, known: Sequence[ID] = ()) -> list[ID]:
+        """Put connected peers that speak the DHT in the routing table (`--peer`s, peers
+        pid0 connected to); those newly added."""
+        added = []
+        table = self.kad.routing_table
+        for peer_id in self.swarm.host.get_connected_peers():
+            new = peer_id not in known and not table.peer_in_table(peer_id)
+            if new and await self.kad.add_peer(peer_id):
+                added.append(peer_id)
+        return added
+
     async def provide(self, key: bytes) -> bool:
         """Announce that this node provides ``key``, and keep it announced (KadDHT
         re-provides what it provides); False if no peer took the record in time."""
         with trio.move_on_after(PROVIDE_TIMEOUT):
+            await self._adopt_connected()
             return await self.kad.provider_store.provide(key)
         log.warning(
             "providing %s took over %gs; it is re-provided later", key.hex(), PROVIDE_TIMEOUT
