@@ -78,14 +78,10 @@ class Dht:
         self.swarm = swarm
         self.kad = kad
 
-    @property
-    def mode(self) -> DHTMode:
-        return self.kad.mode
-
     async def bootstrap(self, peers: Sequence[tuple[ID, multiaddr.Multiaddr]]) -> int:
         """Connect to ``peers``, put them (and connected peers that speak the DHT) in the
         routing table, then look ourselves up so the peers nearest us learn of us and
-        we of them; how many peers the table got.
+        we of them; how many of ``peers`` were reached.
 
         A peer that is down is a warning: the node runs on without it.
         """
@@ -105,8 +101,8 @@ class Dht:
             async with trio.open_nursery() as nursery:
                 for peer_id, addr in peers:
                     nursery.start_soon(join, peer_id, addr)
-            reached.extend(await self._adopt_connected(reached))
-            if reached:
+            adopted = await self._adopt_connected(reached)
+            if reached or adopted:
                 own = self.swarm.peer_id.to_bytes()
                 await self.kad.peer_routing.find_closest_peers_network(own)
         if bound.cancelled_caught:
@@ -114,7 +110,7 @@ class Dht:
         size = self.kad.get_routing_table_size()
         log.info(
             "DHT bootstrap: %d of %d peers reached, %d in the table", len(reached), len(peers), size
-        )
+        )  # fmt: skip
         return len(reached)
 
     async def _adopt_connected(self, known: Sequence[ID] = ()) -> list[ID]:
@@ -130,13 +126,12 @@ class Dht:
 
     async def provide(self, key: bytes) -> bool:
         """Announce that this node provides ``key``, and keep it announced (KadDHT
-        re-provides what it provides); False if no peer took the record in time."""
+        re-provides what it provides, every 22 h); False if no peer took the record
+        in time (the local record stands: peers that ask us still find it)."""
         with trio.move_on_after(PROVIDE_TIMEOUT):
             await self._adopt_connected()
             return await self.kad.provider_store.provide(key)
-        log.warning(
-            "providing %s took over %gs; it is re-provided later", key.hex(), PROVIDE_TIMEOUT
-        )
+        log.warning("providing %s took over %gs", key.hex(), PROVIDE_TIMEOUT)
         return False
 
     def withdraw(self, key: bytes) -> None:

@@ -146,11 +146,15 @@ async def provide_pins(
     ipfs: IpfsBackend, dht: Dht, *, interval: float = REPROVIDE_INTERVAL
 ) -> None:
     """Provide every pinned root (what `ww push` added, stem heads), now and each
-    ``interval``: roots pinned since the last pass are provided then; the DHT
-    itself re-provides the others before their records expire."""
+    ``interval``: roots pinned since the last pass, and those no peer took then
+    (no peer yet), are provided again; the DHT itself re-provides the rest
+    before their records expire."""
+    taken: set[bytes] = set()
     while True:
         for cid in await ipfs.pin_ls():
-            if not dht.provides(cid.multihash):
+            if cid.multihash not in taken:
                 ok = await dht.provide(cid.multihash)
                 log.info("providing %s on the DHT%s", cid, "" if ok else " (no peer took it yet)")
+                if ok:
+                    taken.add(cid.multihash)
         await trio.sleep(interval)
