@@ -28,6 +28,8 @@ INTERFACES = {
     "signer": stem.Signer,
     "ipfs": ipfs.Client,
     "unixfs": ipfs.UnixFS,
+    "finder": system.Finder,
+    "announcer": system.Announcer,
 }
 
 
@@ -84,7 +86,7 @@ class ExportedMembrane(stem.Membrane.Server):
         except ww.RpcError as exc:
             raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
-        names = ("identity", "host", "executor", "ipfs")
+        names = ("identity", "host", "executor", "ipfs", "finder", "announcer")
         return {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
 
 
