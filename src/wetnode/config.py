@@ -97,6 +97,15 @@ def parse_depth(text: str) -> int:
     return value
 
 
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "on", "yes", "true"):
+        return True
+    if lowered in ("0", "off", "no", "false"):
+        return False
+    raise ValueError(f"{text!r} is neither on nor off (1/0, yes/no, true/false also do)")
+
+
 def parse_path(text: str) -> Path:
     return Path(text).expanduser()
 
@@ -108,7 +117,8 @@ class Option:
     ``shown`` is the default as help and docs print it when the value itself
     would not say it (``1G``, ``unlimited``).  A ``repeatable`` option's flag
     may be given more than once and its variable holds values split on
-    ``separator`` (None: whitespace); its value is a tuple.
+    ``separator`` (None: whitespace); its value is a tuple.  A ``switch`` is a
+    flag without a value (on when given); its variable takes on/off.
     """
 
     flag: str
@@ -120,6 +130,7 @@ class Option:
     shown: str | None = None
     repeatable: bool = False
     separator: str | None = None
+    switch: bool = False
 
     @property
     def name(self) -> str:
@@ -182,6 +193,13 @@ OPTIONS: tuple[Option, ...] = (
            "a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID (repeatable); "
            "/ipfs/ layers and content are fetched from peers",
            "MULTIADDR", shown="none", repeatable=True),
+    Option("--bootstrap", "WW_BOOTSTRAP", str, (),
+           "a DHT bootstrap peer, /ip4/HOST/tcp/PORT/p2p/ID (repeatable): the node joins the "
+           "DHT through it and finds providers of content and names there",
+           "MULTIADDR", shown="none", repeatable=True),
+    Option("--mdns", "WW_MDNS", parse_bool, False,
+           "find peers on the local network by mDNS and join the DHT through them", "",
+           shown="off (WW_MDNS=1 turns it on)", switch=True),
     Option("--ipfs-api", "WW_IPFS_API", str, None,
            "a Kubo RPC API such as http://127.0.0.1:5001", "URL",
            shown="the embedded block store (with bitswap in a running node)"),
@@ -227,11 +245,15 @@ def add_options(parser: argparse.ArgumentParser, names: Sequence[str] | None = N
     chosen = OPTIONS if names is None else [option(name) for name in names]
     group = parser.add_argument_group("node config (flag, else environment, else default)")
     for opt in chosen:
+        help_text = f"{opt.help}; env {opt.env}{opt.env_note}, default {opt.shown_default}"
+        if opt.switch:
+            group.add_argument(opt.flag, action="store_const", const="on", help=help_text)
+            continue
         group.add_argument(
             opt.flag,
             metavar=opt.metavar,
             action="append" if opt.repeatable else "store",
-            help=f"{opt.help}; env {opt.env}{opt.env_note}, default {opt.shown_default}",
+            help=help_text,
         )
 
 
@@ -239,10 +261,8 @@ def markdown_table(options: Sequence[Option] = OPTIONS) -> str:
     """The options as the Markdown table docs/cli.md shows."""
     rows = ["| flag | env | default | meaning |", "| --- | --- | --- | --- |"]
     for opt in options:
-        rows.append(
-            f"| `{opt.flag} {opt.metavar}` | `{opt.env}`{opt.env_note} | {opt.shown_default} "
-            f"| {opt.help} |"
-        )
+        usage = f"{opt.flag} {opt.metavar}".strip()
+        rows.append(f"| `{usage}` | `{opt.env}`{opt.env_note} | {opt.shown_default} | {opt.help} |")
     return "\n".join(rows) + "\n"
 
 
@@ -260,6 +280,8 @@ class NodeConfig:
     ws_url: str = DEFAULT_WS_URL
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
+    bootstrap: tuple[str, ...] = ()  # DHT bootstrap peers, the same form
+    mdns: bool = False
     layer_limits: LayerLimits = DEFAULT_LIMITS
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
 
@@ -302,6 +324,8 @@ class NodeConfig:
             ws_url=value("ws-url"),
             confirmation_depth=value("confirmation-depth"),
             peers=value("peer"),
+            bootstrap=value("bootstrap"),
+            mdns=value("mdns"),
             layer_limits=LayerLimits(
                 max_bytes=value("layer-max-bytes"),
                 max_files=value("layer-max-files"),

@@ -43,7 +43,9 @@ from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.servers.export import export_of
 from wetnode.net import protocol
+from wetnode.net.dht import Dht, DHTMode, open_dht
 from wetnode.net.network import SwarmNetwork
+from wetnode.net.routing import DhtContentRouting, DhtRouting, provide_pins
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
@@ -56,13 +58,21 @@ log = logging.getLogger(__name__)
 Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boots
 
 
-async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers) -> int:
+async def run_node(
+    config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers, bootstrap: Peers = ()
+) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`."""
     with Engine(config.cache_dir) as engine:
         async with (
             open_vat() as vat,
             open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
-            open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
+            open_dht(swarm) as dht,
+            open_backend(
+                config.ipfs_api,
+                timeout=config.ipfs_timeout,
+                host=swarm.host,
+                routing=DhtContentRouting(dht),
+            ) as ipfs,
             open_mcp_servers(config) as mcp,
             trio.open_nursery() as children,
             open_membrane_host(
@@ -72,9 +82,12 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
                 mcp=mcp,
+                routing=DhtRouting(dht, children),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)
+            await join_dht(config, dht, bootstrap, children)
+            children.start_soon(provide_pins, ipfs, dht)
             supervisor = Pid0Supervisor(config, roots, engine, vat, swarm, membranes, ipfs)
             code = await supervisor.run()
             children.cancel_scope.cancel()
@@ -94,22 +107,39 @@ async def open_mcp_servers(config: NodeConfig) -> AsyncIterator[LocalServers | N
 
 
 @asynccontextmanager
-async def open_layer_ipfs(config: NodeConfig, peers: Peers) -> AsyncIterator[IpfsBackend]:
+async def open_layer_ipfs(
+    config: NodeConfig, peers: Peers, bootstrap: Peers = ()
+) -> AsyncIterator[IpfsBackend]:
     """IPFS for a command that only fetches layers (`ww run --dry-run`, `ww image ls`).
 
-    The same backend choice as a node's: with `--peer`s and no Kubo API, a
-    swarm of its own (a fresh key, a free port) fetches over bitswap from them.
+    The same backend choice as a node's: with `--peer`s or `--bootstrap` peers
+    and no Kubo API, a swarm of its own (a fresh key, a free port, a DHT client)
+    fetches over bitswap from them and from the providers the DHT names.
     """
-    if not peers or config.ipfs_api:
+    if not (peers or bootstrap) or config.ipfs_api:
         async with open_backend(config.ipfs_api, timeout=config.ipfs_timeout) as ipfs:
             yield ipfs
         return
     async with (
         open_swarm(NodeKey.generate().libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
-        open_backend(None, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
+        open_dht(swarm, mode=DHTMode.CLIENT) as dht,
+        open_backend(
+            None, timeout=config.ipfs_timeout, host=swarm.host, routing=DhtContentRouting(dht)
+        ) as ipfs,
     ):
         await connect_peers(swarm, peers)
+        await dht.bootstrap(bootstrap)
         yield ipfs
+
+
+async def join_dht(config: NodeConfig, dht: Dht, bootstrap: Peers, nursery: trio.Nursery) -> None:
+    """Join the DHT through the bootstrap peers (and the `--peer`s), and with `--mdns`
+    keep joining through the peers found on the local network."""
+    await dht.bootstrap(bootstrap)
+    if config.mdns:
+        from wetnode.net.mdns import discover  # imports zeroconf: only with --mdns
+
+        await nursery.start(discover, dht)
 
 
 async def connect_peers(swarm: Swarm, peers: Sequence[tuple[ID, multiaddr.Multiaddr]]) -> None:

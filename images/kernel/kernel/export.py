@@ -34,6 +34,8 @@ INTERFACES = {
     "signer": stem.Signer,
     "ipfs": ipfs.Client,
     "unixfs": ipfs.UnixFS,
+    "finder": system.Finder,
+    "announcer": system.Announcer,
 }
 
 
@@ -117,7 +119,7 @@ class ExportedMembrane(stem.Membrane.Server):
         except ww.RpcError as exc:
             raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
-        names = ("identity", "host", "executor", "ipfs")
+        names = ("identity", "host", "executor", "ipfs", "finder", "announcer")
         caps = {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
         caps["exports"] = ExportsServer(self._policy)
         if self._caps.mcp is not None and self._policy.mcp_tools:

@@ -23,6 +23,7 @@ from typing import Any
 
 import wetnode.guest as ww
 from kernel.export import ExportedMembrane, load_policy
+from kernel.routing import bootstrap_peers, connect_bootstrap
 from kernel.shell import LineReader, Shell
 from wetnode import codec
 
@@ -40,10 +41,12 @@ async def main(root: str = "/") -> int:
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     try:
         policy = load_policy(root)
-    except ValueError as exc:  # a bad etc/membrane.allow: say which line, do not boot
+        bootstrap = bootstrap_peers(root)
+    except ValueError as exc:  # a bad etc/ file: say which line, do not boot
         print(f"kernel: {exc}", file=sys.stderr, flush=True)
         return 1
     ww.export(ExportedMembrane(caps, policy))
+    await connect_bootstrap(caps, bootstrap)
     await start_services(caps, root)
     if os.environ.get("WW_TTY") == "1":
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))

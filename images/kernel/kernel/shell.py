@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 import wetnode.guest as ww
+from kernel import routing
 from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
 from kernel.mcp import mcp_command
 from wetnode import codec
@@ -29,6 +30,9 @@ HELP = """\
 (executor echo "text")       round trip through the host
 (dial "<multiaddr>" echo "t") graft onto a peer's exported membrane, call its executor.echo
 (dial "<multiaddr>" id)      ... or its host.id
+(dial "name" echo "t")       ... on the first node that provides the name and answers
+(find "name")                nodes that provide a name (each: peer ID, addresses)
+(announce "name")            provide a name from this node while pid0 runs
 (ipfs cat "/ipfs/...")       a file's content
 (ipfs ls "/ipfs/...")        a directory's entries
 (mcp SERVER tools)           the tools of the node's MCP server SERVER (--mcp)
@@ -143,6 +147,8 @@ class Shell:
             return await self.dial(*[await self.eval(a) for a in rest])
         if name == "mcp":
             return await mcp_command(self.caps, [await self.eval(a) for a in rest])
+        if name in ("find", "announce"):
+            return await self.route(name, *[await self.eval(a) for a in rest])
         if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
             args = [await self.eval(a) for a in rest[1:]]
             command = self.commands[(name, rest[0].name)]
@@ -193,9 +199,15 @@ class Shell:
     async def dial(self, address: Any = None, method: Any = None, *args: Any) -> str:
         """Graft onto a remote node's export (through our Host) and call one method."""
         if address is None or str(method) not in ("echo", "id"):
-            raise ShellError('usage: (dial "<multiaddr>/p2p/<id>" echo "text") or (dial ... id)')
-        peer, addr = codec.split_peer(str(address))
-        ptr = (await self.caps.host.dial(peer, [addr])).cap
+            raise ShellError(
+                'usage: (dial "<multiaddr>/p2p/<id>" echo "text"), (dial "name" echo "text") '
+                "or (dial ... id)"
+            )
+        if str(address).startswith("/"):
+            peer, addr = codec.split_peer(str(address))
+            ptr = (await self.caps.host.dial(peer, [addr])).cap
+        else:  # a service name: its providers, found through the DHT
+            ptr = await self._routed(routing.dial_name, str(address))
         index = ptr.cap_index()
         if index is None:
             raise ShellError("dial: the peer exports nothing")
@@ -209,6 +221,18 @@ class Shell:
         if name == "executor":
             return (await cap.echo(str(args[0]) if args else "")).response
         return codec.b58encode((await cap.id()).peerId)
+
+    async def route(self, command: str, name: Any = None, *extra: Any) -> Any:
+        """`(find "name")` and `(announce "name")` (kernel.routing)."""
+        if name is None or extra:
+            raise ShellError(f'usage: ({command} "name")')
+        return await self._routed(getattr(routing, command), str(name))
+
+    async def _routed(self, fn: Callable[..., Any], name: str) -> Any:
+        try:
+            return await fn(self.caps, name)
+        except routing.NoRoute as exc:
+            raise ShellError(str(exc)) from None
 
     async def executor_echo(self, message: str) -> str:
         return (await self.caps.executor.echo(str(message))).response

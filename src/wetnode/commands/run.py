@@ -58,9 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run and config.stem:
         raise UsageError("--dry-run shows the given layers only; drop --stem to use it")
     peers = parse_peers(config)
+    bootstrap = parse_peers(config, bootstrap=True)
     layers = parse_layers(args.mounts)
     if args.dry_run:
-        merged = image.merge(list_layers(config, layers, peers), limits=config.layer_limits)
+        listed = list_layers(config, layers, peers, bootstrap)
+        merged = image.merge(listed, limits=config.layer_limits)
         sys.stdout.write(image.render_tree(merged))
         return 0
     local = [layer for layer in layers if isinstance(layer, Layer)]
@@ -75,21 +77,26 @@ def run(args: argparse.Namespace) -> int:
     config.run_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="node-", dir=config.run_dir) as work:
         roots = ImageRoots(layers, Path(work), stem=bool(config.stem), limits=config.layer_limits)
-        return trio.run(_run, config, key, roots, peers)
+        return trio.run(_run, config, key, roots, peers, bootstrap)
 
 
-def parse_peers(config: NodeConfig) -> list[tuple[ID, Multiaddr]]:
-    """The `--peer`s (and ``$WW_PEERS``), each checked before anything starts."""
+def parse_peers(config: NodeConfig, *, bootstrap: bool = False) -> list[tuple[ID, Multiaddr]]:
+    """The `--peer`s (and ``$WW_PEERS``), or with ``bootstrap`` the `--bootstrap` peers
+    (and ``$WW_BOOTSTRAP``), each checked before anything starts."""
     from wetnode.net.dial import parse_peer_address
 
+    texts, flag = (config.bootstrap, "--bootstrap") if bootstrap else (config.peers, "--peer")
     try:
-        return [parse_peer_address(text) for text in config.peers]
+        return [parse_peer_address(text) for text in texts]
     except WetnodeError as exc:
-        raise UsageError(f"--peer: {exc}") from None
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def list_layers(
-    config: NodeConfig, layers: Sequence[Pending], peers: list[tuple[ID, Multiaddr]]
+    config: NodeConfig,
+    layers: Sequence[Pending],
+    peers: list[tuple[ID, Multiaddr]],
+    bootstrap: list[tuple[ID, Multiaddr]],
 ) -> list[Layer]:
     """The layers as local directories, `/ipfs/` ones fetched as `ww run` would."""
     if not remote(layers):
@@ -98,7 +105,7 @@ def list_layers(
     async def fetch() -> list[Layer]:
         from wetnode.node import open_layer_ipfs  # imports libp2p: only here
 
-        async with open_layer_ipfs(config, peers) as ipfs:
+        async with open_layer_ipfs(config, peers, bootstrap) as ipfs:
             return await resolve_layers(layers, ipfs, config.layer_limits)
 
     try:
@@ -108,12 +115,16 @@ def list_layers(
 
 
 async def _run(
-    config: NodeConfig, key: keys.NodeKey, roots: ImageRoots, peers: list[tuple[ID, Multiaddr]]
+    config: NodeConfig,
+    key: keys.NodeKey,
+    roots: ImageRoots,
+    peers: list[tuple[ID, Multiaddr]],
+    bootstrap: list[tuple[ID, Multiaddr]],
 ) -> int:
     from wetnode.node import run_node  # imports libp2p and wasmtime: only here
 
     try:
-        return await run_node(config, key, roots, peers)
+        return await run_node(config, key, roots, peers, bootstrap)
     except OSError as exc:
         raise NetError(f"cannot start the node: {exc}") from exc
     except BaseExceptionGroup as group:  # the node's nurseries wrap a WetnodeError

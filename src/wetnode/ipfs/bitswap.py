@@ -14,6 +14,12 @@ Helia and Kubo never got an answer).  As the spec and both of those do:
 Every wait is bounded: content nobody serves becomes `ContentNotFound` after
 ``timeout`` seconds, or `ALONE_FOR` seconds when no peer is connected; opening
 or writing a stream gives up after `STREAM_TIMEOUT`.
+
+With a `Routing` (the node's DHT), a block no connected peer has sent after
+`ROUTING_AFTER` seconds (at once when no peer is connected) is looked up
+there: its providers are connected to and asked too.  Nodes provide the
+roots of what they hold, so this finds the holder of an image by its root;
+the rest of the DAG then comes from that peer like any other.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import trio
 from libp2p.abc import IHost, INetStream
@@ -58,13 +65,26 @@ V120, V110, V100 = (TProtocol(f"/ipfs/bitswap/{v}") for v in ("1.2.0", "1.1.0", 
 PROTOCOLS = [V120, V110, V100]
 BLOCKS_PER_MESSAGE = 1024 * 1024  # bytes of blocks batched into one answer
 OUTBOX = 64  # messages queued per peer before whoever queues waits (backpressure)
+ROUTING_AFTER = 0.5  # seconds connected peers have before providers are looked up
+
+
+class Routing(Protocol):
+    """Where bitswap finds peers for a block nobody connected has (`net.routing`)."""
+
+    async def connect_providers(self, cid: Cid) -> int:
+        """Find providers of ``cid`` and connect to them (bounded); how many connected."""
+        ...
 
 
 class Bitswap:
     """Both sides of bitswap for one host, over one store; runs in ``nursery``."""
 
-    def __init__(self, host: IHost, store: BlockStore, nursery: trio.Nursery) -> None:
+    def __init__(
+        self, host: IHost, store: BlockStore, nursery: trio.Nursery, routing: Routing | None = None
+    ) -> None:
         self._host = host
+        self._routing = routing
+        self._looking: set[Cid] = set()  # blocks whose providers are being looked up
         self._store = store
         self._nursery = nursery
         self._wants: Wantlist[ID] = Wantlist()
@@ -92,6 +112,11 @@ class Bitswap:
             await self._send(self._wants.set_peers(self._peers()))
             await self._send(self._wants.want(cid, trio.current_time()))
             with trio.move_on_after(timeout):
+                if self._routing is not None:
+                    with trio.move_on_after(ROUTING_AFTER if self._peers() else 0):
+                        await arrived.wait()
+                    if not arrived.is_set() and cid not in self._looking:
+                        self._nursery.start_soon(self._look_up, self._routing, cid)
                 await self._wait_while_someone_may_send(arrived)
         finally:
             self._waiters[cid] -= 1
@@ -121,6 +146,17 @@ class Bitswap:
                 alone_since = now - PEER_CHECK
             elif now - alone_since >= ALONE_FOR:
                 return
+
+    async def _look_up(self, routing: Routing, cid: Cid) -> None:
+        """Connect to providers of ``cid`` and send them our wants."""
+        self._looking.add(cid)
+        try:
+            found = await routing.connect_providers(cid)
+        finally:
+            self._looking.discard(cid)
+        log.info("bitswap: %s: connected to %d provider(s) found by routing", cid, found)
+        if found and cid in self._wants:
+            await self._send(self._wants.set_peers(self._peers()))
 
     def _peers(self) -> list[ID]:
         return [p for p in self._host.get_connected_peers() if not self._refusing(p)]
@@ -330,8 +366,9 @@ class BitswapBlocks:
             )
         if data is None:
             raise ContentNotFound(
-                f"block {cid} was not found within {self._timeout:g}s: no connected peer "
-                "served it; connect to a node that has it (or use --ipfs-api)"
+                f"block {cid} was not found within {self._timeout:g}s: no peer served it; "
+                "connect to a node that has it (--peer), join a DHT where it is provided "
+                "(--bootstrap), or use --ipfs-api"
             )
         return data
 
@@ -350,12 +387,17 @@ class BitswapBackend(EmbeddedBackend):
 
 @asynccontextmanager
 async def open_bitswap(
-    host: IHost, root: Path | None = None, *, timeout: float = DEFAULT_IPFS_TIMEOUT
+    host: IHost,
+    root: Path | None = None,
+    *,
+    timeout: float = DEFAULT_IPFS_TIMEOUT,
+    routing: Routing | None = None,
 ) -> AsyncIterator[BitswapBackend]:
-    """Serve and fetch blocks over ``host`` (already running) for the block's lifetime."""
+    """Serve and fetch blocks over ``host`` (already running) for the block's lifetime,
+    finding more peers through ``routing`` if given."""
     store = EmbeddedBackend(root).store
     async with trio.open_nursery() as nursery:
-        bitswap = Bitswap(host, store, nursery)
+        bitswap = Bitswap(host, store, nursery, routing)
         bitswap.start()
         try:
             yield BitswapBackend(bitswap, root, timeout)

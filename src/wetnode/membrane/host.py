@@ -23,7 +23,7 @@ from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
 from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guests import Child, GuestLink, stop_all
-from wetnode.membrane.ports import IpfsBackend, Network, Spawner
+from wetnode.membrane.ports import IpfsBackend, Network, Routing, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, CHILD, Grants, Session
 from wetnode.membrane.signing import SignerKey
@@ -48,6 +48,7 @@ class MembraneHost:
         ipfs: IpfsBackend | None,
         child_grants: Grants,
         mcp: LocalServers | None = None,
+        routing: Routing | None = None,
     ) -> None:
         self.vat = vat
         self._mcp = mcp
@@ -58,6 +59,7 @@ class MembraneHost:
         self._spawner = spawner
         self._ipfs = ipfs
         self._child_grants = child_grants
+        self._routing = routing
         self._links: set[GuestLink] = set()
         self._serial = 0
 
@@ -97,7 +99,7 @@ class MembraneHost:
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
-            gone=link.closed, mcp=mcp,
+            gone=link.closed, mcp=mcp, routing=self._routing,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -173,6 +175,7 @@ async def open_membrane_host(
     ipfs: IpfsBackend | None = None,
     child_grants: Grants = CHILD,
     mcp: LocalServers | None = None,
+    routing: Routing | None = None,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
@@ -180,7 +183,9 @@ async def open_membrane_host(
     ``mcp`` (the node's `--mcp` servers) is what pid0's graft offers as `mcp`.
     """
     async with trio.open_nursery() as nursery:
-        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants, mcp)
+        host = MembraneHost(
+            vat, nursery, node_key, network, spawner, ipfs, child_grants, mcp, routing
+        )
         try:
             yield host
         finally:

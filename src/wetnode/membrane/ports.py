@@ -51,6 +51,23 @@ class Network(Protocol):
         ...
 
 
+class Routing(Protocol):
+    """The node's DHT, for the Finder and Announcer capabilities (keys: CID texts)."""
+
+    async def find(self, key: str, count: int, until: trio.Event) -> list[PeerInfo]:
+        """Confirmed providers of ``key``, at most ``count``, within the routing deadline;
+        none once ``until`` is set (the caller's guest went)."""
+        ...
+
+    async def provide(self, key: str, until: trio.Event) -> None:
+        """Provide ``key`` as this node until ``until`` is set (the caller's guest went)."""
+        ...
+
+    def hash(self, data: bytes) -> str:
+        """The key of ``data`` (a service name)."""
+        ...
+
+
 class GuestProcess(Protocol):
     """A running guest: its stdio as trio streams, its exit, a way to stop it."""
 

@@ -16,7 +16,7 @@ import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
-from wetnode.membrane.ports import IpfsBackend, Network
+from wetnode.membrane.ports import IpfsBackend, Network, Routing
 from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
@@ -33,13 +33,15 @@ class Grants:
     executor: bool = True
     ipfs: bool = True
     mcp: bool = True  # the node's local MCP servers, when it runs some
+    finder: bool = True
+    announcer: bool = True
 
 
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
-# children and reads IPFS; talking to peers (and to the node's MCP servers,
-# which reach outside) is something pid0 does for it.
-CHILD = Grants(host=False, mcp=False)
+# children and reads IPFS; talking to peers (finding or announcing services,
+# and the node's MCP servers, which reach outside) is something pid0 does for it.
+CHILD = Grants(host=False, mcp=False, finder=False, announcer=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -58,3 +60,4 @@ class Session:
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
     mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)
+    routing: Routing | None = None  # the node's DHT (Finder, Announcer); None: none

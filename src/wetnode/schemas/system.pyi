@@ -211,6 +211,47 @@ class Mcp(_capnp.Capability):
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
+class Finder(_capnp.Capability):
+    def find(self, key: str = ..., count: int = ...) -> _capnp.Promise[_Finder_find_Results]: ...
+    def hash(self, data: bytes = ...) -> _capnp.Promise[_Finder_hash_Results]: ...
+
+    class Server(_capnp.Server):
+        async def find(
+            self,
+            *,
+            key: str,
+            count: int,
+            _context: _capnp.CallContext[_Finder_find_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def hash(
+            self,
+            *,
+            data: bytes,
+            _context: _capnp.CallContext[_Finder_hash_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
+class Announcer(_capnp.Capability):
+    def provide(self, key: str = ...) -> _capnp.Promise[_Announcer_provide_Results]: ...
+    def hash(self, data: bytes = ...) -> _capnp.Promise[_Announcer_hash_Results]: ...
+
+    class Server(_capnp.Server):
+        async def provide(
+            self,
+            *,
+            key: str,
+            _context: _capnp.CallContext[_Announcer_provide_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def hash(
+            self,
+            *,
+            data: bytes,
+            _context: _capnp.CallContext[_Announcer_hash_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
 class _Host_id_Results(_capnp.Struct):
     peerId: bytes
 
@@ -294,3 +335,15 @@ class _Mcp_tools_Results(_capnp.Struct):
 
 class _Mcp_call_Results(_capnp.Struct):
     result: str
+
+class _Finder_find_Results(_capnp.Struct):
+    providers: _abc.Sequence[PeerInfo]
+
+class _Finder_hash_Results(_capnp.Struct):
+    key: str
+
+class _Announcer_provide_Results(_capnp.Struct):
+    ...
+
+class _Announcer_hash_Results(_capnp.Struct):
+    key: str

@@ -79,7 +79,7 @@ class Membrane_graft_Params(_s.Struct):
 class Membrane_graft_Results(_s.Struct):
     ID = 0x84bddf053380d99e
     DATA_WORDS = 0
-    PTR_COUNT = 6
+    PTR_COUNT = 8
     FIELDS = (
         _s.Field('identity', ("iface", 0xa7c200e5b4726d89), offset=0),
         _s.Field('host', ("iface", 0x9ea70c8c9aefb70c), offset=1),
@@ -87,6 +87,8 @@ class Membrane_graft_Results(_s.Struct):
         _s.Field('ipfs', ("iface", 0xd74f0585ce163b98), offset=3),
         _s.Field('mcp', ("iface", 0xe24619fe91a7a005), offset=4),
         _s.Field('exports', ("iface", 0xd244fefc181a59e8), offset=5),
+        _s.Field('finder', ("iface", 0xd8219a109cba29f8), offset=6),
+        _s.Field('announcer', ("iface", 0xec18788aece862e9), offset=7),
     )
 
 

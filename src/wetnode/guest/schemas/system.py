@@ -351,6 +351,76 @@ class Mcp_call_Results(_s.Struct):
     )
 
 
+class Finder_find_Params(_s.Struct):
+    ID = 0xb434b0778b788a70
+    DATA_WORDS = 1
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+        _s.Field('count', ("num", "I"), offset=0),
+    )
+
+
+class Finder_find_Results(_s.Struct):
+    ID = 0xf0af2de0168ddb4f
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('providers', ("list", ("struct", 0x9a219c7d16c9532a)), offset=0),
+    )
+
+
+class Finder_hash_Params(_s.Struct):
+    ID = 0xf381bab91d3872dc
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class Finder_hash_Results(_s.Struct):
+    ID = 0x87d750901f876287
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
+class Announcer_provide_Params(_s.Struct):
+    ID = 0x987297b1d1a178e4
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
+class Announcer_provide_Results(_s.Struct):
+    ID = 0xa3aa20145f4a43f3
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Announcer_hash_Params(_s.Struct):
+    ID = 0xea52dad1601b3bb3
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('data', ("data",), offset=0),
+    )
+
+
+class Announcer_hash_Results(_s.Struct):
+    ID = 0xda125e6a2e29a966
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('key', ("text",), offset=0),
+    )
+
+
 class Host(_s.Interface):
     ID = 0x9ea70c8c9aefb70c
     METHODS = (
@@ -404,4 +474,20 @@ class Mcp(_s.Interface):
     METHODS = (
         _s.Method('tools', 0, 0xbe5e2c2f5f9c8b0e, 0x8f55676b0e3d9895),
         _s.Method('call', 1, 0xaf5315b07dbf0edf, 0x95d6b1b16643f4e0),
+    )
+
+
+class Finder(_s.Interface):
+    ID = 0xd8219a109cba29f8
+    METHODS = (
+        _s.Method('find', 0, 0xb434b0778b788a70, 0xf0af2de0168ddb4f),
+        _s.Method('hash', 1, 0xf381bab91d3872dc, 0x87d750901f876287),
+    )
+
+
+class Announcer(_s.Interface):
+    ID = 0xec18788aece862e9
+    METHODS = (
+        _s.Method('provide', 0, 0x987297b1d1a178e4, 0xa3aa20145f4a43f3),
+        _s.Method('hash', 1, 0xea52dad1601b3bb3, 0xda125e6a2e29a966),
     )

@@ -31,6 +31,7 @@ from wetnode.membrane.servers.host import HostServer
 from wetnode.membrane.servers.identity import IdentityServer, SignerServer
 from wetnode.membrane.servers.ipfs import IpfsClientServer
 from wetnode.membrane.servers.mcp import McpServer
+from wetnode.membrane.servers.routing import AnnouncerServer, FinderServer
 from wetnode.membrane.session import Session
 from wetnode.membrane.signing import GRAFT, graft_message
 from wetnode.rpc.reasons import remote_reason
@@ -92,6 +93,10 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
         if session.grants.mcp and session.mcp is not None:
             results.mcp = McpServer(guard, session.vat, session.mcp)
+        if session.grants.finder and session.routing is not None:
+            results.finder = FinderServer(guard, session)
+        if session.grants.announcer and session.routing is not None:
+            results.announcer = AnnouncerServer(guard, session)
 
     async def _challenge(self, signer: Any) -> None:
         await challenge(

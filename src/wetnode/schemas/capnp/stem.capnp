@@ -31,12 +31,15 @@ interface Membrane {
     executor :import "system.capnp".Executor,
     ipfs     :import "ipfs.capnp".Client,
     mcp      :import "system.capnp".Mcp,
-    exports  :Exports
+    exports  :Exports,
+    finder   :import "system.capnp".Finder,
+    announcer :import "system.capnp".Announcer
   );
   # Challenge-response: the membrane has `signer` sign a fresh nonce, checks
   # the signature, then returns capabilities bound to the current epoch.
   # Ours: `mcp` (the node's local MCP servers; null when it runs none) and
-  # `exports` (set only by an exported membrane: what it lets peers call).
+  # `exports` (set only by an exported membrane: what it lets peers call);
+  # `finder` and `announcer` (routing on the DHT; null where not granted).
 }
 
 struct ExportedMethod {

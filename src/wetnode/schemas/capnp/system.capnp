@@ -105,3 +105,28 @@ interface Mcp @0xe24619fe91a7a005 {
   # "isError": bool}.  A server that is down or dies during the call fails
   # the call with a reason naming it.
 }
+
+# Routing: two capabilities, each grantable alone (to find is not to be found).
+# Keys are CID texts; a service name's key is `hash` of its UTF-8 bytes
+# (CIDv1, raw codec, BLAKE3-256, as the reference node's Routing.hash), so a
+# name means the same key to every node.  Both are epoch-scoped.
+
+interface Finder {
+  find @0 (key :Text, count :UInt32) -> (providers :List(PeerInfo));
+  # Peers providing `key` that still confirm it when asked, at most
+  # min(count, 16), this node first if it provides the key.  One deadline
+  # bounds the search (a partial answer then); cancelled when the caller goes.
+
+  hash @1 (data :Data) -> (key :Text);
+  # The key for `data` (a service name): local, touches no network.
+}
+
+interface Announcer {
+  provide @0 (key :Text) -> ();
+  # Announce this node (its own peer ID and addresses) as a provider of
+  # `key` on the DHT.  Withdrawn when the caller's guest goes (pid0 goes at
+  # each new epoch) or the node stops.
+
+  hash @1 (data :Data) -> (key :Text);
+  # The key for `data`, as Finder.hash.
+}

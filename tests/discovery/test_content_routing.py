@@ -1,0 +1,60 @@
+"""Content routing: a node finds the holder of an image through the DHT, never told of it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from libp2p.peer.id import ID
+
+from tests.discovery.nodes import home, node, push
+from tests.kernel.node_process import WW, free_port
+from wetnode.keys import NodeKey
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_node_boots_an_image_it_finds_through_its_bootstrap_peer(
+    kernel_image: Path, node_env: dict[str, str], ww_home: Path, tmp_path: Path
+) -> None:
+    env_a = home(tmp_path, "a", ww_home, node_env)
+    cid = push(kernel_image, env_a)  # only A holds it
+    with (
+        node([str(kernel_image)], home(tmp_path, "b", ww_home, node_env)) as b,
+        node(["--bootstrap", b.address, str(kernel_image)], env_a) as a,
+    ):
+        a.wait_for(f"providing {cid} on the DHT")
+        env_c = home(tmp_path, "c", ww_home, node_env)
+        with node(["--bootstrap", b.address, f"/ipfs/{cid}"], env_c) as c:  # pid0 is up
+            assert a.peer_id not in " ".join(map(str, c.proc.args))  # A was never named to C
+            # The layer was fetched in full before pid0 booted: its last progress line.
+            done = [line for line in c.seen if f"/ipfs/{cid}: " in line and "MiB in" in line]
+            assert done, c.seen
+
+
+def test_a_malformed_bootstrap_address_is_a_one_line_usage_error(
+    kernel_image: Path, node_env: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [*WW, "run", "--bootstrap", "/ip4/127.0.0.1/tcp/x", str(kernel_image)],
+        env=node_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "--bootstrap:" in lines[0] and "/ip4/127.0.0.1/tcp/x" in lines[0]
+
+
+def test_a_bootstrap_peer_that_is_down_is_a_warning_and_the_node_boots(
+    kernel_image: Path, node_env: dict[str, str], ww_home: Path, tmp_path: Path
+) -> None:
+    dead = ID.from_pubkey(NodeKey.generate().libp2p_key_pair().public_key)
+    address = f"/ip4/127.0.0.1/tcp/{free_port()}/p2p/{dead}"
+    env = home(tmp_path, "x", ww_home, node_env)
+    with node(["--bootstrap", address, str(kernel_image)], env) as booted:  # pid0 is up
+        (warning,) = booted.wait_for(f"bootstrap peer {dead}")
+        assert "WARNING" in warning and "not reached" in warning
