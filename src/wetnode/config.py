@@ -22,6 +22,7 @@ from typing import Any
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
+from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -201,6 +202,22 @@ OPTIONS: tuple[Option, ...] = (
            "one IPFS block of an image layer", "SIZE", shown="2M"),
     Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
            "reading (fetching) one image layer", "SECONDS"),
+    Option("--net-max-message", "WW_NET_MAX_MESSAGE", parse_size, DEFAULT_CONN_LIMITS.max_message,
+           "one multistream negotiation message a peer sends", "SIZE", shown="4K"),
+    Option("--net-handshake-timeout", "WW_NET_HANDSHAKE_TIMEOUT", parse_seconds,
+           DEFAULT_CONN_LIMITS.handshake_seconds,
+           "an inbound connection's Noise and multistream handshake", "SECONDS"),
+    Option("--net-max-pending", "WW_NET_MAX_PENDING", parse_count, DEFAULT_CONN_LIMITS.max_pending,
+           "inbound connections in the handshake at once (more are closed)", "N"),
+    Option("--net-max-connections", "WW_NET_MAX_CONNECTIONS", parse_count,
+           DEFAULT_CONN_LIMITS.max_connections,
+           "authenticated inbound connections, all peers", "N"),
+    Option("--net-max-per-peer", "WW_NET_MAX_PER_PEER", parse_count,
+           DEFAULT_CONN_LIMITS.max_per_peer,
+           "authenticated inbound connections of one peer", "N"),
+    Option("--net-idle", "WW_NET_IDLE", parse_seconds, DEFAULT_CONN_LIMITS.idle_seconds,
+           "a connection this old with no open stream gives its slot to a newcomer at a limit",
+           "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -253,6 +270,7 @@ class NodeConfig:
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     layer_limits: LayerLimits = DEFAULT_LIMITS
+    conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
 
     @property
     def cache_dir(self) -> Path:
@@ -299,5 +317,13 @@ class NodeConfig:
                 max_depth=value("layer-max-depth"),
                 max_block=value("layer-max-block"),
                 max_seconds=value("layer-timeout"),
+            ),
+            conn_limits=ConnLimits(
+                max_message=value("net-max-message"),
+                handshake_seconds=value("net-handshake-timeout"),
+                max_pending=value("net-max-pending"),
+                max_connections=value("net-max-connections"),
+                max_per_peer=value("net-max-per-peer"),
+                idle_seconds=value("net-idle"),
             ),
         )

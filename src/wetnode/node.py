@@ -57,7 +57,12 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
     with Engine(config.cache_dir) as engine:
         async with (
             open_vat() as vat,
-            open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
+            open_swarm(
+                key.libp2p_key_pair(),
+                port=config.port,
+                host=config.listen,
+                limits=config.conn_limits,
+            ) as swarm,
             open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
             trio.open_nursery() as children,
             open_membrane_host(
