@@ -20,6 +20,11 @@ from tests.kernel.node_process import free_port, ready_line, start_node
 from wetnode.client import dial
 
 BYSTANDER_BOUND = 1.0  # seconds within which the node must answer an honest peer
+# The shared node's limits (conftest.py), low so the attacks reach them quickly.
+HANDSHAKE = 2.0  # --net-handshake-timeout
+PENDING = 16  # --net-max-pending
+LIMIT = 8  # --net-max-connections
+IDLE = 1.0  # --net-idle
 
 
 @dataclass

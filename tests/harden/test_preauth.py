@@ -12,7 +12,7 @@ import socket
 import pytest
 import trio
 
-from tests.harden.attack import Node, bystander, echo, node_env, running_node
+from tests.harden.attack import HANDSHAKE, PENDING, Node, bystander, echo
 from wetnode.client import dial
 from wetnode.codec import uvarint
 from wetnode.net.dial import parse_peer_address
@@ -21,17 +21,8 @@ from wetnode.net.swarm import open_swarm
 pytestmark = pytest.mark.slow
 
 MIB = 1 << 20
-HANDSHAKE = 2.0  # the test nodes' --net-handshake-timeout
-PENDING = 16  # the test nodes' --net-max-pending
 MULTISTREAM = b"/multistream/1.0.0\n"
 CYCLES = 300  # past py-libp2p 0.8.1's leaks: 8 per peer, 250 in all
-
-
-@pytest.fixture(scope="module")
-def node(kernel_image, ww_home):
-    env = node_env(ww_home, NET_HANDSHAKE_TIMEOUT=HANDSHAKE, NET_MAX_PENDING=PENDING)
-    with running_node([str(kernel_image)], env) as running:
-        yield running
 
 
 def _claim_a_huge_message(port: int, budget: int) -> int:

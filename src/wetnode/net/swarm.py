@@ -23,6 +23,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import libp2p.identity.identify.identify as identify
 import multiaddr
@@ -54,6 +55,7 @@ os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")  # read by yamux at call 
 
 AGENT_VERSION = "wetware/0.1.0"
 CONNECT_TIMEOUT = 10.0  # seconds to dial and upgrade a connection
+CLOSE_TIMEOUT = 2.0  # seconds for the swarm's connections to close when it stops
 _LIBP2P_CEILING = 64  # headroom over the inbound limit for the node's own dials
 
 StreamHandler = Callable[[INetStream], Awaitable[None]]
@@ -180,6 +182,8 @@ def _build_host(key_pair: KeyPair, limits: ConnLimits) -> tuple[IHost, Admission
             # py-libp2p's pruner and dial checks use these: keep them out of the way.
             max_connections=_LIBP2P_CEILING + limits.max_connections,
             high_watermark=_LIBP2P_CEILING + limits.max_connections,
+            min_connections=0,
+            low_watermark=0,
             inbound_upgrade_timeout=limits.handshake_seconds,
             outbound_upgrade_timeout=limits.handshake_seconds,
         ),
@@ -247,4 +251,29 @@ async def open_swarm(
     async with libp2p_host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")]):
         swarm = Swarm(libp2p_host, admission)
         log.info("swarm %s listening on %s", swarm.peer_id, swarm.addrs())
-        yield swarm
+        try:
+            yield swarm
+        finally:
+            await _close_connections(libp2p_host)
+
+
+async def _close_connections(host: IHost) -> None:
+    """Close every connection of ``host`` now, all at once, bounded in time.
+
+    py-libp2p 0.8.1 closes them only after its service was cancelled, so the
+    first close is itself cancelled and the rest stay ESTABLISHED for the
+    life of the process (a `client.dial` block left its TCP connection open).
+    """
+    connections = [conn for conns in host.get_network().get_connections_map().values()
+                   for conn in conns]  # fmt: skip
+    with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+        async with trio.open_nursery() as nursery:
+            for conn in connections:
+                nursery.start_soon(_close_quietly, conn)
+
+
+async def _close_quietly(conn: Any) -> None:
+    try:
+        await conn.close()
+    except Exception as exc:  # a connection already torn down by the peer
+        log.debug("closing a connection: %r", exc)
