@@ -215,6 +215,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--net-max-per-peer", "WW_NET_MAX_PER_PEER", parse_count,
            DEFAULT_CONN_LIMITS.max_per_peer,
            "authenticated inbound connections of one peer", "N"),
+    Option("--net-max-streams", "WW_NET_MAX_STREAMS", parse_count, DEFAULT_CONN_LIMITS.max_streams,
+           "inbound streams open at once on one connection (more are reset)", "N"),
     Option("--net-idle", "WW_NET_IDLE", parse_seconds, DEFAULT_CONN_LIMITS.idle_seconds,
            "a connection this old with no open stream gives its slot to a newcomer at a limit",
            "SECONDS"),
@@ -324,6 +326,7 @@ class NodeConfig:
                 max_pending=value("net-max-pending"),
                 max_connections=value("net-max-connections"),
                 max_per_peer=value("net-max-per-peer"),
+                max_streams=value("net-max-streams"),
                 idle_seconds=value("net-idle"),
             ),
         )

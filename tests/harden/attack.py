@@ -25,6 +25,7 @@ HANDSHAKE = 2.0  # --net-handshake-timeout
 PENDING = 16  # --net-max-pending
 LIMIT = 8  # --net-max-connections
 IDLE = 1.0  # --net-idle
+STREAMS = 16  # --net-max-streams
 
 
 @dataclass

@@ -12,7 +12,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harden.attack import HANDSHAKE, IDLE, LIMIT, PENDING, Node, node_env, running_node
+from tests.harden.attack import (
+    HANDSHAKE,
+    IDLE,
+    LIMIT,
+    PENDING,
+    STREAMS,
+    Node,
+    node_env,
+    running_node,
+)
 from tests.kernel.conftest import kernel_image, ww_home
 
 __all__ = ["kernel_image", "node", "ww_home"]
@@ -26,6 +35,7 @@ def node(kernel_image, ww_home) -> Iterator[Node]:
         NET_MAX_PENDING=PENDING,
         NET_MAX_CONNECTIONS=LIMIT,
         NET_IDLE=IDLE,
+        NET_MAX_STREAMS=STREAMS,
     )
     with running_node([str(kernel_image)], env) as running:
         yield running

@@ -9,9 +9,10 @@ from contextlib import AsyncExitStack
 import pytest
 import trio
 
-from tests.harden.attack import IDLE, LIMIT, Node, bystander, echo
+from tests.harden.attack import IDLE, LIMIT, STREAMS, Node, bystander, echo
 from wetnode.client import dial
 from wetnode.net.dial import parse_peer_address
+from wetnode.net.protocol import PROTOCOL
 from wetnode.net.swarm import open_swarm
 
 pytestmark = pytest.mark.slow
@@ -64,3 +65,28 @@ async def test_a_client_dial_block_closes_its_connection_when_it_ends(node: Node
             assert await remote.run(echo, "hi") == "hi"
             assert _tcp_sockets_to(node.port) >= 1
         assert _tcp_sockets_to(node.port) == 0, "the block ended with its connection open"
+
+
+async def test_streams_past_the_limit_on_one_connection_are_refused_not_hung(node: Node):
+    """Issue 12, item 17: past ``--net-max-streams`` a stream is reset at once."""
+    peer_id, transport = parse_peer_address(node.address)
+    async with bystander(node), open_swarm(port=0, host="127.0.0.1") as peer:
+        await peer.connect(peer_id, [transport])
+        held, refused = [], 0
+        with trio.fail_after(60):  # every answer, opened or refused, comes promptly
+            for _ in range(STREAMS + 8):
+                try:
+                    held.append(await peer.open_stream(peer_id, PROTOCOL))
+                except Exception:
+                    refused += 1
+        assert len(held) <= STREAMS and refused >= 8, (len(held), refused)
+        for stream in held:
+            await stream.reset()
+        with trio.fail_after(30):  # the slots came back when the streams closed
+            while True:
+                try:
+                    await (await peer.open_stream(peer_id, PROTOCOL)).reset()
+                    break
+                except Exception:
+                    # No event tells a peer that the node has seen its resets: poll, bounded.
+                    await trio.sleep(0.1)

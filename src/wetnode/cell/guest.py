@@ -110,6 +110,11 @@ class Guest:
             return Exit(EXIT_KILLED, self._stop_reason)
         return exit
 
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the guest was told to stop (None while nobody has)."""
+        return self._stop_reason
+
     def stop(self, reason: str) -> None:
         """End the guest within one epoch tick, even in a tight loop or a blocked channel read.
 

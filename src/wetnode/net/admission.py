@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import trio
-from libp2p.abc import IMultiselectCommunicator
+from libp2p.abc import IMultiselectCommunicator, IMuxedConn, INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.exceptions import ParseError
 from libp2p.io.abc import ReadWriteCloser
@@ -140,14 +140,39 @@ class Admission:
         self.limits = limits
         self.pending = 0  # inbound connections in the handshake
         self._slots: set[_Slot] = set()
+        self._streams: dict[IMuxedConn, int] = {}  # inbound streams open, per connection
+        self._serve_stream = network.common_stream_handler  # the host's, wrapped by `install`
 
     @property
     def admitted(self) -> int:
         return len(self._slots)
 
     def install(self) -> None:
-        """Route the swarm's inbound connections here (it looks the handler up per connection)."""
+        """Route the swarm's inbound connections and streams here (the swarm looks both
+        handlers up per connection and per stream)."""
         self._network._handle_inbound_connection = self.handle_inbound  # type: ignore[method-assign,assignment]
+        self._network.common_stream_handler = self.handle_stream
+
+    async def handle_stream(self, stream: INetStream) -> None:
+        """Serve an inbound stream unless its connection has ``max_streams`` open: reset it.
+
+        (py-libp2p sets no bound here; its opener side blocks at 256, so a
+        py-libp2p peer hung where another could open streams without end.)
+        """
+        conn = stream.muxed_conn
+        open_now = self._streams.get(conn, 0)
+        if open_now >= self.limits.max_streams:
+            log.debug("reset a stream of peer %s: %d open", conn.peer_id, open_now)
+            with suppress(Exception):
+                await stream.reset()
+            return
+        self._streams[conn] = open_now + 1
+        try:
+            await self._serve_stream(stream)
+        finally:
+            left = self._streams.pop(conn) - 1
+            if left:
+                self._streams[conn] = left
 
     async def handle_inbound(self, stream: ReadWriteCloser, maddr: Multiaddr) -> None:
         """Handshake ``stream`` within bounds, then hold a slot for as long as it is open."""

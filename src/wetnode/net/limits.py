@@ -8,9 +8,10 @@ negotiation message of a gigabyte, send nothing at all, or arrive by the
 thousand.  So each negotiation message is capped, each inbound connection
 must finish Noise and multistream within a deadline, and only so many may be
 in that state at once.  After it, a peer ID costs nothing to make, so
-authenticated inbound connections are bounded per peer and in total, and a
-slot is freed the moment its connection closes; an idle connection gives its
-slot up before a newcomer is refused.
+authenticated inbound connections are bounded per peer and in total, as
+are the streams a peer opens on one, and a slot is freed the moment its
+connection (or stream) closes; an idle connection gives its slot up before a
+newcomer is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ConnLimits:
     max_pending: int = 64  # inbound connections not yet through the handshake
     max_connections: int = 256  # authenticated inbound connections, all peers
     max_per_peer: int = 4  # authenticated inbound connections of one peer
+    max_streams: int = 128  # inbound streams open at once on one connection
     idle_seconds: float = 10.0  # older than this with no open stream: may be evicted
 
 
