@@ -64,7 +64,7 @@ class Guest:
         wasi.env = list(spec.env.items())
         if spec.root is not None:
             wasi.preopen_dir(str(spec.root), "/", fs_mutable=False)
-        self.stdio = bind_stdio(wasi, spec.stdio)
+        self.stdio = bind_stdio(wasi, spec.stdio, spec.name)
         self._store.set_wasi(wasi)
 
     def _instantiate(self, engine: Engine, component: Component) -> Func:
