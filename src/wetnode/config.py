@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wetnode.cell.cache import CACHE_MAX_BYTES
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
@@ -175,6 +176,9 @@ OPTIONS: tuple[Option, ...] = (
            "CPU seconds per guest", "SECONDS", shown="unlimited"),
     Option("--guest-wall", "WW_GUEST_WALL", parse_seconds, None,
            "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
+    Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
+           "compiled guests kept on disk (least recently used removed first)", "SIZE",
+           shown="2G"),
     Option("--peer", "WW_PEERS", str, (),
            "a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID (repeatable); "
            "/ipfs/ layers and content are fetched from peers",
@@ -273,6 +277,7 @@ class NodeConfig:
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     layer_limits: LayerLimits = DEFAULT_LIMITS
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
+    compile_cache_max: int = CACHE_MAX_BYTES
 
     @property
     def cache_dir(self) -> Path:
@@ -306,6 +311,7 @@ class NodeConfig:
                 cpu_seconds=value("guest-cpu"),
                 wall_seconds=value("guest-wall"),
             ),
+            compile_cache_max=value("compile-cache-max"),
             ipfs_api=value("ipfs-api"),
             ipfs_timeout=value("ipfs-timeout"),
             stem=value("stem"),

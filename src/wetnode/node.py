@@ -54,7 +54,7 @@ Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boo
 
 async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`."""
-    with Engine(config.cache_dir) as engine:
+    with Engine(config.cache_dir, config.compile_cache_max) as engine:
         async with (
             open_vat() as vat,
             open_swarm(
