@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wetnode.cell.cache import CACHE_MAX_BYTES
+from wetnode.cell.children import MAX_GUESTS
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
@@ -176,6 +177,8 @@ OPTIONS: tuple[Option, ...] = (
            "CPU seconds per guest", "SECONDS", shown="unlimited"),
     Option("--guest-wall", "WW_GUEST_WALL", parse_seconds, None,
            "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
+    Option("--max-guests", "WW_MAX_GUESTS", parse_count, MAX_GUESTS,
+           "child guests running at once, node-wide (more spawns are refused)", "N"),
     Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
            "compiled guests kept on disk (least recently used removed first)", "SIZE",
            shown="2G"),
@@ -278,6 +281,7 @@ class NodeConfig:
     layer_limits: LayerLimits = DEFAULT_LIMITS
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
+    max_guests: int = MAX_GUESTS
 
     @property
     def cache_dir(self) -> Path:
@@ -312,6 +316,7 @@ class NodeConfig:
                 wall_seconds=value("guest-wall"),
             ),
             compile_cache_max=value("compile-cache-max"),
+            max_guests=value("max-guests"),
             ipfs_api=value("ipfs-api"),
             ipfs_timeout=value("ipfs-timeout"),
             stem=value("stem"),

@@ -69,7 +69,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 vat,
                 node_key=key,
                 network=SwarmNetwork(swarm, vat, children),
-                spawner=CellSpawner(engine, children, config.limits),
+                spawner=CellSpawner(engine, children, config.limits, config.max_guests),
                 ipfs=ipfs,
             ) as membranes,
         ):
