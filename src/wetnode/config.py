@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wetnode.cell.cache import CACHE_MAX_BYTES
+from wetnode.cell.children import MAX_GUESTS
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
+from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -189,6 +192,11 @@ OPTIONS: tuple[Option, ...] = (
            "CPU seconds per guest", "SECONDS", shown="unlimited"),
     Option("--guest-wall", "WW_GUEST_WALL", parse_seconds, None,
            "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
+    Option("--max-guests", "WW_MAX_GUESTS", parse_count, MAX_GUESTS,
+           "child guests running at once, node-wide (more spawns are refused)", "N"),
+    Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
+           "compiled guests kept on disk (least recently used removed first)", "SIZE",
+           shown="2G"),
     Option("--peer", "WW_PEERS", str, (),
            "a peer to connect to at boot, /ip4/HOST/tcp/PORT/p2p/ID (repeatable); "
            "/ipfs/ layers and content are fetched from peers",
@@ -227,6 +235,24 @@ OPTIONS: tuple[Option, ...] = (
            "run a stdio MCP server for pid0's Mcp capability, e.g. time=mcp-server-time "
            "(repeatable; see docs/mcp.md)",
            "NAME=COMMAND", shown="none", repeatable=True, separator=";"),
+    Option("--net-max-message", "WW_NET_MAX_MESSAGE", parse_size, DEFAULT_CONN_LIMITS.max_message,
+           "one multistream negotiation message a peer sends", "SIZE", shown="4K"),
+    Option("--net-handshake-timeout", "WW_NET_HANDSHAKE_TIMEOUT", parse_seconds,
+           DEFAULT_CONN_LIMITS.handshake_seconds,
+           "an inbound connection's Noise and multistream handshake", "SECONDS"),
+    Option("--net-max-pending", "WW_NET_MAX_PENDING", parse_count, DEFAULT_CONN_LIMITS.max_pending,
+           "inbound connections in the handshake at once (more are closed)", "N"),
+    Option("--net-max-connections", "WW_NET_MAX_CONNECTIONS", parse_count,
+           DEFAULT_CONN_LIMITS.max_connections,
+           "authenticated inbound connections, all peers", "N"),
+    Option("--net-max-per-peer", "WW_NET_MAX_PER_PEER", parse_count,
+           DEFAULT_CONN_LIMITS.max_per_peer,
+           "authenticated inbound connections of one peer", "N"),
+    Option("--net-max-streams", "WW_NET_MAX_STREAMS", parse_count, DEFAULT_CONN_LIMITS.max_streams,
+           "inbound streams open at once on one connection (more are reset)", "N"),
+    Option("--net-idle", "WW_NET_IDLE", parse_seconds, DEFAULT_CONN_LIMITS.idle_seconds,
+           "a connection this old with no open stream gives its slot to a newcomer at a limit",
+           "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -284,6 +310,9 @@ class NodeConfig:
     mdns: bool = False
     layer_limits: LayerLimits = DEFAULT_LIMITS
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
+    conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
+    compile_cache_max: int = CACHE_MAX_BYTES
+    max_guests: int = MAX_GUESTS
 
     @property
     def cache_dir(self) -> Path:
@@ -317,6 +346,8 @@ class NodeConfig:
                 cpu_seconds=value("guest-cpu"),
                 wall_seconds=value("guest-wall"),
             ),
+            compile_cache_max=value("compile-cache-max"),
+            max_guests=value("max-guests"),
             ipfs_api=value("ipfs-api"),
             ipfs_timeout=value("ipfs-timeout"),
             stem=value("stem"),
@@ -334,4 +365,13 @@ class NodeConfig:
                 max_seconds=value("layer-timeout"),
             ),
             mcp=value("mcp"),
+            conn_limits=ConnLimits(
+                max_message=value("net-max-message"),
+                handshake_seconds=value("net-handshake-timeout"),
+                max_pending=value("net-max-pending"),
+                max_connections=value("net-max-connections"),
+                max_per_peer=value("net-max-per-peer"),
+                max_streams=value("net-max-streams"),
+                idle_seconds=value("net-idle"),
+            ),
         )

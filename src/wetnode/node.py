@@ -62,10 +62,15 @@ async def run_node(
     config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers, bootstrap: Peers = ()
 ) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`."""
-    with Engine(config.cache_dir) as engine:
+    with Engine(config.cache_dir, config.compile_cache_max) as engine:
         async with (
             open_vat() as vat,
-            open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
+            open_swarm(
+                key.libp2p_key_pair(),
+                port=config.port,
+                host=config.listen,
+                limits=config.conn_limits,
+            ) as swarm,
             open_dht(swarm) as dht,
             open_backend(
                 config.ipfs_api,
@@ -79,7 +84,7 @@ async def run_node(
                 vat,
                 node_key=key,
                 network=SwarmNetwork(swarm, vat, children),
-                spawner=CellSpawner(engine, children, config.limits),
+                spawner=CellSpawner(engine, children, config.limits, config.max_guests),
                 ipfs=ipfs,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from wetnode.capnproto import wire
 
+TO_DICT_STRUCTS = 1 << 14  # structs one `to_dict` may expand (defaults included)
 NO_DISCRIMINANT = 0xFFFF
 REGISTRY: dict[int, type[Struct] | type[Interface]] = {}
 _FMT = {c: struct.Struct("<" + c) for c in "bBhHiIqQfd"}
@@ -267,25 +268,40 @@ class StructReaderView:
         except KeyError:
             return f"unknown({value})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(
+        self, depth: int = wire.NESTING_LIMIT, budget: list[int] | None = None
+    ) -> dict[str, Any]:
+        """Every field as plain values, nested structs as dicts.
+
+        A null struct field reads as that struct's defaults, which cost the
+        sender nothing: a few bytes can name a tree of defaults that nests
+        without end (``Message.unimplemented`` holds a Message) or branches
+        at every level.  So at most ``depth`` levels and `TO_DICT_STRUCTS`
+        structs are expanded; past either this raises `DecodeError`, as a
+        read past the traversal limit does.
+        """
+        budget = [TO_DICT_STRUCTS] if budget is None else budget
+        budget[0] -= 1
+        if depth <= 0 or budget[0] < 0:
+            raise wire.DecodeError(f"{self.SCHEMA.__qualname__} expands past the to_dict limits")
         schema = self.SCHEMA
         active = self.which() if schema.DISCRIMINANT_OFFSET is not None else None
         out = {}
         for f in schema.FIELDS:
             if f.discriminant != NO_DISCRIMINANT and f.name != active:
                 continue
-            out[f.name] = _plain(getattr(self, f.name))
+            out[f.name] = _plain(getattr(self, f.name), depth - 1, budget)
         return out
 
     def __repr__(self) -> str:
         return f"<{self.SCHEMA.__qualname__} {self.to_dict()!r}>"
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, depth: int, budget: list[int]) -> Any:
     if isinstance(value, StructReaderView):
-        return value.to_dict()
+        return value.to_dict(depth, budget)
     if isinstance(value, list) and value and isinstance(value[0], (StructReaderView, list)):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth, budget) for v in value]
     return value
 
 

@@ -18,6 +18,10 @@ from typing import Any
 TRAVERSAL_LIMIT_WORDS = 8 * 1024 * 1024
 NESTING_LIMIT = 64
 MAX_SEGMENTS = 512
+# Elements of one list whose elements take no bytes (Void, or zero-size structs).  The
+# traversal limit counts each as a word, but here each becomes a Python object: a
+# 100-byte message could otherwise make millions of them.
+MAX_ZERO_WIDTH_ELEMENTS = 1 << 16
 
 # Element size codes of list pointers.
 VOID, BIT, BYTE, TWO_BYTES, FOUR_BYTES, EIGHT_BYTES, POINTER, COMPOSITE = range(8)
@@ -342,11 +346,15 @@ def read_list(msg: MessageReader, seg_id: int, index: int, depth: int) -> ListRe
         ptr_count = tag >> 48
         if n * (data_words + ptr_count) > count:
             raise DecodeError("composite list elements exceed its word count")
+        if data_words + ptr_count == 0 and n > MAX_ZERO_WIDTH_ELEMENTS:
+            raise DecodeError(f"list of {n} empty structs (limit {MAX_ZERO_WIDTH_ELEMENTS})")
         msg.charge(max(n, count))
         return ListReader(
             msg, seg_id, (target + 1) * 8, n, COMPOSITE, data_words, ptr_count, depth - 1
         )
     bits = ELEMENT_BITS[size]
+    if bits == 0 and count > MAX_ZERO_WIDTH_ELEMENTS:
+        raise DecodeError(f"list of {count} voids (limit {MAX_ZERO_WIDTH_ELEMENTS})")
     nbytes = (count * bits + 7) // 8
     if target < 0 or target * 8 + nbytes > seg_len:
         raise DecodeError("list out of bounds")

@@ -13,6 +13,12 @@ A component file's key is also remembered by the file's identity (path,
 device, inode, size, modification time in ns), as make and git do, so a new
 node process starting an unchanged guest neither reads nor hashes its 20 MB
 again.  Any change to the file changes its identity and it is hashed afresh.
+
+The cache is bounded (`CACHE_MAX_BYTES` by default, `--compile-cache-max`):
+a guest may hand the node any number of distinct components (`runBytes`),
+and each would otherwise stay on disk for good.  After each store the least
+recently used entries (by the artifact's modification time, which a load
+refreshes) are removed until the artifacts fit; the entry just stored stays.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import logging
 import os
 import tempfile
 import zlib
+from contextlib import suppress
 from pathlib import Path
 
 from wasmtime import Engine, WasmtimeError
@@ -35,6 +42,7 @@ log = logging.getLogger(__name__)
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 _CHUNK = 1 << 20
 _KEY_LENGTH = 64  # hex digits of a BLAKE2b-256 key
+CACHE_MAX_BYTES = 2 << 30  # compiled artifacts on disk (the kernel's is ~40 MB)
 
 FileIdentity = tuple[str, int, int, int, int]
 """A file's resolved path, st_dev, st_ino, st_size and st_mtime_ns."""
@@ -60,9 +68,10 @@ def cache_key(wasm: bytes, engine_fingerprint: str) -> str:
 class CompileCache:
     """Compiled components under `directory/components/<key>.cwasm` (+ `.crc32`)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, max_bytes: int = CACHE_MAX_BYTES) -> None:
         self.directory = directory / "components"
         self.sources = directory / "sources"
+        self.max_bytes = max_bytes
 
     def source_key(self, identity: FileIdentity) -> str | None:
         """The key remembered for a component file with this identity, if any."""
@@ -91,11 +100,14 @@ class CompileCache:
             log.warning("compile cache entry %s is corrupt; recompiling", artifact.name)
             return None
         try:
-            return Component.deserialize_file(engine, str(artifact))
+            component = Component.deserialize_file(engine, str(artifact))
         except WasmtimeError as exc:
             log.warning("compile cache entry %s is unusable (%s); recompiling", artifact.name,
                         str(exc).splitlines()[0])
             return None
+        with suppress(OSError):
+            os.utime(artifact)  # recently used: evicted last
+        return component
 
     def store(self, key: str, compiled: bytes) -> None:
         """Write an entry atomically: readers see the old entry, no entry, or the whole new one."""
@@ -104,8 +116,28 @@ class CompileCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             _write_atomically(artifact, compiled)
             _write_atomically(digest_file, _crc32_text(zlib.crc32(compiled)).encode())
+            self._evict(keep=artifact)
         except OSError as exc:
             log.warning("cannot write compile cache entry in %s: %s", self.directory, exc)
+
+    def _evict(self, keep: Path) -> None:
+        """Remove least recently used entries until the artifacts fit in ``max_bytes``."""
+        entries = []
+        for artifact in self.directory.glob("*.cwasm"):
+            with suppress(OSError):  # another node may be evicting too
+                stat = artifact.stat()
+                entries.append((stat.st_mtime_ns, stat.st_size, artifact))
+        total = sum(size for _, size, _ in entries)
+        for _, size, artifact in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if artifact == keep:
+                continue
+            for path in (artifact, artifact.with_suffix(".crc32")):
+                with suppress(FileNotFoundError):
+                    path.unlink()
+            total -= size
+            log.info("compile cache over %d bytes: removed %s", self.max_bytes, artifact.name)
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.directory / f"{key}.cwasm", self.directory / f"{key}.crc32"

@@ -1,9 +1,19 @@
 """Run a guest under trio: `async with open_cell(engine, spec) as cell`.
 
 The bridge to the guest's thread is `trio.to_thread.run_sync` (one call per
-guest, never abandoned): trio owns the lifetime, and leaving the `async with`
-stops the guest and waits for its thread, so no guest outlives its cell.
-Only the compile before it may be abandoned (see `_load`): no guest runs yet.
+guest): trio owns the lifetime, and leaving the `async with` stops the guest
+and waits for its thread.  The compile before it may be abandoned (see
+`_load`): no guest runs yet.
+
+A stop ends wasm code within one epoch tick, but a guest blocked inside a
+WASI host call (``time.sleep``, a poll) cannot be interrupted: wasmtime only
+checks epochs in wasm code.  So a stop that has not ended the guest within
+``STOP_GRACE`` abandons its thread: the cell reports the guest killed and
+lets go of its channel and stdio, and the thread, which can no longer reach
+anything the host holds, ends by itself when the host call returns (it traps
+at its next epoch check).  A cancelled cell abandons the thread at once.
+That is what makes SIGTERM, and the wall-clock limit, end a node or a guest
+on time whatever the guest is doing.
 """
 
 from __future__ import annotations
@@ -21,8 +31,10 @@ from wasmtime.component import Component
 
 from wetnode.cell.engine import Engine
 from wetnode.cell.guest import Guest
-from wetnode.cell.spec import Exit, GuestSpec
+from wetnode.cell.spec import EXIT_KILLED, Exit, GuestSpec
 from wetnode.notice import with_elapsed
+
+STOP_GRACE = 0.5  # seconds a stopped guest has to end before its thread is abandoned
 
 
 class Cell:
@@ -44,6 +56,7 @@ class Cell:
         fds.stdin = fds.stdout = fds.stderr = None  # the FdStreams own them now
         self._exit: Exit | None = None
         self._done = trio.Event()
+        self._thread_scope = trio.CancelScope()
 
     @property
     def exit(self) -> Exit | None:
@@ -58,15 +71,24 @@ class Cell:
 
     def stop(self, reason: str = "stopped by the host") -> None:
         """End the guest within ~10 ms if it runs wasm, at once if it waits on the
-        channel or piped stdio (those are closed).  Idempotent; the first reason wins.
+        channel or piped stdio (those are closed), within ``STOP_GRACE`` if it is
+        blocked in another host call.  Idempotent; the first reason wins.
         """
         if self._done.is_set():
             return
         self._guest.stop(reason)
         self._close_stdio()
+        grace = trio.current_time() + STOP_GRACE
+        self._thread_scope.deadline = min(self._thread_scope.deadline, grace)
 
     async def _run(self, limiter: trio.CapacityLimiter) -> None:
-        self._exit = await trio.to_thread.run_sync(self._guest.run, limiter=limiter)
+        with self._thread_scope:
+            self._exit = await trio.to_thread.run_sync(
+                self._guest.run, limiter=limiter, abandon_on_cancel=True
+            )
+        if self._exit is None:  # abandoned: blocked in a host call past the grace
+            reason = self._guest.stop_reason or "stopped by the host"
+            self._exit = Exit(EXIT_KILLED, f"{reason} (it was blocked in a host call)")
         self._done.set()
 
     async def _enforce_wall_clock(self, seconds: float) -> None:

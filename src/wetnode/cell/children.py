@@ -2,6 +2,9 @@
 
 An Executor's `spawn` starts a child with no filesystem, piped stdio and an
 RPC channel of its own; it runs in the node's nursery and is stopped with it.
+At most ``max_guests`` children run at once, node-wide (`--max-guests`): each
+holds a thread and up to its memory limit, so a guest starting children in a
+loop is refused, with a `CellError`, before the node runs out of either.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from wetnode.cell.cell import Cell, open_cell
 from wetnode.cell.engine import Engine
 from wetnode.cell.limits import Limits
 from wetnode.cell.spec import GuestSpec, Stdio
+from wetnode.errors import CellError
+
+MAX_GUESTS = 256  # child guests running at once, node-wide
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +83,24 @@ class CellProcess:
 class CellSpawner:
     """Starts children in cells (no filesystem, piped stdio) in the node's nursery."""
 
-    def __init__(self, engine: Engine, nursery: trio.Nursery, limits: Limits) -> None:
+    def __init__(
+        self, engine: Engine, nursery: trio.Nursery, limits: Limits, max_guests: int = MAX_GUESTS
+    ) -> None:
         self._engine = engine
         self._nursery = nursery
         self._limits = limits
         self._serial = 0
+        self.max_guests = max_guests
+        self.running = 0  # children started and not yet released
 
     async def spawn(
         self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
     ) -> CellProcess:
+        if self.running >= self.max_guests:
+            raise CellError(
+                f"the node already runs {self.running} child guests, its limit "
+                "(--max-guests): wait for one to end, or raise the limit"
+            )
         self._serial += 1
         spec = GuestSpec(
             component=wasm,
@@ -97,13 +112,24 @@ class CellSpawner:
             limits=self._limits,
             channel=rpc,
         )
-        return await self._nursery.start(self._run, spec)
+        self.running += 1  # counted at once: two spawns cannot both take the last slot
+        try:
+            return await self._nursery.start(self._run, spec)
+        except BaseException:
+            self.running -= 1
+            raise
 
     async def _run(self, spec: GuestSpec, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
-            process = CellProcess(cell)
-            task_status.started(process)
-            nursery.start_soon(process.drained)
-            await cell.wait()
-            await process.released.wait()
-            nursery.cancel_scope.cancel()
+        started = False
+        try:
+            async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
+                process = CellProcess(cell)
+                task_status.started(process)
+                started = True
+                nursery.start_soon(process.drained)
+                await cell.wait()
+                await process.released.wait()
+                nursery.cancel_scope.cancel()
+        finally:
+            if started:  # else `spawn` gives the slot back
+                self.running -= 1

@@ -16,7 +16,13 @@ from types import TracebackType
 import wasmtime
 from wasmtime.component import Component
 
-from wetnode.cell.cache import CompileCache, FileIdentity, cache_key, default_cache_dir
+from wetnode.cell.cache import (
+    CACHE_MAX_BYTES,
+    CompileCache,
+    FileIdentity,
+    cache_key,
+    default_cache_dir,
+)
 from wetnode.errors import CellError
 from wetnode.notice import note
 
@@ -38,11 +44,13 @@ class Engine:
     tearing down under a still-running thread.
     """
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, cache_dir: Path | None = None, cache_max_bytes: int = CACHE_MAX_BYTES
+    ) -> None:
         config = wasmtime.Config()
         config.epoch_interruption = True
         self.wasmtime = wasmtime.Engine(config)
-        self.cache = CompileCache(cache_dir or default_cache_dir())
+        self.cache = CompileCache(cache_dir or default_cache_dir(), cache_max_bytes)
         self.compiled = 0
         """How many components this engine compiled (cache misses)."""
         self._components: dict[str, Component] = {}

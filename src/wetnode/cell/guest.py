@@ -64,7 +64,7 @@ class Guest:
         wasi.env = list(spec.env.items())
         if spec.root is not None:
             wasi.preopen_dir(str(spec.root), "/", fs_mutable=False)
-        self.stdio = bind_stdio(wasi, spec.stdio)
+        self.stdio = bind_stdio(wasi, spec.stdio, spec.name)
         self._store.set_wasi(wasi)
 
     def _instantiate(self, engine: Engine, component: Component) -> Func:
@@ -109,6 +109,11 @@ class Guest:
         if self._stop_reason is not None:
             return Exit(EXIT_KILLED, self._stop_reason)
         return exit
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the guest was told to stop (None while nobody has)."""
+        return self._stop_reason
 
     def stop(self, reason: str) -> None:
         """End the guest within one epoch tick, even in a tight loop or a blocked channel read.

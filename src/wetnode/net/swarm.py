@@ -4,8 +4,9 @@ py-libp2p's defaults are too loose for a node that serves capabilities: its
 default security options also accept plaintext and secio connections, and its
 identify agent names py-libp2p.  ``open_swarm`` builds a host that negotiates
 Noise and nothing else, speaks yamux only (mplex stalled on large transfers
-here), announces itself as ``wetware/0.1.0`` and allows one connection per
-peer (a higher limit adds a ~250 ms dial delay in py-libp2p 0.8.1).
+here), announces itself as ``wetware/0.1.0`` and dials one connection per
+peer (a higher limit adds a ~250 ms dial delay in py-libp2p 0.8.1).  What
+inbound connections may cost is `net/admission.py`'s job.
 
 It also turns off py-libp2p's yamux "release on read" tuning
 (``PY_YAMUX_RELEASE_ON_READ=0``, unless the environment sets it): by default
@@ -22,6 +23,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import libp2p.identity.identify.identify as identify
 import multiaddr
@@ -33,6 +35,7 @@ from libp2p.crypto.secp256k1 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.swarm import Swarm as Libp2pSwarm
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import PeerStoreError
@@ -43,6 +46,8 @@ from libp2p.stream_muxer.yamux.yamux import Yamux
 
 from wetnode.config import DEFAULT_LISTEN, DEFAULT_PORT
 from wetnode.errors import PortInUse
+from wetnode.net.admission import Admission, NoAutoConnect, cap_negotiations
+from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")  # read by yamux at call 
 
 AGENT_VERSION = "wetware/0.1.0"
 CONNECT_TIMEOUT = 10.0  # seconds to dial and upgrade a connection
+CLOSE_TIMEOUT = 2.0  # seconds for the swarm's connections to close when it stops
+_LIBP2P_CEILING = 64  # headroom over the inbound limit for the node's own dials
 
 StreamHandler = Callable[[INetStream], Awaitable[None]]
 
@@ -65,8 +72,9 @@ class Peer:
 class Swarm:
     """A running libp2p host; create it with ``open_swarm``."""
 
-    def __init__(self, host: IHost) -> None:
+    def __init__(self, host: IHost, admission: Admission) -> None:
         self.host = host
+        self.admission = admission  # the inbound connections and their limits
 
     @property
     def peer_id(self) -> ID:
@@ -156,15 +164,38 @@ def _local_ipv4s() -> list[str]:
     return found
 
 
-def _build_host(key_pair: KeyPair) -> IHost:
+def _build_host(key_pair: KeyPair, limits: ConnLimits) -> tuple[IHost, Admission]:
+    """A Noise+yamux host whose inbound connections go through an `Admission`.
+
+    py-libp2p's own resource manager is detached (its tracker never released
+    a closed connection) and its auto-connector never starts; `Admission`
+    holds the limits instead (see net/admission.py).
+    """
     identify.AGENT_VERSION = AGENT_VERSION  # py-libp2p reads this module global
     noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
-    return new_host(
+    host = new_host(
         key_pair=key_pair,
         sec_opt={TProtocol(NOISE_PROTOCOL_ID): noise},
         muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux},
-        connection_config=ConnectionConfig(max_connections_per_peer=1),
+        connection_config=ConnectionConfig(
+            max_connections_per_peer=1,
+            # py-libp2p's pruner and dial checks use these: keep them out of the way.
+            max_connections=_LIBP2P_CEILING + limits.max_connections,
+            high_watermark=_LIBP2P_CEILING + limits.max_connections,
+            min_connections=0,
+            low_watermark=0,
+            inbound_upgrade_timeout=limits.handshake_seconds,
+            outbound_upgrade_timeout=limits.handshake_seconds,
+        ),
     )
+    network = host.get_network()
+    assert isinstance(network, Libp2pSwarm)  # new_host builds one
+    network.set_resource_manager(None)
+    network.auto_connector = NoAutoConnect(swarm=network)
+    cap_negotiations(host, network, limits.max_message)
+    admission = Admission(network, limits)
+    admission.install()
+    return host, admission
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -202,17 +233,47 @@ def _quiet_dial_failures() -> None:
 
 @asynccontextmanager
 async def open_swarm(
-    key_pair: KeyPair | None = None, *, port: int = DEFAULT_PORT, host: str = DEFAULT_LISTEN
+    key_pair: KeyPair | None = None,
+    *,
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_LISTEN,
+    limits: ConnLimits = DEFAULT_CONN_LIMITS,
 ) -> AsyncIterator[Swarm]:
     """Run a host listening on ``host``:``port`` (0 picks a free port) for the block.
 
-    Without ``key_pair`` the node gets a fresh secp256k1 identity.
+    Without ``key_pair`` the node gets a fresh secp256k1 identity; ``limits``
+    bound what inbound connections may cost.
     """
     if port:
         check_port_free(host, port)
     _quiet_dial_failures()
-    libp2p_host = _build_host(key_pair or create_new_key_pair())
+    libp2p_host, admission = _build_host(key_pair or create_new_key_pair(), limits)
     async with libp2p_host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")]):
-        swarm = Swarm(libp2p_host)
+        swarm = Swarm(libp2p_host, admission)
         log.info("swarm %s listening on %s", swarm.peer_id, swarm.addrs())
-        yield swarm
+        try:
+            yield swarm
+        finally:
+            await _close_connections(libp2p_host)
+
+
+async def _close_connections(host: IHost) -> None:
+    """Close every connection of ``host`` now, all at once, bounded in time.
+
+    py-libp2p 0.8.1 closes them only after its service was cancelled, so the
+    first close is itself cancelled and the rest stay ESTABLISHED for the
+    life of the process (a `client.dial` block left its TCP connection open).
+    """
+    connections = [conn for conns in host.get_network().get_connections_map().values()
+                   for conn in conns]  # fmt: skip
+    with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+        async with trio.open_nursery() as nursery:
+            for conn in connections:
+                nursery.start_soon(_close_quietly, conn)
+
+
+async def _close_quietly(conn: Any) -> None:
+    try:
+        await conn.close()
+    except Exception as exc:  # a connection already torn down by the peer
+        log.debug("closing a connection: %r", exc)

@@ -1,0 +1,41 @@
+"""One real `ww run` node booting the real kernel, shared by every attack of the session.
+
+The kernel tests' fixtures (the kernel image, built once a session by the
+real `ww build`, and one shared data dir) are theirs; they are reused here,
+not copied.  The node's limits are set low through ``WW_*`` variables (which
+a node without them ignores), so the attacks reach them quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.harden.attack import (
+    HANDSHAKE,
+    IDLE,
+    LIMIT,
+    PENDING,
+    STREAMS,
+    Node,
+    node_env,
+    running_node,
+)
+from tests.kernel.conftest import kernel_image, ww_home
+
+__all__ = ["kernel_image", "node", "ww_home"]
+
+
+@pytest.fixture(scope="session")
+def node(kernel_image, ww_home) -> Iterator[Node]:
+    env = node_env(
+        ww_home,
+        NET_HANDSHAKE_TIMEOUT=HANDSHAKE,
+        NET_MAX_PENDING=PENDING,
+        NET_MAX_CONNECTIONS=LIMIT,
+        NET_IDLE=IDLE,
+        NET_MAX_STREAMS=STREAMS,
+    )
+    with running_node([str(kernel_image)], env) as running:
+        yield running

@@ -1,0 +1,114 @@
+"""Strangers on raw TCP and peers with throwaway keys cannot exhaust a real `ww run` node.
+
+Each test attacks one node while an honest peer, grafted before the attack,
+keeps calling `executor.echo`: every call must answer within
+``BYSTANDER_BOUND``.  The node's RSS is read from /proc.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import trio
+
+from tests.harden.attack import HANDSHAKE, PENDING, Node, bystander, echo
+from wetnode.client import dial
+from wetnode.codec import uvarint
+from wetnode.net.dial import parse_peer_address
+from wetnode.net.swarm import open_swarm
+
+pytestmark = pytest.mark.slow
+
+MIB = 1 << 20
+MULTISTREAM = b"/multistream/1.0.0\n"
+CYCLES = 300  # past py-libp2p 0.8.1's leaks: 8 per peer, 250 in all
+
+
+def _claim_a_huge_message(port: int, budget: int) -> int:
+    """Claim a 1 GiB multistream message and send up to ``budget`` bytes of it;
+    return how many the node took before it closed the socket."""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        chunk = bytes(MIB)
+        try:
+            sock.sendall(uvarint(1 << 30))
+            while sent < budget:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    return sent
+
+
+def _closed_by_node(sock: socket.socket) -> bool:
+    """True once the node has closed ``sock`` (EOF or reset); reads what it sent first."""
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        return False
+    return True
+
+
+async def test_huge_negotiation_claims_are_cut_off_and_rss_stays_bounded(node: Node):
+    """Issue 12, attack 1: 8 sockets claiming a 1 GiB multistream line, 32 MiB sent each."""
+    async with bystander(node):
+        before = node.rss()
+        async with trio.open_nursery() as nursery:
+            taken: list[int] = []
+
+            async def attack() -> None:
+                taken.append(
+                    await trio.to_thread.run_sync(_claim_a_huge_message, node.port, 32 * MIB)
+                )
+
+            for _ in range(8):
+                nursery.start_soon(attack)
+        growth = node.rss() - before
+    assert all(sent < 32 * MIB for sent in taken), f"the node read whole claims: {taken}"
+    assert growth < 32 * MIB, f"RSS grew {growth / MIB:.0f} MiB under the attack"
+
+
+async def test_silent_strangers_are_closed_at_the_deadline_and_a_new_peer_then_gets_in(
+    node: Node,
+):
+    """Sockets that send the multistream header and stall hold no slot past the deadline;
+    past ``--net-max-pending`` they are closed at once."""
+    async with bystander(node):
+        socks = [socket.create_connection(("127.0.0.1", node.port)) for _ in range(3 * PENDING)]
+        try:
+            start = trio.current_time()
+            for sock in socks:
+                sock.sendall(uvarint(len(MULTISTREAM)) + MULTISTREAM)
+                sock.settimeout(HANDSHAKE + 3)
+            closed = await trio.to_thread.run_sync(lambda: [_closed_by_node(s) for s in socks])
+            elapsed = trio.current_time() - start
+        finally:
+            for sock in socks:
+                sock.close()
+        assert all(closed), f"{closed.count(False)} stalled sockets were still open"
+        assert elapsed < HANDSHAKE + 3, f"stalled sockets were closed only after {elapsed:.1f}s"
+    with trio.fail_after(60):
+        async with dial(node.address, graft=True) as newcomer:
+            assert await newcomer.run(echo, "let in") == "let in"
+
+
+async def test_connect_and_leave_cycles_release_their_slots(node: Node):
+    """Issue 12, attacks 2 and 3: closed connections free their per-peer and total slots."""
+    peer_id, transport = parse_peer_address(node.address)
+    fds_before = node.fds()
+    async with bystander(node), open_swarm(port=0, host="127.0.0.1") as client:
+        network = client.host.get_network()
+        for cycle in range(CYCLES):
+            try:
+                await client.connect(peer_id, [transport])
+            except Exception as exc:
+                raise AssertionError(f"cycle {cycle} could not connect: {exc!r}") from exc
+            await network.close_peer(peer_id)
+    with trio.fail_after(60):
+        async with dial(node.address, graft=True) as newcomer:
+            assert await newcomer.run(echo, "after the cycles") == "after the cycles"
+    assert node.fds() < fds_before + 32, f"the node holds {node.fds()} fds ({fds_before} before)"
