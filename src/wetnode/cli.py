@@ -36,6 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dial": ("wetnode.commands.dial", "call a remote node's export, or open the shell on it"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
     "doctor": ("wetnode.commands.doctor", "check this machine can run and build nodes"),
+    "audit": ("wetnode.commands.audit", "list a node's audit log, or verify it"),
 }
 
 # What `ww` exits with for an error it reports as one line; the first match wins.

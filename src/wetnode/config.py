@@ -30,6 +30,8 @@ DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_WS_URL = "ws://127.0.0.1:8545"
 DEFAULT_CONFIRMATIONS = 6
 DEFAULT_IPFS_TIMEOUT = 30.0
+DEFAULT_AUDIT_FLUSH = 0.5
+DEFAULT_AUDIT_SIGN_EVERY = 1000
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -93,6 +95,13 @@ def parse_depth(text: str) -> int:
     value = int(text)
     if value < 0:
         raise ValueError(f"{text!r} must be zero or more")
+    return value
+
+
+def parse_switch(text: str) -> bool:
+    value = {"on": True, "off": False}.get(text.strip().lower())
+    if value is None:
+        raise ValueError(f"{text!r} is neither on nor off")
     return value
 
 
@@ -201,6 +210,13 @@ OPTIONS: tuple[Option, ...] = (
            "one IPFS block of an image layer", "SIZE", shown="2M"),
     Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
            "reading (fetching) one image layer", "SECONDS"),
+    Option("--audit", "WW_AUDIT", parse_switch, True,
+           "record every capability call in the node's audit log (docs/audit.md)", "on|off",
+           shown="on"),
+    Option("--audit-flush", "WW_AUDIT_FLUSH", parse_seconds, DEFAULT_AUDIT_FLUSH,
+           "write recorded audit events this often; a crash loses at most this much", "SECONDS"),
+    Option("--audit-sign-every", "WW_AUDIT_SIGN_EVERY", parse_count, DEFAULT_AUDIT_SIGN_EVERY,
+           "sign the audit chain's head after this many events (and at shutdown)", "N"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -253,10 +269,18 @@ class NodeConfig:
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     layer_limits: LayerLimits = DEFAULT_LIMITS
+    audit: bool = True
+    audit_flush: float = DEFAULT_AUDIT_FLUSH
+    audit_sign_every: int = DEFAULT_AUDIT_SIGN_EVERY
 
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def audit_dir(self) -> Path:
+        """Where nodes keep their audit logs, one file per peer ID."""
+        return self.home / "audit"
 
     @property
     def run_dir(self) -> Path:
@@ -300,4 +324,7 @@ class NodeConfig:
                 max_block=value("layer-max-block"),
                 max_seconds=value("layer-timeout"),
             ),
+            audit=value("audit"),
+            audit_flush=value("audit-flush"),
+            audit_sign_every=value("audit-sign-every"),
         )

@@ -22,7 +22,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import multiaddr
 import trio
 from libp2p.peer.id import ID
 
+from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
 from wetnode.cell.children import CellSpawner
 from wetnode.config import NodeConfig
@@ -54,8 +55,16 @@ Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boo
 
 async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`."""
+    audit = (
+        open_audit_log(
+            config.audit_dir, key, flush_interval=config.audit_flush,
+            sign_every=config.audit_sign_every,
+        )
+        if config.audit else nullcontext()
+    )  # fmt: skip
     with Engine(config.cache_dir) as engine:
         async with (
+            audit as audit_log,
             open_vat() as vat,
             open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
             open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
@@ -66,6 +75,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
+                audit=audit_log,
             ) as membranes,
         ):
             await connect_peers(swarm, peers)
@@ -203,16 +213,24 @@ class Pid0Supervisor:
         async with open_cell(self._engine, spec) as cell:
             assert cell.channel is not None
             link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
-            protocol.serve(self._swarm, self._vat, export_of(link))
+            audit = self._membranes.audit
+            protocol.serve(self._swarm, self._vat, export_of(link, audit, self._membranes.clock))
             log.info("node %s up; pid0 booted", self._swarm.peer_id)
             self._cell = cell
             if self._pending is not None or self._interrupts.requested:
                 cell.stop("the node is shutting down")
+            exit_: Exit | None = None
             try:
-                return await cell.wait()
+                exit_ = await cell.wait()
+                return exit_
             finally:
                 self._cell = None
                 await link.close()
+                if audit is not None:
+                    code = "none" if exit_ is None else exit_.code
+                    audit.node_event(
+                        "exit", self._membranes.clock.current.seq, f"code {code}", "pid0"
+                    )
 
     async def _on_epoch(self, epoch: Epoch) -> None:
         self._membranes.advance_epoch(epoch)

@@ -105,4 +105,3 @@ def render_tree(image: MergedImage) -> str:
         note = "  (hidden from guests)" if path in HIDDEN else ""
         lines.append(f"{'  ' * depth}{name}  <- {origin}{note}")
     return "\n".join(lines) + "\n"
-

@@ -21,6 +21,7 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
 if TYPE_CHECKING:
+    from wetnode.audit.log import Tap
     from wetnode.membrane.guests import Child
 
 
@@ -54,3 +55,4 @@ class Session:
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
+    tap: Tap | None = None  # records this guest's calls (None: the audit log is off)

@@ -72,12 +72,20 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
 
     async def stdin(self, **_: Any) -> ByteStreamServer:
         port = self._session.stdin or StreamPort("stdin", receive=_EMPTY)
-        return ByteStreamServer(self._session.clock.guard(), self._session.vat, port)
+        session = self._session
+        return ByteStreamServer(session.clock.guard(session.tap), session.vat, port)
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
-        await self._challenge(signer.cast_as(_stem.Signer))
         session = self._session
-        guard = session.clock.guard()
+        try:
+            await self._challenge(signer.cast_as(_stem.Signer))
+        except GraftRefused as exc:
+            if session.tap is not None:
+                session.tap.event("graft", session.clock.current.seq, reason=str(exc))
+            raise
+        guard = session.clock.guard(session.tap)
+        if session.tap is not None:
+            session.tap.event("graft", guard.issued_seq)
         results = _context.results
         results.identity = IdentityServer(guard, session.key)
         if session.grants.host:
