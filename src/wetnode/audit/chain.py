@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from wetnode.keys import verify as verify_signature
 from wetnode.membrane.signing import SigningDomain
@@ -32,9 +33,8 @@ HEAD = SigningDomain("ww-audit-head", b"/ww/audit/head")
 GENESIS = bytes(32)  # the ``prev`` of event 1
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """What happened, before it is numbered and linked.
+class Event(NamedTuple):
+    """What happened, before it is numbered and linked (a tuple: cheap to make per call).
 
     ``kind`` is ``call`` (one capability call), ``graft``, ``spawn``,
     ``exit``, ``epoch``, ``start``, ``stop`` or ``lost`` (events dropped
@@ -97,7 +97,7 @@ class Chain:
         self.last_hash = last_hash
 
     def append(self, event: Event) -> Row:
-        fields: dict[str, object] = {k: v for k, v in asdict(event).items() if v not in ("", 0)}
+        fields: dict[str, object] = {k: v for k, v in event._asdict().items() if v not in ("", 0)}
         fields["kind"] = event.kind
         fields["time"] = event.time
         fields["epoch"] = event.epoch

@@ -51,21 +51,50 @@ _CLASSES: dict[int, type[_Forwarder]] = {}  # by interface ID (schema objects ar
 def _forwarder_class(interface: Any) -> type[_Forwarder]:
     label = interface_label(interface)
     methods = {
-        f"{name}_context": _forward(name, f"{label}.{name}")
-        for name in interface.method_names_inherited
-    }
+        f"{name}_context": _forward(name, f"{label}.{name}", _Fields(method.param_type),
+                                    _Fields(method.result_type))
+        for name, method in interface.methods_inherited.items()
+    }  # fmt: skip
     # pycapnp's own way to make the Server base class of an interface schema.
     base = capnp.lib.capnp._InterfaceModule(interface, label).Server
     return type(f"Audited{label}", (_Forwarder, base), methods)
 
 
-def _forward(name: str, label: str) -> Callable[[_Forwarder, Any], Awaitable[None]]:
+class _Fields:
+    """How to copy one struct type field by field, worked out once from its schema.
+
+    Only the active member of a union is copied; capability fields are
+    wrapped in forwarders when copying results (`copy` with ``wrap_for``).
+    """
+
+    def __init__(self, struct: Any) -> None:
+        self.has_union = bool(struct.union_fields)
+        self.fields: list[tuple[str, bool, Any]] = []  # (name, in a union, interface or None)
+        for field in struct.node.struct.fields:
+            capability = field.which() == "slot" and field.slot.type.which() == "interface"
+            interface = struct.fields[field.name].schema if capability else None
+            self.fields.append((field.name, field.discriminantValue != 0xFFFF, interface))
+
+    def copy(self, source: Any, target: Any, wrap_for: _Forwarder | None = None) -> None:
+        active = source.which() if self.has_union else None
+        for name, in_union, interface in self.fields:
+            if in_union and name != active:
+                continue
+            value = getattr(source, name)
+            if wrap_for is not None and interface is not None and source._has(name):
+                value = forwarder(value, interface, wrap_for._tap, wrap_for._epoch)
+            setattr(target, name, value)
+
+
+def _forward(
+    name: str, label: str, params_fields: _Fields, results_fields: _Fields
+) -> Callable[[_Forwarder, Any], Awaitable[None]]:
     async def forward(self: _Forwarder, context: Any) -> None:
         started = time.perf_counter_ns()
         params = context.params
         size_in = payload_size(params)
         request = self._target._request(name)
-        _copy(params, request, None)
+        params_fields.copy(params, request)
         try:
             response = await request.send()
         except capnp.KjException as exc:
@@ -73,26 +102,7 @@ def _forward(name: str, label: str) -> Callable[[_Forwarder, Any], Awaitable[Non
             self._tap.call(self._epoch, label, reason, size_in, 0, started)
             raise WireReason(reason) from None
         results = context.results
-        _copy(response, results, self)
+        results_fields.copy(response, results, self)
         self._tap.call(self._epoch, label, None, size_in, payload_size(results), started)
 
     return forward
-
-
-def _copy(source: Any, target: Any, wrap_for: _Forwarder | None) -> None:
-    """Copy the set fields of struct ``source`` onto ``target``; capability
-    fields are wrapped in forwarders when ``wrap_for`` is given."""
-    schema = source.schema
-    active = source.which() if schema.union_fields else None
-    for field in schema.node.struct.fields:
-        name = field.name
-        if field.discriminantValue != 0xFFFF and name != active:
-            continue
-        value = getattr(source, name)
-        if wrap_for is not None and _is_capability(field) and source._has(name):
-            value = forwarder(value, schema.fields[name].schema, wrap_for._tap, wrap_for._epoch)
-        setattr(target, name, value)
-
-
-def _is_capability(field: Any) -> bool:
-    return bool(field.which() == "slot" and field.slot.type.which() == "interface")
