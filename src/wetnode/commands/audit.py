@@ -60,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _filter(args: argparse.Namespace) -> Filter:
     now = time.time()
-    try:
-        since = parse_time(args.since, now) if args.since else None
-        until = parse_time(args.until, now) if args.until else None
-    except ValueError as exc:
-        raise UsageError(f"--since/--until: {exc}") from None
+
+    def moment(flag: str, text: str | None) -> int | None:
+        try:
+            return parse_time(text, now) if text else None
+        except ValueError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
+
+    since, until = moment("--since", args.since), moment("--until", args.until)
     return Filter(args.caller, args.method, args.outcome, args.kind, since, until)
 
 
