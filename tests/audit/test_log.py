@@ -42,7 +42,9 @@ async def test_events_recorded_on_another_thread_are_flushed_chained_and_signed_
 
 async def test_a_second_node_with_the_same_key_cannot_open_the_log(tmp_path: Path):
     key = NodeKey.generate()
-    async with open_audit_log(tmp_path, key, flush_interval=1, sign_every=10):
+    async with open_audit_log(tmp_path, key, flush_interval=1, sign_every=10) as audit:
+        audit.tap("pid0").event("graft", 0)
+        await audit.flush()
         with pytest.raises(AuditError, match="held by another running node with the same key"):
             AuditStore.open(log_path(tmp_path, str(key.peer_id)), str(key.peer_id))
 
@@ -56,3 +58,9 @@ async def test_a_reopened_log_continues_the_chain(tmp_path: Path):
     rows = list(store.rows())
     assert [r.event()["kind"] for r in rows] == ["start", "graft", "stop"] * 2
     assert verify(rows, store.heads(), key.public_key).broken is None
+
+
+async def test_a_node_that_recorded_nothing_leaves_no_file(tmp_path: Path):
+    async with open_audit_log(tmp_path, NodeKey.generate(), flush_interval=0.01, sign_every=10):
+        await trio.sleep(0.05)  # several writer wake-ups with nothing to write
+    assert list(tmp_path.iterdir()) == []

@@ -44,19 +44,23 @@ def now_us() -> int:
 
 
 class AuditLog:
-    """Records events from any thread; `open_audit_log` runs its writer."""
+    """Records events from any thread; `open_audit_log` runs its writer.
 
-    def __init__(self, store: AuditStore, key: NodeKey, sign_every: int) -> None:
-        self.path = store.path
-        self._store = store
+    The file is opened (and created) at the first flush that has an event to
+    write, so a node that stops before any guest ran leaves no log behind;
+    the ``start`` event carries the time the log was opened in the node.
+    """
+
+    def __init__(self, path: Path, key: NodeKey, sign_every: int) -> None:
+        self.path = path
         self._key = key
         self._sign_every = sign_every
         self._pending: collections.deque[Event] = collections.deque()
         self._dropped = 0
-        last = store.last()
-        self._chain = Chain(last.seq, last.hash) if last is not None else Chain()
-        heads = store.heads()
-        self._signed = heads[-1].seq if heads else 0
+        self._started = now_us()
+        self._store: AuditStore | None = None
+        self._chain = Chain()
+        self._signed = 0  # seq of the last signed head
 
     def record(self, event: Event) -> None:
         """Queue ``event`` (any thread, never blocks)."""
@@ -74,6 +78,10 @@ class AuditLog:
 
     async def flush(self, *, sign: bool = False) -> None:
         """Write what was recorded (one transaction, in a worker thread)."""
+        if self._store is None:
+            if not self._pending:
+                return
+            self._store = await trio.to_thread.run_sync(self._open)
         rows = self._take()
         head = None
         chain = self._chain
@@ -84,6 +92,28 @@ class AuditLog:
             await trio.to_thread.run_sync(self._store.append, rows, head)
         if head is not None:
             self._signed = head.seq
+
+    def _open(self) -> AuditStore:
+        """(worker thread) Open the file and continue its chain, starting with ``start``."""
+        peer = str(self._key.peer_id)
+        store = AuditStore.open(self.path, peer)
+        if (last := store.last()) is not None:
+            self._chain = Chain(last.seq, last.hash)
+        heads = store.heads()
+        self._signed = heads[-1].seq if heads else 0
+        self._pending.appendleft(Event("start", self._started, 0, "node", detail=f"peer {peer}"))
+        return store
+
+    async def aclose(self) -> None:
+        """Record ``stop``, write everything, sign the last event and close the file."""
+        if self._store is None and not self._pending:
+            return  # nothing happened: no log
+        self.node_event("stop", 0)
+        try:
+            await self.flush(sign=True)
+        finally:
+            if self._store is not None:
+                self._store.close()
 
     def _take(self) -> list[Row]:
         if self._dropped:
@@ -98,11 +128,17 @@ class AuditLog:
     async def run(
         self, flush_interval: float, *, task_status: Any = trio.TASK_STATUS_IGNORED
     ) -> None:
-        """Flush every ``flush_interval`` seconds until cancelled."""
+        """Flush every ``flush_interval`` seconds until cancelled.
+
+        A flush is shielded: once it has numbered a batch, the batch must be
+        written, or the chain in memory would run ahead of the file.  Only the
+        sleep between flushes is cancelled.
+        """
         task_status.started()
         while True:
             await trio.sleep(flush_interval)
-            await self.flush()
+            with trio.CancelScope(shield=True):
+                await self.flush()
 
 
 @asynccontextmanager
@@ -110,23 +146,17 @@ async def open_audit_log(
     directory: Path, key: NodeKey, *, flush_interval: float, sign_every: int
 ) -> AsyncIterator[AuditLog]:
     """The node's log for the block: written in the background, flushed and signed at exit."""
-    store = await trio.to_thread.run_sync(
-        AuditStore.open, log_path(directory, str(key.peer_id)), str(key.peer_id)
-    )
+    audit = AuditLog(log_path(directory, str(key.peer_id)), key, sign_every)
     try:
-        audit = AuditLog(store, key, sign_every)
-        audit.node_event("start", 0, f"peer {key.peer_id}")
         async with trio.open_nursery() as nursery:
             await nursery.start(audit.run, flush_interval)
             try:
                 yield audit
             finally:
                 nursery.cancel_scope.cancel()
-                with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
-                    audit.node_event("stop", 0)
-                    await audit.flush(sign=True)
     finally:
-        store.close()
+        with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+            await audit.aclose()
 
 
 class Tap:
