@@ -30,6 +30,7 @@ import multiaddr
 import trio
 from libp2p.peer.id import ID
 
+from wetnode.approvals.desk import open_approval_desk
 from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
 from wetnode.cell.children import CellSpawner
@@ -65,6 +66,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
     with Engine(config.cache_dir) as engine:
         async with (
             audit as audit_log,
+            open_approval_desk(config.home, str(key.peer_id), audit_log) as approvals,
             open_vat() as vat,
             open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
             open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
@@ -76,6 +78,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
                 audit=audit_log,
+                approvals=approvals,
             ) as membranes,
         ):
             await connect_peers(swarm, peers)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from wetnode.keys import verify as verify_signature
 from wetnode.membrane.signing import SigningDomain
 
+KINDS = ("call", "graft", "spawn", "exit", "epoch", "approval", "start", "stop", "lost")
 HEAD = SigningDomain("ww-audit-head", b"/ww/audit/head")
 GENESIS = bytes(32)  # the ``prev`` of event 1
 
@@ -36,9 +37,10 @@ GENESIS = bytes(32)  # the ``prev`` of event 1
 class Event(NamedTuple):
     """What happened, before it is numbered and linked (a tuple: cheap to make per call).
 
-    ``kind`` is ``call`` (one capability call), ``graft``, ``spawn``,
-    ``exit``, ``epoch``, ``start``, ``stop`` or ``lost`` (events dropped
-    because the writer fell behind).  ``outcome`` is ``returned`` or
+    ``kind`` is one of `KINDS`: ``call`` (one capability call), ``graft``,
+    ``spawn``, ``exit``, ``epoch``, ``approval`` (a proposal requested,
+    signed, approved, denied or expired), ``start``, ``stop`` or ``lost``
+    (events dropped because the writer fell behind).  ``outcome`` is ``returned`` or
     ``failed`` (then ``reason`` says why); times are microseconds (``time``
     since the Unix epoch), sizes bytes.
     """

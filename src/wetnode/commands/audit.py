@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from wetnode.audit.chain import KINDS
 from wetnode.audit.errors import AuditError
 from wetnode.audit.query import Filter, as_json, as_text, check, find_log, parse_time
 from wetnode.audit.store import AuditStore
@@ -36,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", metavar="GLOB", help="only methods matching, e.g. 'Executor.*'")
     parser.add_argument("--outcome", choices=("returned", "failed"), help="only this outcome")
     parser.add_argument(
-        "--kind", choices=("call", "graft", "spawn", "exit", "epoch", "start", "stop", "lost"),
+        "--kind", choices=KINDS,
         help="only this kind of event",
     )  # fmt: skip
     parser.add_argument("--since", metavar="TIME", help="from TIME: ISO 8601 or an age like 10m")

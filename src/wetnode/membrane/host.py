@@ -32,6 +32,7 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Connection, Vat
 
 if TYPE_CHECKING:
+    from wetnode.approvals.desk import ApprovalDesk
     from wetnode.audit.log import AuditLog
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,11 @@ class MembraneHost:
         ipfs: IpfsBackend | None,
         child_grants: Grants,
         audit: AuditLog | None = None,
+        approvals: ApprovalDesk | None = None,
     ) -> None:
         self.vat = vat
         self.audit = audit
+        self._approvals = approvals
         self.clock = EpochClock()
         self._nursery = nursery
         self._node_key = node_key
@@ -102,6 +105,7 @@ class MembraneHost:
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
+            approvals=self._approvals,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -188,13 +192,16 @@ async def open_membrane_host(
     ipfs: IpfsBackend | None = None,
     child_grants: Grants = CHILD,
     audit: AuditLog | None = None,
+    approvals: ApprovalDesk | None = None,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
     """
     async with trio.open_nursery() as nursery:
-        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants, audit)
+        host = MembraneHost(
+            vat, nursery, node_key, network, spawner, ipfs, child_grants, audit, approvals
+        )
         try:
             yield host
         finally:

@@ -21,6 +21,7 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
 if TYPE_CHECKING:
+    from wetnode.approvals.desk import ApprovalDesk
     from wetnode.audit.log import Tap
     from wetnode.membrane.guests import Child
 
@@ -32,12 +33,14 @@ class Grants:
     host: bool = True
     executor: bool = True
     ipfs: bool = True
+    approvals: bool = True
 
 
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
-# children and reads IPFS; talking to peers is something pid0 does for it.
-CHILD = Grants(host=False)
+# children and reads IPFS; talking to peers is something pid0 does for it,
+# and so is asking a person for an approval.
+CHILD = Grants(host=False, approvals=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -56,3 +59,4 @@ class Session:
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
     tap: Tap | None = None  # records this guest's calls (None: the audit log is off)
+    approvals: ApprovalDesk | None = None  # the node's proposals (None: not offered)

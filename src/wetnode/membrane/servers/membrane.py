@@ -25,6 +25,7 @@ import trio
 from wetnode.keys import verify
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.errors import GraftRefused
+from wetnode.membrane.servers.approvals import ApprovalsServer
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
@@ -53,7 +54,13 @@ _EMPTY = _Empty()
 SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
 
 
-GRAFT_RESULTS = ("identity", "host", "executor", "ipfs")  # Membrane.graft returns these
+GRAFT_RESULTS = (
+    "identity",
+    "host",
+    "executor",
+    "ipfs",
+    "approvals",
+)  # Membrane.graft returns these
 
 
 def pass_on_graft(answer: Any, results: Any) -> None:
@@ -94,6 +101,8 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.executor = ExecutorServer(guard, session)
         if session.grants.ipfs:
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+        if session.grants.approvals and session.approvals is not None:
+            results.approvals = ApprovalsServer(guard, session)
 
     async def _challenge(self, signer: Any) -> None:
         await challenge(
