@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +12,9 @@ import trio
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from tests.approvals.approvers import Approvers
 from wetnode.approvals.desk import open_approval_desk
 from wetnode.approvals.proposal import message
-from wetnode.approvals.store import ApprovalStore, approvals_path
 from wetnode.audit.log import open_audit_log
 from wetnode.audit.store import AuditStore, log_path
 from wetnode.keys import NodeKey
@@ -26,47 +23,7 @@ from wetnode.rpc import schema
 from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
 
-WW = [sys.executable, "-m", "wetnode"]
 NODE_KEY = NodeKey.generate()
-
-
-class Approvers:
-    """Three approvers' key files, one outsider's, and `ww approve` in their data dir."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.home = tmp_path / "home"
-        self.files = {}
-        for name in ("alice", "bob", "carol", "outsider"):
-            NodeKey.generate().save(tmp_path / name)
-            self.files[name] = tmp_path / name
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
-        self.env["WW_HOME"] = str(self.home)
-
-    def address(self, name: str) -> str:
-        return NodeKey.load(self.files[name]).evm_address
-
-    async def ww(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        def run() -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [*WW, "approve", *argv], env=self.env, capture_output=True, text=True, timeout=120
-            )
-
-        return await trio.to_thread.run_sync(run)
-
-    async def pending(self) -> str:
-        """The ID of the one pending proposal, once the node has written it."""
-        with trio.fail_after(30):
-            while True:
-                # No event crosses into this test when the desk's worker thread
-                # commits: look at the file, within the bound.
-                store = ApprovalStore(approvals_path(self.home))
-                try:
-                    found = [p.id for p, status in store.proposals() if status == "pending"]
-                finally:
-                    store.close()
-                if found:
-                    return found[0]
-                await trio.sleep(0.05)
 
 
 async def _request(vat: Vat, pid0_end: socket.socket, approvers: list[str], **fields: Any) -> Any:

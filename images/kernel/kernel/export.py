@@ -4,6 +4,7 @@ A remote peer that grafts onto it gets pid0's capabilities behind a method
 allow-list read from `etc/membrane.allow` (one `interface.method` per line,
 `#` comments).  Capabilities returned by an allowed call are wrapped in the
 same list, so nothing reachable escapes it.  No file means nothing allowed.
+A line may end in a `require_approval(...)` rule (`kernel.approval`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import wetnode.guest as ww
+from kernel.approval import Rule, gated, parse_rule
 from wetnode import codec
 from wetnode.guest.schemas import ipfs, stem, system
 
@@ -34,8 +36,11 @@ INTERFACES = {
 class AllowList:
     """The set of (interface id, method ordinal) remote peers may call: an attenuation gate."""
 
-    def __init__(self, allowed: set[tuple[int, int]]) -> None:
+    def __init__(
+        self, allowed: set[tuple[int, int]], rules: dict[tuple[int, int], Rule] | None = None
+    ) -> None:
         self.allowed = allowed
+        self.rules = rules or {}  # methods that wait for an approval
         self.names = {
             (iface.ID, m.ordinal): f"{name}.{m.name}"
             for name, iface in INTERFACES.items()
@@ -44,9 +49,9 @@ class AllowList:
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> AllowList:
-        allowed = set()
+        allowed, rules = set(), {}
         for number, raw in enumerate(lines, 1):
-            line = raw.split("#", 1)[0].strip()
+            line, _, rule = raw.split("#", 1)[0].strip().partition(" ")
             if not line:
                 continue
             iface_name, _, method = line.partition(".")
@@ -58,7 +63,12 @@ class AllowList:
                     f"(interfaces: {', '.join(INTERFACES)})"
                 )
             allowed.add((iface.ID, found[0].ordinal))
-        return cls(allowed)
+            if rule.strip():
+                try:
+                    rules[(iface.ID, found[0].ordinal)] = parse_rule(rule.strip())
+                except ValueError as exc:
+                    raise ValueError(f"{ALLOW_FILE} line {number}: {exc}") from None
+        return cls(allowed, rules)
 
     def name(self, interface_id: int, method_id: int) -> str:
         return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
@@ -85,7 +95,13 @@ class ExportedMembrane(stem.Membrane.Server):
             raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         names = ("identity", "host", "executor", "ipfs")
-        return {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
+        policy, approvals = self._policy, self._caps.approvals
+        return {
+            name: ww.attenuate(
+                gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer), policy
+            )
+            for name in names
+        }
 
 
 def load_policy(root: str = "/") -> AllowList:
