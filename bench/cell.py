@@ -133,10 +133,8 @@ async def _measure(work: Path, wasm: Path) -> None:
         start = time.perf_counter()
         engine.load(wasm, "probe")
         from_disk = time.perf_counter() - start
-        print(
-            f"cold compile        {_ms(cold):>10}   load from disk cache {_ms(from_disk)}"
-            f"   ratio {cold / from_disk:.0f}x"
-        )
+        print(f"cold compile        {_ms(cold):>10}   load from disk cache {_ms(from_disk)}"
+              f"   ratio {cold / from_disk:.0f}x")
 
         spawn = []
         for _ in range(STARTS):
@@ -145,16 +143,12 @@ async def _measure(work: Path, wasm: Path) -> None:
             spawn.append(time.perf_counter() - begin)
         started = await _start_to_first_instruction(engine, wasm)
         baseline = statistics.median(spawn)
-        print(
-            f"start to 1st instr  {_ms(started):>10}   spawn /bin/true {_ms(baseline)}"
-            f"   ratio {started / baseline:.1f}x   (target <= 50 ms; component in memory)"
-        )
+        print(f"start to 1st instr  {_ms(started):>10}   spawn /bin/true {_ms(baseline)}"
+              f"   ratio {started / baseline:.1f}x   (target <= 50 ms; component in memory)")
         first = await _first_start_from_disk_cache(cache, wasm)
-        print(
-            f"first start, disk   {_ms(first):>10}   spawn /bin/true {_ms(baseline)}"
-            f"   ratio {first / baseline:.1f}x"
-            "   (new engine: file-identity index + checksum + load)"
-        )
+        print(f"first start, disk   {_ms(first):>10}   spawn /bin/true {_ms(baseline)}"
+              f"   ratio {first / baseline:.1f}x"
+              "   (new engine: file-identity index + checksum + load)")
 
         native = await _native_round_trip()
         async with open_cell(engine, GuestSpec(wasm, args=["echo"])) as cell:
@@ -162,10 +156,8 @@ async def _measure(work: Path, wasm: Path) -> None:
             guest = await _round_trips(stream)
             await stream.send_eof()
             await cell.wait()
-        print(
-            f"channel round trip  {_us(guest):>10}   native socketpair echo {_us(native)}"
-            f"   ratio {guest / native:.1f}x   (target <= 150 us)"
-        )
+        print(f"channel round trip  {_us(guest):>10}   native socketpair echo {_us(native)}"
+              f"   ratio {guest / native:.1f}x   (target <= 150 us)")
 
         stop = await _stop_latency(engine, wasm)
         print(f"stop latency        {_ms(stop):>10}   epoch tick 10.0 ms   (issue: <= 100 ms)")

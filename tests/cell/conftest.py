@@ -39,13 +39,8 @@ def engine(cache_dir: Path) -> Iterator[Engine]:
 def probe(probe_wasm: Path):
     """Make a GuestSpec for the probe guest running `mode`."""
 
-    def spec(
-        *args: str,
-        limits: Limits | None = None,
-        stdio: Stdio | None = None,
-        root: Path | None = None,
-        env: dict[str, str] | None = None,
-    ) -> GuestSpec:
+    def spec(*args: str, limits: Limits | None = None, stdio: Stdio | None = None,
+             root: Path | None = None, env: dict[str, str] | None = None) -> GuestSpec:
         return GuestSpec(
             probe_wasm,
             name="probe",

@@ -39,21 +39,13 @@ async def start(engine: Engine, wasm: bytes | Path) -> Exit:
             "bad.wasm exports `run` with the wrong type",
         ),
         (
-            component(
-                '(import "wasi:nowhere/thing@1.0.0" (instance (export "f" (func))))'
-                + RUN_LIFTED.format(code="i32.const 0", result="s32")
-            ),
+            component('(import "wasi:nowhere/thing@1.0.0" (instance (export "f" (func))))'
+                      + RUN_LIFTED.format(code="i32.const 0", result="s32")),
             "bad.wasm does not fit world wetware:guest/guest",
         ),
     ],
-    ids=[
-        "not-wasm",
-        "core-module",
-        "garbage-component",
-        "no-run",
-        "wrong-run-type",
-        "unknown-import",
-    ],
+    ids=["not-wasm", "core-module", "garbage-component", "no-run", "wrong-run-type",
+         "unknown-import"],
 )
 async def test_bad_component_is_a_one_line_user_error(
     tmp_path: Path, wasm: bytes, message: str

@@ -34,8 +34,7 @@ async def test_guest_echoes_channel_bytes_and_eof_ends_it(engine: Engine, probe)
 
 def writer_of(size: int) -> bytes:
     """A minimal component whose `run` makes one channel write of `size` zero bytes."""
-    return bytes(
-        wasmtime.wat2wasm(f"""(component
+    return bytes(wasmtime.wat2wasm(f"""(component
       (import "wetware:guest/channel@0.1.0" (instance $ch
         (export "write" (func (param "data" (list u8))))))
       (core module $M (memory (export "memory") {size // 65536 + 1}))
@@ -49,8 +48,7 @@ def writer_of(size: int) -> bytes:
           (call $write (i32.const 0) (i32.const {size})) (i32.const 0)))
       (core instance $r (instantiate $R
         (with "m" (instance $m)) (with "c" (instance (export "write" (func $w))))))
-      (func (export "run") (result s32) (canon lift (core func $r "run"))))""")
-    )
+      (func (export "run") (result s32) (canon lift (core func $r "run"))))"""))
 
 
 async def test_oversized_channel_write_traps_the_guest_only(tmp_path: Path) -> None:

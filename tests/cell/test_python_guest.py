@@ -81,10 +81,7 @@ def test_interpreter_exits_cleanly_with_the_guest_exit_code(
     engine.load(probe_wasm, "probe")  # compiled into the shared cache: the child only loads
     result = subprocess.run(
         [sys.executable, "-c", CLEAN_EXIT_SCRIPT, str(cache_dir), str(probe_wasm)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 6, result.stderr
     assert "panic" not in result.stderr

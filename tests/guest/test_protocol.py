@@ -113,7 +113,9 @@ def test_repeated_imports_are_released_with_one_count(py_schema: Any, net: Any) 
     assert echo.cap is again.cap and w.a.tables._import_refs[echo.cap.import_id] == 2
     del echo, again
     mb = w.a.data_to_send()
-    (rel,) = [m.release for m in (R.Message.read(x) for x in wire.FrameDecoder().feed(mb))]
+    (rel,) = [
+        m.release for m in (R.Message.read(x) for x in wire.FrameDecoder().feed(mb))
+    ]
     assert rel.referenceCount == 2
 
 

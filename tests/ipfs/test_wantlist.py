@@ -14,7 +14,9 @@ B = Cid.of_block(b"b", version=1, codec=RAW)
 
 
 def _kinds(sent: list[tuple[str, Want]]) -> dict[str, str]:
-    return {peer: "CANCEL" if want.cancel else f"WANT-{want.want_type.name}" for peer, want in sent}
+    return {
+        peer: "CANCEL" if want.cancel else f"WANT-{want.want_type.name}" for peer, want in sent
+    }
 
 
 def test_a_new_want_asks_one_peer_for_the_block_and_the_others_whether_they_have_it() -> None:

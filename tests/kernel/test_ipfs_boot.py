@@ -60,7 +60,9 @@ def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(
             assert term.wait() == 0
 
 
-def test_an_image_no_peer_has_is_a_one_line_error_after_a_bounded_wait(node_env, ww_home, tmp_path):
+def test_an_image_no_peer_has_is_a_one_line_error_after_a_bounded_wait(
+    node_env, ww_home, tmp_path
+):
     missing = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nm"  # a valid CID nobody has
     env_b = _fresh_home(tmp_path, ww_home, node_env)
     result = subprocess.run(

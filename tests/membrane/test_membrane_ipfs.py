@@ -28,7 +28,9 @@ async def test_without_a_backend_every_ipfs_method_says_so(node: Node) -> None:
 async def test_unixfs_cat_and_ls_reach_the_backend() -> None:
     backend = DictIpfs(
         files={"/ipfs/dir/a.txt": b"alpha"},
-        dirs={"/ipfs/dir": [Entry("a.txt", 5, "file", CID), Entry("sub", 0, "directory", CID)]},
+        dirs={
+            "/ipfs/dir": [Entry("a.txt", 5, "file", CID), Entry("sub", 0, "directory", CID)]
+        },
     )
     async with running_node(ipfs=backend) as node:
 

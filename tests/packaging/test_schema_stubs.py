@@ -19,7 +19,7 @@ from wetnode.schemas import ipfs, stem, system
 
 STUBS = Path(system.__file__).parent
 
-SERVER_AND_CLIENT = """
+SERVER_AND_CLIENT = '''
 from typing import Any
 
 from wetnode.schemas import stem, system
@@ -40,7 +40,7 @@ async def call(host: system.Host) -> str:
     membrane = executor.cast_as(stem.GuestMembrane)
     await membrane.graft(Membrane())  # line 20: a Membrane is no Signer
     return (await executor.echo("hi")).response
-"""
+'''
 
 
 def test_regenerating_the_stubs_gives_the_committed_files() -> None:

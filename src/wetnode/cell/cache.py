@@ -93,11 +93,8 @@ class CompileCache:
         try:
             return Component.deserialize_file(engine, str(artifact))
         except WasmtimeError as exc:
-            log.warning(
-                "compile cache entry %s is unusable (%s); recompiling",
-                artifact.name,
-                str(exc).splitlines()[0],
-            )
+            log.warning("compile cache entry %s is unusable (%s); recompiling", artifact.name,
+                        str(exc).splitlines()[0])
             return None
 
     def store(self, key: str, compiled: bytes) -> None:

@@ -85,15 +85,8 @@ def add_raw_func(instance: LinkerInstance, name: str, func: HostFunc) -> object:
     Returns the C callback object: keep it alive as long as any store using it.
     """
 
-    def call(
-        _data: object,
-        _ctx: object,
-        _ty: object,
-        params: ValArray,
-        count: int,
-        results: ValArray,
-        _result_count: int,
-    ) -> int:
+    def call(_data: object, _ctx: object, _ty: object, params: ValArray, count: int,
+             results: ValArray, _result_count: int) -> int:
         try:
             func(params, count, results)
         except WasmtimeError as exc:
@@ -106,11 +99,7 @@ def add_raw_func(instance: LinkerInstance, name: str, func: HostFunc) -> object:
     callback = ffi.wasmtime_component_func_callback_t(call)
     encoded = name.encode()
     error = ffi.wasmtime_component_linker_instance_add_func(
-        instance.ptr(),
-        ctypes.create_string_buffer(encoded),
-        len(encoded),
-        callback,
-        None,
+        instance.ptr(), ctypes.create_string_buffer(encoded), len(encoded), callback, None,
         _NO_FINALIZER,
     )
     if error:

@@ -85,17 +85,15 @@ async def open_cell(engine: Engine, spec: GuestSpec) -> AsyncIterator[Cell]:
     module, another world).  Runtime failures are reported by `Cell.wait()`.
     """
     limiter = trio.CapacityLimiter(1)  # the guest's own thread, whatever else runs
-    component = await trio.to_thread.run_sync(
-        engine.load, spec.component, spec.name, limiter=limiter
-    )
+    component = await trio.to_thread.run_sync(engine.load, spec.component, spec.name,
+                                              limiter=limiter)
     if spec.channel is not None:  # the caller serves the other end itself
         host_end, guest_end = None, spec.channel
     else:
         host_end, guest_end = socket.socketpair()
     try:
-        guest = await trio.to_thread.run_sync(
-            partial(Guest, engine, component, spec, guest_end), limiter=limiter
-        )
+        guest = await trio.to_thread.run_sync(partial(Guest, engine, component, spec, guest_end),
+                                              limiter=limiter)
     except BaseException:
         if host_end is not None:
             host_end.close()

@@ -101,8 +101,8 @@ class Engine:
             elif isinstance(source, bytes):
                 self._byte_keys[_sample(source)] = (source, key)
             if key not in self._components:
-                self._components[key] = self.cache.load(self.wasmtime, key) or self._compile(
-                    wasm, key, name
+                self._components[key] = (
+                    self.cache.load(self.wasmtime, key) or self._compile(wasm, key, name)
                 )
             return self._components[key]
 

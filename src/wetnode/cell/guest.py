@@ -36,9 +36,8 @@ class Guest:
     unknown imports, no `run: func() -> s32` export).
     """
 
-    def __init__(
-        self, engine: Engine, component: Component, spec: GuestSpec, channel_end: socket.socket
-    ) -> None:
+    def __init__(self, engine: Engine, component: Component, spec: GuestSpec,
+                 channel_end: socket.socket) -> None:
         self.name = spec.name
         self.limits = spec.limits
         self._stop_reason: str | None = None
@@ -76,7 +75,9 @@ class Guest:
             try:
                 instance = linker.instantiate(self._store, component)
             except wasmtime.WasmtimeError as exc:
-                raise CellError(f"{self.name} does not fit world {WORLD}: {_summary(exc)}") from exc
+                raise CellError(
+                    f"{self.name} does not fit world {WORLD}: {_summary(exc)}"
+                ) from exc
         finally:
             linker.close()
         func = instance.get_func(self._store, "run")
@@ -139,7 +140,7 @@ def _summary(exc: BaseException) -> str:
     """The cause of a wasmtime error in one line (its text is a multi-line backtrace)."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     if "Caused by:" in lines:
-        causes = lines[lines.index("Caused by:") + 1 :]
+        causes = lines[lines.index("Caused by:") + 1:]
         if causes:
             return causes[-1]
     return lines[0] if lines else type(exc).__name__

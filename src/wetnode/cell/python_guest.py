@@ -72,19 +72,13 @@ def build_project(path: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [
         componentize_py(),
-        "-d",
-        str(WIT_DIR),
-        "-w",
-        WORLD,
+        "-d", str(WIT_DIR),
+        "-w", WORLD,
         "--quiet",
-        "componentize",
-        APP_MODULE,
-        "-p",
-        str(path),
-        "-p",
-        str(SDK_PATH),
-        "-o",
-        str(output),
+        "componentize", APP_MODULE,
+        "-p", str(path),
+        "-p", str(SDK_PATH),
+        "-o", str(output),
     ]
     note(f"building {output} with componentize-py…")
     # Without RUST_BACKTRACE=0 a failed build spends ~15 s symbolising a backtrace.

@@ -7,13 +7,8 @@ from wetnode.cell.python_guest import init_project
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="project directory (default: the current directory)",
-    )
+    parser.add_argument("path", nargs="?", default=".", type=Path,
+                        help="project directory (default: the current directory)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -105,3 +105,4 @@ def render_tree(image: MergedImage) -> str:
         note = "  (hidden from guests)" if path in HIDDEN else ""
         lines.append(f"{'  ' * depth}{name}  <- {origin}{note}")
     return "\n".join(lines) + "\n"
+

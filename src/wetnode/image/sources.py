@@ -17,7 +17,9 @@ IPFS_PREFIX = "/ipfs/"
 def resolve_source(source: str) -> Path:
     """The local directory holding the layer named by `source`."""
     if source.startswith(IPFS_PREFIX):
-        raise ImageError(f"layer {source} is on IPFS: only local directories are accepted here")
+        raise ImageError(
+            f"layer {source} is on IPFS: only local directories are accepted here"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         raise ImageError(f"layer {source} does not exist: pass a directory or /ipfs/<cid>")

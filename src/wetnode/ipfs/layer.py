@@ -28,7 +28,6 @@ from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
 
 log = logging.getLogger(__name__)
 
-
 class IpfsLayerSource:
     """Resolves `/ipfs/...` layer specs for the image merge (trio side)."""
 

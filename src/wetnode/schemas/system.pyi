@@ -195,7 +195,8 @@ class _Host_addrs_Results(_capnp.Struct):
 class _Host_peers_Results(_capnp.Struct):
     peers: _abc.Sequence[PeerInfo]
 
-class _Host_connect_Results(_capnp.Struct): ...
+class _Host_connect_Results(_capnp.Struct):
+    ...
 
 class _Host_executor_Results(_capnp.Struct):
     @property
@@ -257,5 +258,8 @@ class _Process_wait_Results(_capnp.Struct):
 class _ByteStream_read_Results(_capnp.Struct):
     data: bytes
 
-class _ByteStream_write_Results(_capnp.Struct): ...
-class _ByteStream_close_Results(_capnp.Struct): ...
+class _ByteStream_write_Results(_capnp.Struct):
+    ...
+
+class _ByteStream_close_Results(_capnp.Struct):
+    ...
