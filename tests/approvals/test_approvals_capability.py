@@ -50,7 +50,7 @@ async def _request(vat: Vat, pid0_end: socket.socket, approvers: list[str], **fi
 
 
 async def _scenario(people: Approvers, sign: Any, **fields: Any) -> Any:
-    """Serve pid0's membrane, have it request an approval, run ``sign(id)`` meanwhile."""
+    """Serve pid0's membrane, have it request an approval, run ``sign(id)`` (if any) meanwhile."""
     approvers = [people.address(n) for n in ("alice", "bob", "carol")]
     network = OfflineNetwork(NODE_KEY.peer_id_bytes)
     async with (
@@ -71,7 +71,8 @@ async def _scenario(people: Approvers, sign: Any, **fields: Any) -> Any:
         with trio.fail_after(300):  # several `ww` starts on a loaded machine
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(ask)
-                await sign(await people.pending())
+                if sign is not None:
+                    await sign(await people.pending())
         return answer[0]
 
 
@@ -125,10 +126,7 @@ async def test_two_of_three_approvers_sign_and_the_waiting_call_returns(tmp_path
 async def test_an_expired_proposal_fails_the_waiting_call_and_takes_no_signature(tmp_path: Path):
     people = Approvers(tmp_path)
 
-    async def sign(pid: str) -> None:
-        pass  # nobody signs within the second
-
-    reason = await _scenario(people, sign, ttl=1)
+    reason = await _scenario(people, None, ttl=1)  # nobody signs within the second
     assert reason.startswith("approvalExpired: proposal 0x")
     pid = reason.split()[2]
     late = await people.ww("sign", pid, "--key", str(people.files["alice"]))

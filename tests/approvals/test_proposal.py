@@ -50,6 +50,7 @@ def test_a_wallets_personal_sign_counts_as_its_address():
         (ALICE, "pending", [], NOW + 60, "expired: it takes no more signatures"),
         (ALICE, "approved", [], NOW, "already approved and used: approvals are single-use"),
         (ALICE, "denied", [], NOW, "was denied"),
+        (ALICE, "withdrawn", [], NOW, "was withdrawn: it takes no more signatures"),
     ],
 )
 def test_signatures_that_do_not_count_are_refused_with_the_reason(

@@ -54,6 +54,16 @@ class ApprovalDesk:
         pid = proposal.id
         self._record(caller, f"requested {pid}: {action} ({risk}), {threshold} of "
                      f"{', '.join(proposal.approvers)}")  # fmt: skip
+        try:
+            return await self._wait(proposal, caller)
+        except trio.Cancelled:  # the caller went away: nobody waits for this proposal now
+            with trio.CancelScope(shield=True):
+                await self._call(ApprovalStore.settle, pid, "withdrawn")
+            self._record(caller, f"withdrawn {pid}")
+            raise
+
+    async def _wait(self, proposal: Proposal, caller: str) -> tuple[Proposal, list[Signature]]:
+        pid, threshold = proposal.id, proposal.threshold
         seen = 0
         with trio.move_on_at(trio.current_time() + proposal.expires - time.time()):
             while True:

@@ -16,7 +16,8 @@ An approver signs, with EIP-191 ``personal_sign``, the text `message`::
 (``deny`` to deny), so any wallet can sign it and the address is recovered
 from the signature.  A signature counts once per approver and proposal;
 it is refused after the proposal expired, was approved and used, or was
-denied, and when the address is not one of the proposal's approvers.
+denied, or withdrawn (the call that asked went away), and when the address
+is not one of the proposal's approvers.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def check(
         raise SignatureRefused(
             f"proposal {pid} was already approved and used: approvals are single-use"
         )
-    if status in ("denied", "expired"):
+    if status in ("denied", "expired", "withdrawn"):
         raise SignatureRefused(f"proposal {pid} was {status}: it takes no more signatures")
     if now >= proposal.expires:
         raise SignatureRefused(f"proposal {pid} expired: it takes no more signatures")
