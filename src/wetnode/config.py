@@ -22,6 +22,7 @@ from typing import Any
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
+from wetnode.mcp.spec import ServerSpec, parse_spec
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -115,8 +116,8 @@ class Option:
 
     ``shown`` is the default as help and docs print it when the value itself
     would not say it (``1G``, ``unlimited``).  A ``repeatable`` option's flag
-    may be given more than once and its variable holds space-separated values;
-    its value is a tuple.
+    may be given more than once and its variable holds values split on
+    ``separator`` (None: whitespace); its value is a tuple.
     """
 
     flag: str
@@ -127,6 +128,7 @@ class Option:
     metavar: str
     shown: str | None = None
     repeatable: bool = False
+    separator: str | None = None
 
     @property
     def name(self) -> str:
@@ -145,7 +147,9 @@ class Option:
 
     @property
     def env_note(self) -> str:
-        return " (space-separated)" if self.repeatable else ""
+        if not self.repeatable:
+            return ""
+        return f" (`{self.separator}`-separated)" if self.separator else " (space-separated)"
 
     def value(self, args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
         """The flag's value, else the variable's, else the default."""
@@ -162,8 +166,8 @@ class Option:
     def _parse(self, raw: str | list[str], where: str) -> Any:
         try:
             if self.repeatable:
-                texts = raw.split() if isinstance(raw, str) else raw
-                return tuple(self.parse(text) for text in texts)
+                texts = raw.split(self.separator) if isinstance(raw, str) else raw
+                return tuple(self.parse(text.strip()) for text in texts if text.strip())
             return self.parse(str(raw))
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
@@ -211,12 +215,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
            "reading (fetching) one image layer", "SECONDS"),
     Option("--audit", "WW_AUDIT", parse_switch, True,
-           "record every capability call in the node's audit log (docs/audit.md)", "on|off",
+           "record every capability call in the node's audit log (docs/audit.md)", "on/off",
            shown="on"),
     Option("--audit-flush", "WW_AUDIT_FLUSH", parse_seconds, DEFAULT_AUDIT_FLUSH,
            "write recorded audit events this often; a crash loses at most this much", "SECONDS"),
     Option("--audit-sign-every", "WW_AUDIT_SIGN_EVERY", parse_count, DEFAULT_AUDIT_SIGN_EVERY,
            "sign the audit chain's head after this many events (and at shutdown)", "N"),
+    Option("--mcp", "WW_MCP", parse_spec, (),
+           "run a stdio MCP server for pid0's Mcp capability, e.g. time=mcp-server-time "
+           "(repeatable; see docs/mcp.md)",
+           "NAME=COMMAND", shown="none", repeatable=True, separator=";"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -272,6 +280,7 @@ class NodeConfig:
     audit: bool = True
     audit_flush: float = DEFAULT_AUDIT_FLUSH
     audit_sign_every: int = DEFAULT_AUDIT_SIGN_EVERY
+    mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
 
     @property
     def cache_dir(self) -> Path:
@@ -327,4 +336,5 @@ class NodeConfig:
             audit=value("audit"),
             audit_flush=value("audit-flush"),
             audit_sign_every=value("audit-sign-every"),
+            mcp=value("mcp"),
         )

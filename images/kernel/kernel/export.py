@@ -5,6 +5,12 @@ allow-list read from `etc/membrane.allow` (one `interface.method` per line,
 `#` comments).  Capabilities returned by an allowed call are wrapped in the
 same list, so nothing reachable escapes it.  No file means nothing allowed.
 A line may end in a `require_approval(...)` rule (`kernel.approval`).
+
+A line `mcp.SERVER.TOOL` exports one tool of one of the node's MCP servers
+(`ww run --mcp SERVER=COMMAND`): the graft's `mcp` then lists and calls that
+tool and refuses every other.  A comment after an entry describes it: the
+graft's `exports` lists every entry with its description, which is how
+`ww mcp serve` knows what to offer (docs/mcp.md).
 """
 
 from __future__ import annotations
@@ -33,14 +39,28 @@ INTERFACES = {
 }
 
 
+MCP_PREFIX = "mcp."
+
+
 class AllowList:
-    """The set of (interface id, method ordinal) remote peers may call: an attenuation gate."""
+    """The set of (interface id, method ordinal) remote peers may call: an attenuation gate.
+
+    ``mcp_tools`` are the `SERVER.TOOL`s of the node's MCP servers it exports;
+    ``entries`` every line's name and description, in file order; ``rules``
+    the methods that wait for an approval (`kernel.approval`).
+    """
 
     def __init__(
-        self, allowed: set[tuple[int, int]], rules: dict[tuple[int, int], Rule] | None = None
+        self,
+        allowed: set[tuple[int, int]],
+        mcp_tools: frozenset[str] = frozenset(),
+        entries: tuple[tuple[str, str], ...] = (),
+        rules: dict[tuple[int, int], Rule] | None = None,
     ) -> None:
         self.allowed = allowed
-        self.rules = rules or {}  # methods that wait for an approval
+        self.mcp_tools = mcp_tools
+        self.entries = entries
+        self.rules = rules or {}
         self.names = {
             (iface.ID, m.ordinal): f"{name}.{m.name}"
             for name, iface in INTERFACES.items()
@@ -49,10 +69,24 @@ class AllowList:
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> AllowList:
-        allowed, rules = set(), {}
+        allowed = set()
+        mcp_tools = set()
+        entries = []
+        rules = {}
         for number, raw in enumerate(lines, 1):
-            line, _, rule = raw.split("#", 1)[0].strip().partition(" ")
+            text, _, comment = raw.partition("#")
+            line, _, rule = text.strip().partition(" ")
             if not line:
+                continue
+            entries.append((line, comment.strip()))
+            if line.startswith(MCP_PREFIX):
+                server, dot, tool = line.removeprefix(MCP_PREFIX).partition(".")
+                if not (server and dot and tool):
+                    raise ValueError(
+                        f"{ALLOW_FILE} line {number}: {line!r} is not mcp.SERVER.TOOL "
+                        "(e.g. mcp.time.get_current_time)"
+                    )
+                mcp_tools.add(f"{server}.{tool}")
                 continue
             iface_name, _, method = line.partition(".")
             iface = INTERFACES.get(iface_name.lower())
@@ -68,7 +102,7 @@ class AllowList:
                     rules[(iface.ID, found[0].ordinal)] = parse_rule(rule.strip())
                 except ValueError as exc:
                     raise ValueError(f"{ALLOW_FILE} line {number}: {exc}") from None
-        return cls(allowed, rules)
+        return cls(allowed, frozenset(mcp_tools), tuple(entries), rules)
 
     def name(self, interface_id: int, method_id: int) -> str:
         return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
@@ -96,12 +130,47 @@ class ExportedMembrane(stem.Membrane.Server):
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         names = ("identity", "host", "executor", "ipfs")
         policy, approvals = self._policy, self._caps.approvals
-        return {
+        caps = {
             name: ww.attenuate(
                 gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer), policy
             )
             for name in names
         }
+        caps["exports"] = ExportsServer(self._policy)
+        if self._caps.mcp is not None and self._policy.mcp_tools:
+            caps["mcp"] = ExportedMcp(self._caps.mcp, self._policy.mcp_tools)
+        return caps
+
+
+class ExportsServer(stem.Exports.Server):
+    """What the allow list lets peers call, with the descriptions its comments give."""
+
+    def __init__(self, policy: AllowList) -> None:
+        self._policy = policy
+
+    async def list(self) -> list[dict[str, str]]:
+        return [{"name": name, "description": text} for name, text in self._policy.entries]
+
+
+class ExportedMcp(system.Mcp.Server):
+    """The node's Mcp narrowed to the allow list's `mcp.SERVER.TOOL` lines."""
+
+    def __init__(self, mcp: Any, allowed: frozenset[str]) -> None:
+        self._mcp = mcp
+        self._allowed = allowed
+
+    async def tools(self) -> list[dict[str, str]]:
+        tools = (await self._mcp.tools()).tools
+        return [
+            {"name": t.name, "description": t.description, "inputSchema": t.inputSchema}
+            for t in tools
+            if t.name in self._allowed
+        ]
+
+    async def call(self, name: str, arguments: str) -> str:
+        if name not in self._allowed:
+            raise ww.NotAllowed(f"{MCP_PREFIX}{name} is not exported by this node")
+        return (await self._mcp.call(name, arguments)).result
 
 
 def load_policy(root: str = "/") -> AllowList:

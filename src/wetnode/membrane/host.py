@@ -34,6 +34,7 @@ from wetnode.rpc.vat import Connection, Vat
 if TYPE_CHECKING:
     from wetnode.approvals.desk import ApprovalDesk
     from wetnode.audit.log import AuditLog
+    from wetnode.mcp.local import LocalServers
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,12 @@ class MembraneHost:
         child_grants: Grants,
         audit: AuditLog | None = None,
         approvals: ApprovalDesk | None = None,
+        mcp: LocalServers | None = None,
     ) -> None:
         self.vat = vat
         self.audit = audit
         self._approvals = approvals
+        self._mcp = mcp
         self.clock = EpochClock()
         self._nursery = nursery
         self._node_key = node_key
@@ -86,7 +89,7 @@ class MembraneHost:
         """
         port = StreamPort("stdin", receive=stdin) if stdin is not None else None
         self._record("node", "spawn", "pid0")
-        return await self._attach(sock, "pid0", self._node_key, ALL, port, root)
+        return await self._attach(sock, "pid0", self._node_key, ALL, port, root, self._mcp)
 
     async def _attach(
         self,
@@ -96,6 +99,7 @@ class MembraneHost:
         grants: Grants,
         stdin: StreamPort | None = None,
         root: Path | None = None,
+        mcp: LocalServers | None = None,
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
@@ -105,7 +109,7 @@ class MembraneHost:
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
-            approvals=self._approvals,
+            approvals=self._approvals, mcp=mcp,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -193,14 +197,25 @@ async def open_membrane_host(
     child_grants: Grants = CHILD,
     audit: AuditLog | None = None,
     approvals: ApprovalDesk | None = None,
+    mcp: LocalServers | None = None,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
+    ``mcp`` (the node's `--mcp` servers) is what pid0's graft offers as `mcp`.
     """
     async with trio.open_nursery() as nursery:
         host = MembraneHost(
-            vat, nursery, node_key, network, spawner, ipfs, child_grants, audit, approvals
+            vat,
+            nursery,
+            node_key,
+            network,
+            spawner,
+            ipfs,
+            child_grants,
+            audit=audit,
+            approvals=approvals,
+            mcp=mcp,
         )
         try:
             yield host

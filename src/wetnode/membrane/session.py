@@ -23,6 +23,7 @@ from wetnode.rpc.vat import Vat
 if TYPE_CHECKING:
     from wetnode.approvals.desk import ApprovalDesk
     from wetnode.audit.log import Tap
+    from wetnode.mcp.local import LocalServers
     from wetnode.membrane.guests import Child
 
 
@@ -34,13 +35,15 @@ class Grants:
     executor: bool = True
     ipfs: bool = True
     approvals: bool = True
+    mcp: bool = True  # the node's local MCP servers, when it runs some
 
 
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
-# children and reads IPFS; talking to peers is something pid0 does for it,
-# and so is asking a person for an approval.
-CHILD = Grants(host=False, approvals=False)
+# children and reads IPFS; talking to peers (and to the node's MCP servers,
+# which reach outside) is something pid0 does for it, and so is asking a
+# person for an approval.
+CHILD = Grants(host=False, mcp=False, approvals=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -60,3 +63,4 @@ class Session:
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
     tap: Tap | None = None  # records this guest's calls (None: the audit log is off)
     approvals: ApprovalDesk | None = None  # the node's proposals (None: not offered)
+    mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)

@@ -56,6 +56,21 @@ class Membrane(_capnp.Capability):
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
+class ExportedMethod(_capnp.Struct):
+    name: str
+    description: str
+
+class Exports(_capnp.Capability):
+    def list(self) -> _capnp.Promise[_Exports_list_Results]: ...
+
+    class Server(_capnp.Server):
+        async def list(
+            self,
+            *,
+            _context: _capnp.CallContext[_Exports_list_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
 class GuestMembrane(Membrane):
     def signer(self) -> _capnp.Promise[_GuestMembrane_signer_Results]: ...
     def stdin(self) -> _capnp.Promise[_GuestMembrane_stdin_Results]: ...
@@ -133,9 +148,20 @@ class _Membrane_graft_Results(_capnp.Struct):
     @ipfs.setter
     def ipfs(self, value: ipfs.Client | ipfs.Client.Server) -> None: ...
     @property
+    def mcp(self) -> system.Mcp: ...
+    @mcp.setter
+    def mcp(self, value: system.Mcp | system.Mcp.Server) -> None: ...
+    @property
+    def exports(self) -> Exports: ...
+    @exports.setter
+    def exports(self, value: Exports | Exports.Server) -> None: ...
+    @property
     def approvals(self) -> Approvals: ...
     @approvals.setter
     def approvals(self, value: Approvals | Approvals.Server) -> None: ...
+
+class _Exports_list_Results(_capnp.Struct):
+    methods: _abc.Sequence[ExportedMethod]
 
 class _GuestMembrane_signer_Results(_capnp.Struct):
     @property
