@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import capnp
 
+from wetnode.membrane.errors import StaleEpoch
 from wetnode.membrane.guarded import interface_label, payload_size
 from wetnode.rpc.reasons import WireReason, remote_reason
 
@@ -98,11 +99,25 @@ def _forward(
         try:
             response = await request.send()
         except capnp.KjException as exc:
-            reason = remote_reason(exc)
-            self._tap.call(self._epoch, label, reason, size_in, 0, started)
-            raise WireReason(reason) from None
+            refusal = _refusal(exc)
+            self._tap.call(self._epoch, label, str(refusal), size_in, 0, started)
+            raise refusal from None
         results = context.results
         results_fields.copy(response, results, self)
         self._tap.call(self._epoch, label, None, size_in, payload_size(results), started)
 
     return forward
+
+
+def _refusal(exc: capnp.KjException) -> WireReason:
+    """What the remote is told when pid0's capability failed.
+
+    A Python server's failure always reaches its caller as ``failed``
+    (pycapnp), so a ``disconnected`` one (pid0 rebooted on a new epoch, or
+    stopped) would lose the type callers reconnect on; it is told as
+    ``staleEpoch`` instead, the word that says "graft again".
+    """
+    reason = remote_reason(exc)
+    if exc.type == "DISCONNECTED":
+        return StaleEpoch(f"pid0's export is gone ({reason}): graft again")
+    return WireReason(reason)
