@@ -35,6 +35,21 @@ def built_guest(app_source: str) -> Path:
     return project
 
 
+KERNEL = Path(__file__).resolve().parents[1] / "images" / "kernel"
+
+
+def built_kernel(work: Path) -> Path:
+    """A copy of this checkout's images/kernel under ``work``, built (about a minute)."""
+    import shutil
+
+    from wetnode.cell.python_guest import build_project
+
+    kernel = work / "kernel"
+    shutil.copytree(KERNEL, kernel, ignore=shutil.ignore_patterns("boot", "__pycache__"))
+    build_project(kernel)
+    return kernel
+
+
 async def printed_json(cell: Any, timeout: float = 600) -> Any:
     """What a benchmark guest prints (one JSON value) once it has exited."""
     assert cell.stdout is not None

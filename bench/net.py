@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,6 @@ from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
 
-KERNEL = Path(__file__).resolve().parents[1] / "images" / "kernel"
 ROUNDS = 7  # alternating blocks of each latency measurement
 BLOCK = 200  # round trips per block
 PAYLOAD = b"x" * 64
@@ -200,15 +198,13 @@ async def _graft_calls(caps: Any, n: int) -> list[float]:
 
 async def through_pid0(base_us: float) -> None:
     """A real `ww run` node: calls go through pid0's export to the host."""
-    from wetnode.cell.python_guest import build_project
+    from bench.guests import built_kernel
     from wetnode.client import dial
 
     node_process = _load_test_module("kernel/node_process.py")
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        kernel = work / "kernel"
-        shutil.copytree(KERNEL, kernel, ignore=shutil.ignore_patterns("boot", "__pycache__"))
-        await trio.to_thread.run_sync(build_project, kernel)  # this checkout's kernel
+        kernel = await trio.to_thread.run_sync(built_kernel, work)  # this checkout's kernel
         (work / "allow" / "etc").mkdir(parents=True)
         (work / "allow" / "etc" / "membrane.allow").write_text("executor.echo\n")
         env = {**os.environ, "WW_HOME": str(work / "home"), "WW_LISTEN": "127.0.0.1"}

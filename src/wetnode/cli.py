@@ -37,6 +37,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("wetnode.commands.mcp", "offer a node's export as MCP tools to LLM clients"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
     "doctor": ("wetnode.commands.doctor", "check this machine can run and build nodes"),
+    "audit": ("wetnode.commands.audit", "list a node's audit log, or verify it"),
+    "approve": ("wetnode.commands.approve", "list, show, sign or deny approval proposals"),
 }
 
 # What `ww` exits with for an error it reports as one line; the first match wins.

@@ -34,6 +34,8 @@ DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_WS_URL = "ws://127.0.0.1:8545"
 DEFAULT_CONFIRMATIONS = 6
 DEFAULT_IPFS_TIMEOUT = 30.0
+DEFAULT_AUDIT_FLUSH = 0.5
+DEFAULT_AUDIT_SIGN_EVERY = 1000
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -231,6 +233,13 @@ OPTIONS: tuple[Option, ...] = (
            "one IPFS block of an image layer", "SIZE", shown="2M"),
     Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
            "reading (fetching) one image layer", "SECONDS"),
+    Option("--audit", "WW_AUDIT", parse_bool, True,
+           "record every capability call in the node's audit log (docs/audit.md)", "on/off",
+           shown="on"),
+    Option("--audit-flush", "WW_AUDIT_FLUSH", parse_seconds, DEFAULT_AUDIT_FLUSH,
+           "write recorded audit events this often; a crash loses at most this much", "SECONDS"),
+    Option("--audit-sign-every", "WW_AUDIT_SIGN_EVERY", parse_count, DEFAULT_AUDIT_SIGN_EVERY,
+           "sign the audit chain's head after this many events (and at shutdown)", "N"),
     Option("--mcp", "WW_MCP", parse_spec, (),
            "run a stdio MCP server for pid0's Mcp capability, e.g. time=mcp-server-time "
            "(repeatable; see docs/mcp.md)",
@@ -309,6 +318,9 @@ class NodeConfig:
     bootstrap: tuple[str, ...] = ()  # DHT bootstrap peers, the same form
     mdns: bool = False
     layer_limits: LayerLimits = DEFAULT_LIMITS
+    audit: bool = True
+    audit_flush: float = DEFAULT_AUDIT_FLUSH
+    audit_sign_every: int = DEFAULT_AUDIT_SIGN_EVERY
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
@@ -317,6 +329,11 @@ class NodeConfig:
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def audit_dir(self) -> Path:
+        """Where nodes keep their audit logs, one file per peer ID."""
+        return self.home / "audit"
 
     @property
     def run_dir(self) -> Path:
@@ -364,6 +381,9 @@ class NodeConfig:
                 max_block=value("layer-max-block"),
                 max_seconds=value("layer-timeout"),
             ),
+            audit=value("audit"),
+            audit_flush=value("audit-flush"),
+            audit_sign_every=value("audit-sign-every"),
             mcp=value("mcp"),
             conn_limits=ConnLimits(
                 max_message=value("net-max-message"),

@@ -14,6 +14,7 @@ them (`wetnode.cli`).
     ├── NetError       a peer cannot be reached or dropped the call
     │   └── PortInUse  the port the node should listen on is taken
     ├── IpfsError      (wetnode.ipfs.errors) content, CIDs and the IPFS daemon
+    ├── AuditError     (wetnode.audit.errors) the audit log file
     └── StemError      (wetnode.stem.errors) the chain and the Atom contract
 """
 

@@ -23,7 +23,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,8 @@ import multiaddr
 import trio
 from libp2p.peer.id import ID
 
+from wetnode.approvals.desk import open_approval_desk
+from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
 from wetnode.cell.children import CellSpawner
 from wetnode.config import NodeConfig
@@ -62,8 +64,17 @@ async def run_node(
     config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers, bootstrap: Peers = ()
 ) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`."""
+    audit = (
+        open_audit_log(
+            config.audit_dir, key, flush_interval=config.audit_flush,
+            sign_every=config.audit_sign_every,
+        )
+        if config.audit else nullcontext()
+    )  # fmt: skip
     with Engine(config.cache_dir, config.compile_cache_max) as engine:
         async with (
+            audit as audit_log,
+            open_approval_desk(config.home, str(key.peer_id), audit_log) as approvals,
             open_vat() as vat,
             open_swarm(
                 key.libp2p_key_pair(),
@@ -86,6 +97,8 @@ async def run_node(
                 network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, config.limits, config.max_guests),
                 ipfs=ipfs,
+                audit=audit_log,
+                approvals=approvals,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),
             ) as membranes,
@@ -256,16 +269,24 @@ class Pid0Supervisor:
         async with open_cell(self._engine, spec) as cell:
             assert cell.channel is not None
             link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
-            protocol.serve(self._swarm, self._vat, export_of(link))
+            audit = self._membranes.audit
+            protocol.serve(self._swarm, self._vat, export_of(link, audit, self._membranes.clock))
             log.info("node %s up; pid0 booted", self._swarm.peer_id)
             self._cell = cell
             if self._pending is not None or self._interrupts.requested:
                 cell.stop("the node is shutting down")
+            exit_: Exit | None = None
             try:
-                return await cell.wait()
+                exit_ = await cell.wait()
+                return exit_
             finally:
                 self._cell = None
                 await link.close()
+                if audit is not None:
+                    code = "none" if exit_ is None else exit_.code
+                    audit.node_event(
+                        "exit", self._membranes.clock.current.seq, f"code {code}", "pid0"
+                    )
 
     async def _on_epoch(self, epoch: Epoch) -> None:
         self._membranes.advance_epoch(epoch)

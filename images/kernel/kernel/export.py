@@ -4,6 +4,7 @@ A remote peer that grafts onto it gets pid0's capabilities behind a method
 allow-list read from `etc/membrane.allow` (one `interface.method` per line,
 `#` comments).  Capabilities returned by an allowed call are wrapped in the
 same list, so nothing reachable escapes it.  No file means nothing allowed.
+A line may end in a `require_approval(...)` rule (`kernel.approval`).
 
 A line `mcp.SERVER.TOOL` exports one tool of one of the node's MCP servers
 (`ww run --mcp SERVER=COMMAND`): the graft's `mcp` then lists and calls that
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import wetnode.guest as ww
+from kernel.approval import Rule, gated, parse_rule
 from wetnode import codec
 from wetnode.guest.schemas import ipfs, stem, system
 
@@ -46,7 +48,8 @@ class AllowList:
     """The set of (interface id, method ordinal) remote peers may call: an attenuation gate.
 
     ``mcp_tools`` are the `SERVER.TOOL`s of the node's MCP servers it exports;
-    ``entries`` every line's name and description, in file order.
+    ``entries`` every line's name and description, in file order; ``rules``
+    the methods that wait for an approval (`kernel.approval`).
     """
 
     def __init__(
@@ -54,10 +57,12 @@ class AllowList:
         allowed: set[tuple[int, int]],
         mcp_tools: frozenset[str] = frozenset(),
         entries: tuple[tuple[str, str], ...] = (),
+        rules: dict[tuple[int, int], Rule] | None = None,
     ) -> None:
         self.allowed = allowed
         self.mcp_tools = mcp_tools
         self.entries = entries
+        self.rules = rules or {}
         self.names = {
             (iface.ID, m.ordinal): f"{name}.{m.name}"
             for name, iface in INTERFACES.items()
@@ -69,9 +74,10 @@ class AllowList:
         allowed = set()
         mcp_tools = set()
         entries = []
+        rules = {}
         for number, raw in enumerate(lines, 1):
             text, _, comment = raw.partition("#")
-            line = text.strip()
+            line, _, rule = text.strip().partition(" ")
             if not line:
                 continue
             entries.append((line, comment.strip()))
@@ -93,7 +99,12 @@ class AllowList:
                     f"(interfaces: {', '.join(INTERFACES)})"
                 )
             allowed.add((iface.ID, found[0].ordinal))
-        return cls(allowed, frozenset(mcp_tools), tuple(entries))
+            if rule.strip():
+                try:
+                    rules[(iface.ID, found[0].ordinal)] = parse_rule(rule.strip())
+                except ValueError as exc:
+                    raise ValueError(f"{ALLOW_FILE} line {number}: {exc}") from None
+        return cls(allowed, frozenset(mcp_tools), tuple(entries), rules)
 
     def name(self, interface_id: int, method_id: int) -> str:
         return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
@@ -120,7 +131,13 @@ class ExportedMembrane(stem.Membrane.Server):
             raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         names = ("identity", "host", "executor", "ipfs", "finder", "announcer")
-        caps = {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
+        policy, approvals = self._policy, self._caps.approvals
+        caps = {
+            name: ww.attenuate(
+                gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer), policy
+            )
+            for name in names
+        }
         caps["exports"] = ExportsServer(self._policy)
         if self._caps.mcp is not None and self._policy.mcp_tools:
             caps["mcp"] = ExportedMcp(self._caps.mcp, self._policy.mcp_tools)

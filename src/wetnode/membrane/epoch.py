@@ -14,9 +14,13 @@ see either the old or the new epoch, never a mix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wetnode.membrane.errors import StaleEpoch
+
+if TYPE_CHECKING:
+    from wetnode.audit.log import Tap
 
 
 @dataclass(frozen=True)
@@ -49,17 +53,23 @@ class EpochClock:
             )
         self._current = epoch
 
-    def guard(self) -> EpochGuard:
-        """A guard for capabilities issued now."""
-        return EpochGuard(self, self._current.seq)
+    def guard(self, tap: Tap | None = None) -> EpochGuard:
+        """A guard for capabilities issued now; ``tap`` records their calls."""
+        return EpochGuard(self, self._current.seq, tap)
 
 
 @dataclass(frozen=True)
 class EpochGuard:
-    """Remembers the epoch a capability was issued under."""
+    """Remembers the epoch a capability was issued under, and whose it is.
+
+    ``tap`` is the audit log's view of the guest the capability was issued to
+    (None with the audit log off): the guard travels to every capability
+    derived from a graft, so every call on them is recorded (`guarded`).
+    """
 
     clock: EpochClock
     issued_seq: int
+    tap: Tap | None = field(default=None, compare=False)
 
     def check(self) -> None:
         """Raise ``StaleEpoch`` unless the issuing epoch is still current."""

@@ -36,3 +36,15 @@ class GraftRefused(CapabilityError):
 
 class NotAvailable(CapabilityError):
     """The node lacks the backend this call needs (IPFS, a guest runtime...)."""
+
+
+class ApprovalExpired(CapabilityError):
+    """The proposal expired before enough approvers signed it."""
+
+    word = "approvalExpired"
+
+
+class ApprovalDenied(CapabilityError):
+    """An approver denied the proposal."""
+
+    word = "approvalDenied"

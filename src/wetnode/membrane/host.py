@@ -4,7 +4,9 @@
 The node calls ``attach_pid0(sock)`` with the host end of pid0's RPC channel;
 children started through any Executor are attached the same way with a key of
 their own.  ``advance_epoch`` is the stem pipeline's lever: every capability
-issued under an older epoch fails with ``staleEpoch`` from then on.
+issued under an older epoch fails with ``staleEpoch`` from then on.  With an
+``audit`` log, each guest's calls, grafts, spawns and exits and each epoch
+change are recorded (the guest's name is the caller: ``pid0``, ``pid0/1``...).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Connection, Vat
 
 if TYPE_CHECKING:
+    from wetnode.approvals.desk import ApprovalDesk
+    from wetnode.audit.log import AuditLog
     from wetnode.mcp.local import LocalServers
 
 log = logging.getLogger(__name__)
@@ -47,10 +51,14 @@ class MembraneHost:
         spawner: Spawner | None,
         ipfs: IpfsBackend | None,
         child_grants: Grants,
+        audit: AuditLog | None = None,
+        approvals: ApprovalDesk | None = None,
         mcp: LocalServers | None = None,
         routing: Routing | None = None,
     ) -> None:
         self.vat = vat
+        self.audit = audit
+        self._approvals = approvals
         self._mcp = mcp
         self.clock = EpochClock()
         self._nursery = nursery
@@ -66,6 +74,8 @@ class MembraneHost:
     def advance_epoch(self, epoch: Epoch) -> None:
         """Adopt ``epoch``: everything issued under an older one goes stale."""
         self.clock.advance(epoch)
+        if self.audit is not None:
+            self.audit.node_event("epoch", epoch.seq, f"head {epoch.head.hex()}")
         log.info("adopted epoch %d; older capabilities are now stale", epoch.seq)
 
     async def attach_pid0(
@@ -80,6 +90,7 @@ class MembraneHost:
         ``root`` is pid0's image on the host, which ``Executor.loadPath`` reads.
         """
         port = StreamPort("stdin", receive=stdin) if stdin is not None else None
+        self._record("node", "spawn", "pid0")
         return await self._attach(sock, "pid0", self._node_key, ALL, port, root, self._mcp)
 
     async def _attach(
@@ -99,7 +110,8 @@ class MembraneHost:
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
-            gone=link.closed, mcp=mcp, routing=self._routing,
+            gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
+            approvals=self._approvals, mcp=mcp, routing=self._routing,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -146,11 +158,22 @@ class MembraneHost:
             raise
         child = Child(process, link)
         parent.children.add(child)
-        self._nursery.start_soon(child.supervise, parent)
+        self._nursery.start_soon(self._supervise, child, parent)
         if parent.closing:  # the parent went away while its child was starting
             child.kill()
+        self._record(parent.name, "spawn", name)
         log.info("started child guest %s", name)
         return child
+
+    async def _supervise(self, child: Child, parent: GuestLink) -> None:
+        try:
+            await child.supervise(parent)
+        finally:
+            self._record(child.link.name, "exit", f"code {child.exit_code}")
+
+    def _record(self, caller: str, kind: str, detail: str) -> None:
+        if self.audit is not None:
+            self.audit.node_event(kind, self.clock.current.seq, detail, caller=caller)
 
     async def aclose(self) -> None:
         """Stop every guest's children and drop every link."""
@@ -174,6 +197,8 @@ async def open_membrane_host(
     spawner: Spawner | None = None,
     ipfs: IpfsBackend | None = None,
     child_grants: Grants = CHILD,
+    audit: AuditLog | None = None,
+    approvals: ApprovalDesk | None = None,
     mcp: LocalServers | None = None,
     routing: Routing | None = None,
 ) -> AsyncIterator[MembraneHost]:
@@ -184,7 +209,17 @@ async def open_membrane_host(
     """
     async with trio.open_nursery() as nursery:
         host = MembraneHost(
-            vat, nursery, node_key, network, spawner, ipfs, child_grants, mcp, routing
+            vat,
+            nursery,
+            node_key,
+            network,
+            spawner,
+            ipfs,
+            child_grants,
+            audit=audit,
+            approvals=approvals,
+            mcp=mcp,
+            routing=routing,
         )
         try:
             yield host

@@ -21,6 +21,8 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
 if TYPE_CHECKING:
+    from wetnode.approvals.desk import ApprovalDesk
+    from wetnode.audit.log import Tap
     from wetnode.mcp.local import LocalServers
     from wetnode.membrane.guests import Child
 
@@ -32,6 +34,7 @@ class Grants:
     host: bool = True
     executor: bool = True
     ipfs: bool = True
+    approvals: bool = True
     mcp: bool = True  # the node's local MCP servers, when it runs some
     finder: bool = True
     announcer: bool = True
@@ -40,8 +43,9 @@ class Grants:
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
 # children and reads IPFS; talking to peers (finding or announcing services,
-# and the node's MCP servers, which reach outside) is something pid0 does for it.
-CHILD = Grants(host=False, mcp=False, finder=False, announcer=False)
+# and the node's MCP servers, which reach outside) is something pid0 does for
+# it, and so is asking a person for an approval.
+CHILD = Grants(host=False, mcp=False, finder=False, announcer=False, approvals=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -59,5 +63,7 @@ class Session:
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
+    tap: Tap | None = None  # records this guest's calls (None: the audit log is off)
+    approvals: ApprovalDesk | None = None  # the node's proposals (None: not offered)
     mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)
     routing: Routing | None = None  # the node's DHT (Finder, Announcer); None: none

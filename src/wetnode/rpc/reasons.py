@@ -36,14 +36,23 @@ class _WireFormatter:
     def format_exception(
         etype: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> list[str]:
-        if isinstance(exc, WireReason):
-            return [str(exc)]
-        # The caller gets the one line below (the shell prints it); the traceback is
-        # for whoever debugs the host, not for the operator's terminal.
-        log.debug(
-            "capability server failed:\n%s", "".join(traceback.format_exception(etype, exc, tb))
-        )
-        return [f"{etype.__name__}: {exc}"]
+        if not isinstance(exc, WireReason):
+            # The caller gets one line (the shell prints it); the traceback is for
+            # whoever debugs the host, not for the operator's terminal.
+            log.debug(
+                "capability server failed:\n%s", "".join(traceback.format_exception(etype, exc, tb))
+            )
+        return [wire_reason(exc)]
+
+
+def wire_reason(exc: BaseException) -> str:
+    """The one line a caller reads when a server fails with ``exc``.
+
+    A ``WireReason`` is its message; anything else is ``Type: message``.
+    """
+    if isinstance(exc, WireReason):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def install() -> None:

@@ -89,6 +89,35 @@ class GuestMembrane(Membrane):
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
+class Approvals(_capnp.Capability):
+    def request(
+        self,
+        proposal: Proposal | dict[str, _t.Any] = ...,
+    ) -> _capnp.Promise[_Approvals_request_Results]: ...
+
+    class Server(_capnp.Server):
+        async def request(
+            self,
+            *,
+            proposal: Proposal,
+            _context: _capnp.CallContext[_Approvals_request_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
+class Proposal(_capnp.Struct):
+    intent: str
+    action: str
+    parameters: str
+    risk: str
+    ttlSeconds: int
+    approvers: _abc.Sequence[str]
+    threshold: int
+
+class Approval(_capnp.Struct):
+    id: str
+    approvers: _abc.Sequence[str]
+    signatures: _abc.Sequence[bytes]
+
 class _Signer_sign_Results(_capnp.Struct):
     sig: bytes
 
@@ -134,6 +163,10 @@ class _Membrane_graft_Results(_capnp.Struct):
     def announcer(self) -> system.Announcer: ...
     @announcer.setter
     def announcer(self, value: system.Announcer | system.Announcer.Server) -> None: ...
+    @property
+    def approvals(self) -> Approvals: ...
+    @approvals.setter
+    def approvals(self, value: Approvals | Approvals.Server) -> None: ...
 
 class _Exports_list_Results(_capnp.Struct):
     methods: _abc.Sequence[ExportedMethod]
@@ -149,3 +182,6 @@ class _GuestMembrane_stdin_Results(_capnp.Struct):
     def stream(self) -> system.ByteStream: ...
     @stream.setter
     def stream(self, value: system.ByteStream | system.ByteStream.Server) -> None: ...
+
+class _Approvals_request_Results(_capnp.Struct):
+    approval: Approval

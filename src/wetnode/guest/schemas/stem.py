@@ -79,7 +79,7 @@ class Membrane_graft_Params(_s.Struct):
 class Membrane_graft_Results(_s.Struct):
     ID = 0x84bddf053380d99e
     DATA_WORDS = 0
-    PTR_COUNT = 8
+    PTR_COUNT = 9
     FIELDS = (
         _s.Field('identity', ("iface", 0xa7c200e5b4726d89), offset=0),
         _s.Field('host', ("iface", 0x9ea70c8c9aefb70c), offset=1),
@@ -89,6 +89,7 @@ class Membrane_graft_Results(_s.Struct):
         _s.Field('exports', ("iface", 0xd244fefc181a59e8), offset=5),
         _s.Field('finder', ("iface", 0xd8219a109cba29f8), offset=6),
         _s.Field('announcer', ("iface", 0xec18788aece862e9), offset=7),
+        _s.Field('approvals', ("iface", 0xde40630ad4b4fe8d), offset=8),
     )
 
 
@@ -147,6 +148,50 @@ class GuestMembrane_stdin_Results(_s.Struct):
     )
 
 
+class Approvals_request_Params(_s.Struct):
+    ID = 0xc61df719e2f4ec19
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('proposal', ("struct", 0xfdaa6beb195b14b3), offset=0),
+    )
+
+
+class Approvals_request_Results(_s.Struct):
+    ID = 0x8ebb73eae3f475b9
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('approval', ("struct", 0xa1341ffcea19e2b8), offset=0),
+    )
+
+
+class Proposal(_s.Struct):
+    ID = 0xfdaa6beb195b14b3
+    DATA_WORDS = 1
+    PTR_COUNT = 5
+    FIELDS = (
+        _s.Field('intent', ("text",), offset=0),
+        _s.Field('action', ("text",), offset=1),
+        _s.Field('parameters', ("text",), offset=2),
+        _s.Field('risk', ("text",), offset=3),
+        _s.Field('ttlSeconds', ("num", "I"), offset=0),
+        _s.Field('approvers', ("list", ("text",)), offset=4),
+        _s.Field('threshold', ("num", "B"), offset=4),
+    )
+
+
+class Approval(_s.Struct):
+    ID = 0xa1341ffcea19e2b8
+    DATA_WORDS = 0
+    PTR_COUNT = 3
+    FIELDS = (
+        _s.Field('id', ("text",), offset=0),
+        _s.Field('approvers', ("list", ("text",)), offset=1),
+        _s.Field('signatures', ("list", ("data",)), offset=2),
+    )
+
+
 class Signer(_s.Interface):
     ID = 0xafafaf9468b6a274
     METHODS = (
@@ -182,4 +227,11 @@ class GuestMembrane(_s.Interface):
     METHODS = (
         _s.Method('signer', 0, 0xcc147f01bb72da38, 0xd262c64c95caffa1),
         _s.Method('stdin', 1, 0x84bf67a3b61c4aea, 0xf013f6df21de1273),
+    )
+
+
+class Approvals(_s.Interface):
+    ID = 0xde40630ad4b4fe8d
+    METHODS = (
+        _s.Method('request', 0, 0xc61df719e2f4ec19, 0x8ebb73eae3f475b9),
     )

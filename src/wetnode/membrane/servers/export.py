@@ -8,30 +8,63 @@ sign a fresh graft challenge with the key behind the peer's Noise-verified
 ID, within the challenge's time bound.  So pid0's export is only ever grafted
 by the peer the connection belongs to, and pid0 gets a `CheckedSigner` whose
 `peer()` says which.  The capabilities pid0's graft returns travel back
-unchanged: remote peers reach exactly what pid0 chose to hand out.
+unchanged: remote peers reach exactly what pid0 chose to hand out.  With
+the audit log on, each goes back inside a recording forwarder
+(`audited.forwarder`), so every call the peer makes, and every graft it
+tries, is on record under its peer ID.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from libp2p.peer.id import ID
 
 from wetnode.keys import peer_public_key
+from wetnode.membrane.epoch import EpochClock
 from wetnode.membrane.errors import GraftRefused
-from wetnode.membrane.servers.membrane import challenge, pass_on_graft
+from wetnode.membrane.servers.audited import forwarder
+from wetnode.membrane.servers.membrane import GRAFT_RESULTS, challenge, pass_on_graft
+from wetnode.rpc.reasons import wire_reason
 from wetnode.schemas import stem as _stem
+
+if TYPE_CHECKING:
+    from wetnode.audit.log import AuditLog, Tap
+
+_GRAFT_RESULTS = _stem.Membrane.schema.methods["graft"].result_type
 
 
 class ExportedMembrane(_stem.Membrane.Server):
     """Forwards a graft from ``peer`` to pid0's export once the peer proved its key."""
 
-    def __init__(self, target: Any, peer: ID) -> None:
+    def __init__(
+        self, target: Any, peer: ID, tap: Tap | None = None, clock: EpochClock | None = None
+    ) -> None:
         self._target = target
         self._peer = peer
+        self._tap = tap
+        self._clock = clock or EpochClock()
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        epoch = self._clock.current.seq
+        try:
+            answer = await self._graft(signer)
+        except BaseException as exc:
+            if self._tap is not None:
+                self._tap.event("graft", epoch, reason=wire_reason(exc))
+            raise
+        if self._tap is None:
+            pass_on_graft(answer, _context.results)
+            return
+        self._tap.event("graft", epoch)
+        for name in GRAFT_RESULTS:
+            if answer._has(name):
+                interface = _GRAFT_RESULTS.fields[name].schema
+                cap = forwarder(getattr(answer, name), interface, self._tap, epoch)
+                setattr(_context.results, name, cap)
+
+    async def _graft(self, signer: Any) -> Any:
         try:
             public_key = peer_public_key(self._peer.to_bytes())
         except ValueError as exc:
@@ -39,8 +72,7 @@ class ExportedMembrane(_stem.Membrane.Server):
         await challenge(
             signer, public_key, mismatch=f"the signer does not hold the key of peer {self._peer}"
         )
-        answer = await self._target.graft(CheckedSigner(signer, self._peer.to_bytes()))
-        pass_on_graft(answer, _context.results)
+        return await self._target.graft(CheckedSigner(signer, self._peer.to_bytes()))
 
 
 class CheckedSigner(_stem.Signer.Server):
@@ -59,19 +91,23 @@ class CheckedSigner(_stem.Signer.Server):
         return self._peer_id
 
 
-def export_of(pid0: Any) -> Callable[[ID], ExportedMembrane]:
+def export_of(
+    pid0: Any, audit: AuditLog | None = None, clock: EpochClock | None = None
+) -> Callable[[ID], ExportedMembrane]:
     """Per inbound stream (on the vat): a forwarder to pid0's export for that peer.
 
     ``pid0`` is the host's RPC connection to pid0 (anything with a
     ``connection`` attribute that has `bootstrap`).  pid0 is bootstrapped once,
     lazily, and its export is shared by every remote connection; everything
-    lives on the vat like every pycapnp object.
+    lives on the vat like every pycapnp object.  With ``audit``, the peer's
+    grafts and calls are recorded, under the epoch of ``clock`` at the graft.
     """
     targets: list[Any] = []
 
     def export(peer: ID) -> ExportedMembrane:
         if not targets:
             targets.append(pid0.connection.bootstrap().cast_as(_stem.Membrane))
-        return ExportedMembrane(targets[0], peer)
+        tap = audit.tap(str(peer)) if audit is not None else None
+        return ExportedMembrane(targets[0], peer, tap, clock)
 
     return export

@@ -25,6 +25,7 @@ import trio
 from wetnode.keys import verify
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.errors import GraftRefused
+from wetnode.membrane.servers.approvals import ApprovalsServer
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
@@ -77,12 +78,20 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
 
     async def stdin(self, **_: Any) -> ByteStreamServer:
         port = self._session.stdin or StreamPort("stdin", receive=_EMPTY)
-        return ByteStreamServer(self._session.clock.guard(), self._session.vat, port)
+        session = self._session
+        return ByteStreamServer(session.clock.guard(session.tap), session.vat, port)
 
     async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
-        await self._challenge(signer.cast_as(_stem.Signer))
         session = self._session
-        guard = session.clock.guard()
+        try:
+            await self._challenge(signer.cast_as(_stem.Signer))
+        except GraftRefused as exc:
+            if session.tap is not None:
+                session.tap.event("graft", session.clock.current.seq, reason=str(exc))
+            raise
+        guard = session.clock.guard(session.tap)
+        if session.tap is not None:
+            session.tap.event("graft", guard.issued_seq)
         results = _context.results
         results.identity = IdentityServer(guard, session.key)
         if session.grants.host:
@@ -91,6 +100,8 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.executor = ExecutorServer(guard, session)
         if session.grants.ipfs:
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+        if session.grants.approvals and session.approvals is not None:
+            results.approvals = ApprovalsServer(guard, session)
         if session.grants.mcp and session.mcp is not None:
             results.mcp = McpServer(guard, session.vat, session.mcp)
         if session.grants.finder and session.routing is not None:

@@ -33,7 +33,8 @@ interface Membrane {
     mcp      :import "system.capnp".Mcp,
     exports  :Exports,
     finder   :import "system.capnp".Finder,
-    announcer :import "system.capnp".Announcer
+    announcer :import "system.capnp".Announcer,
+    approvals :Approvals
   );
   # Challenge-response: the membrane has `signer` sign a fresh nonce, checks
   # the signature, then returns capabilities bound to the current epoch.
@@ -70,4 +71,29 @@ interface GuestMembrane @0xe74d1a63914101b6 extends(Membrane) {
   # The node's terminal input, readable by pid0 (children get an empty
   # stream).  A RPC stream rather than WASI stdin, so a guest waiting for a
   # keystroke still serves calls: its one thread blocks only on the channel.
+}
+
+interface Approvals @0xde40630ad4b4fe8d {
+  # Ours: a person's signed consent before a high-stakes action (docs/approvals.md).
+
+  request @0 (proposal :Proposal) -> (approval :Approval);
+  # Records the proposal and returns once `threshold` distinct approvers have
+  # signed its ID; fails with `approvalExpired` when it expires first, or
+  # `approvalDenied` when an approver denies it.
+}
+
+struct Proposal {
+  intent @0 :Text;           # what and why, in words for the person who signs
+  action @1 :Text;           # what will run, e.g. "executor.runBytes"
+  parameters @2 :Text;       # its parameters as JSON text
+  risk @3 :Text;             # low, medium, high or critical
+  ttlSeconds @4 :UInt32;     # until it expires; 0 means 900 (15 minutes)
+  approvers @5 :List(Text);  # Ethereum addresses (0x...) that may sign
+  threshold @6 :UInt8;       # k: distinct approvers needed
+}
+
+struct Approval {
+  id @0 :Text;               # the proposal's ID: 0x keccak-256 of its canonical encoding
+  approvers @1 :List(Text);  # who approved (checksummed addresses)
+  signatures @2 :List(Data); # their 65-byte personal_sign signatures, same order
 }

@@ -1,0 +1,184 @@
+"""The audit log's cost: the membrane echo with the log on and off, in the same run.
+
+* local: a pycapnp client grafted onto the membrane host's GuestMembrane
+  calls ``executor.echo`` (bench.membrane's measure), once on a host with no
+  audit log and once on a host recording every call; rounds alternate, and
+  the figure is the median over rounds of the mean per call (goal: ratio
+  <= 1.10);
+* export: the same echo through `ExportedMembrane` as a remote peer reaches
+  it (graft checked against the peer's key, then forwarded to an export),
+  plain and with the recording forwarder;
+* real nodes: two `ww run` daemons of this checkout's kernel, one with
+  ``--audit off``, each grafted by a `wetnode.client.dial` client; blocks of
+  remote ``executor.echo`` calls alternate between them (each call crosses
+  libp2p, pid0's export in wasm, and the host; with the log on it is
+  recorded twice: the peer's call and pid0's);
+* the writer: events/s the log sustains (numbering, hashing, signing, one
+  SQLite transaction per batch, synchronous=FULL) and the recording cost per
+  event on the caller's thread.
+
+    python -m bench audit
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from bench.guests import built_kernel
+from bench.membrane import CALLS, ROUNDS, _membrane, _time_echoes
+from bench.timing import echo_round_trips
+from tests.kernel.node_process import serving_node
+from tests.support.echo import Echo
+from wetnode.audit.log import AuditLog, open_audit_log
+from wetnode.client import dial
+from wetnode.keys import NodeKey
+from wetnode.membrane import OfflineNetwork, open_membrane_host
+from wetnode.membrane.servers.export import export_of
+from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.signing import GRAFT
+from wetnode.rpc import schema
+from wetnode.rpc.vat import Vat, open_vat
+
+EVENTS = 50_000
+BLOCK = 200  # remote calls per block, alternating between the two real nodes
+
+_stem = schema.stem()
+
+
+class _Export(_stem.Membrane.Server):
+    """Stands in for pid0's export: grafts hand out an echo executor."""
+
+    async def graft(self, signer: Any, _context: Any, **_: Any) -> None:
+        _context.results.executor = Echo()
+
+
+class _Pid0:
+    connection: Any = None
+
+
+async def _exported(vat: Vat, audit: AuditLog | None) -> float:
+    """(vat) Mean seconds per echo through ExportedMembrane, grafted as a remote peer would."""
+    host_end, pid0_end = socket.socketpair()
+    pid0 = _Pid0()
+    pid0.connection = await vat.connect(host_end)
+    await vat.connect(pid0_end, _Export())
+    peer = NodeKey.generate()
+    served, remote_end = socket.socketpair()
+    await vat.connect(served, export_of(pid0, audit)(peer.peer_id))
+    remote = await vat.connect(remote_end)
+    membrane = remote.bootstrap().cast_as(_stem.Membrane)
+    caps = await membrane.graft(SignerServer(GRAFT, peer))
+    return await _time_echoes(caps.executor)
+
+
+async def _local(vat: Vat, audit: AuditLog | None) -> float:
+    key = NodeKey.generate()
+    async with open_membrane_host(
+        vat, node_key=key, network=OfflineNetwork(key.peer_id_bytes), audit=audit
+    ) as host:
+        host_end, pid0_end = socket.socketpair()
+        await host.attach_pid0(host_end)
+        return await vat.run(_membrane, vat, pid0_end)
+
+
+async def _export(vat: Vat, audit: AuditLog | None) -> float:
+    return await vat.run(_exported, vat, audit)
+
+
+Measure = Callable[[Vat, AuditLog | None], Awaitable[float]]
+
+
+async def _on_and_off(vat: Vat, audit: AuditLog, measure: Measure) -> tuple[float, float]:
+    off, on = [], []
+    for _ in range(ROUNDS):
+        off.append(await measure(vat, None))
+        on.append(await measure(vat, audit))
+    return statistics.median(off), statistics.median(on)
+
+
+async def _writer(directory: Path) -> tuple[float, float]:
+    """(events/s written, ns per event recorded) for EVENTS call events."""
+    key = NodeKey.generate()
+    async with open_audit_log(directory, key, flush_interval=3600, sign_every=1000) as audit:
+        tap = audit.tap("pid0")
+        start = time.perf_counter_ns()
+        for _ in range(EVENTS):
+            tap.call(0, "Executor.echo", None, 16, 16, start)
+        recorded = (time.perf_counter_ns() - start) / EVENTS
+        begun = time.perf_counter()
+        await audit.flush()
+        written = EVENTS / (time.perf_counter() - begun)
+    return written, recorded
+
+
+async def _block(caps: Any) -> list[float]:
+    return await echo_round_trips(caps.executor, BLOCK, "ping")
+
+
+async def _real_nodes(work: Path) -> tuple[float, float]:
+    """Median seconds per remote echo: a real node with the log off, and one with it on."""
+    kernel = await trio.to_thread.run_sync(built_kernel, work)
+    (work / "allow" / "etc").mkdir(parents=True)
+    (work / "allow" / "etc" / "membrane.allow").write_text("executor.echo\n")
+    env = {**os.environ, "WW_HOME": str(work / "home"), "WW_LISTEN": "127.0.0.1"}
+    layers = [str(kernel), str(work / "allow")]
+    # Each blocks this thread until its node is ready; nothing else runs here meanwhile.
+    with (
+        serving_node(["--audit", "off", *layers], env) as plain,
+        serving_node(layers, env) as audited,
+    ):
+        async with (
+            dial(plain.address, graft=True) as off_node,
+            dial(audited.address, graft=True) as on_node,
+        ):
+            off: list[float] = []
+            on: list[float] = []
+            await off_node.run(_block)  # warm both up
+            await on_node.run(_block)
+            for _ in range(ROUNDS):
+                off += await off_node.run(_block)
+                on += await on_node.run(_block)
+    return statistics.median(off), statistics.median(on)
+
+
+async def _run() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-audit-") as scratch:
+        directory = Path(scratch)
+        async with (
+            open_vat() as vat,
+            open_audit_log(
+                directory / "calls", NodeKey.generate(), flush_interval=0.5, sign_every=1000
+            ) as audit,
+        ):
+            local = await _on_and_off(vat, audit, _local)
+            export = await _on_and_off(vat, audit, _export)
+        written, recorded = await _writer(directory / "writer")
+        nodes = await _real_nodes(directory / "nodes")
+    print(f"audit: {ROUNDS} rounds x {CALLS} sequential echo calls, median of per-call means")
+    for label, (off, on) in (
+        ("local graft (GuestMembrane)", local),
+        ("remote graft (export)", export),
+        ("real nodes, remote echo", nodes),
+    ):
+        print(
+            f"  {label:30} off {off * 1e6:7.1f} us  on {on * 1e6:7.1f} us  "
+            f"ratio {on / off:5.2f}  goal <= 1.10"
+        )
+    print(f"  writer: {written:,.0f} events/s written; recording {recorded:,.0f} ns per event")
+
+
+def main() -> None:
+    trio.run(_run)
+
+
+if __name__ == "__main__":
+    main()
