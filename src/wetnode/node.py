@@ -267,26 +267,31 @@ class Pid0Supervisor:
             limits=self._config.limits,
         )
         async with open_cell(self._engine, spec) as cell:
-            assert cell.channel is not None
-            link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
-            audit = self._membranes.audit
-            protocol.serve(self._swarm, self._vat, export_of(link, audit, self._membranes.clock))
-            log.info("node %s up; pid0 booted", self._swarm.peer_id)
+            # pid0 runs from here on (its compile is over): a signal now stops it.
             self._cell = cell
-            if self._pending is not None or self._interrupts.requested:
-                cell.stop("the node is shutting down")
-            exit_: Exit | None = None
             try:
-                exit_ = await cell.wait()
-                return exit_
+                return await self._serve_pid0(cell, root)
             finally:
                 self._cell = None
-                await link.close()
-                if audit is not None:
-                    code = "none" if exit_ is None else exit_.code
-                    audit.node_event(
-                        "exit", self._membranes.clock.current.seq, f"code {code}", "pid0"
-                    )
+
+    async def _serve_pid0(self, cell: Cell, root: Path) -> Exit:
+        """Attach the running pid0 to the membrane host, export it, wait for its end."""
+        assert cell.channel is not None
+        link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
+        audit = self._membranes.audit
+        protocol.serve(self._swarm, self._vat, export_of(link, audit, self._membranes.clock))
+        log.info("node %s up; pid0 booted", self._swarm.peer_id)
+        if self._pending is not None or self._interrupts.requested:
+            cell.stop("the node is shutting down")
+        exit_: Exit | None = None
+        try:
+            exit_ = await cell.wait()
+            return exit_
+        finally:
+            await link.close()
+            if audit is not None:
+                code = "none" if exit_ is None else exit_.code
+                audit.node_event("exit", self._membranes.clock.current.seq, f"code {code}", "pid0")
 
     async def _on_epoch(self, epoch: Epoch) -> None:
         self._membranes.advance_epoch(epoch)
