@@ -37,13 +37,15 @@ AGENT_TEMPLATE = '''\
 Modules of your own and vendored packages go in lib/python/ (on sys.path).
 """
 
-import wetnode.guest as ww
+import wetnode.guest as ww  # noqa: F401 (the SDK: ww.connect, ww.export, ...)
 
 
 async def main() -> int:
-    """The agent's entry point; the value returned is its exit code."""
-    membrane = await ww.connect()  # the host's Membrane: graft it for capabilities
-    del membrane
+    """The agent's entry point; the value returned is its exit code.
+
+    `membrane = await ww.connect()` reaches the host, and grafting onto it
+    gives the agent its capabilities (docs/guest-sdk.md).
+    """
     print("hello from a wetware agent")
     return 0
 '''

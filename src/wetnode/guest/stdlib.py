@@ -46,6 +46,13 @@ UNAVAILABLE = {
     "pwd": "WASI has no users or groups",
 }
 
-NO_THREADS_OR_PROCESSES = ("threading", "subprocess", "multiprocessing", "concurrent.futures")
-"""Import in the runtime, but WASI 0.2 has no threads or processes: starting one raises.
-Children are started with the executor capability instead."""
+LIMITED = {
+    "asyncio": "imports, but its event loop needs a socket pair, which the sandbox denies: "
+               "an agent's coroutines run on the SDK's own loop (`wetnode.guest.run`)",
+    "threading": "imports, but WASI 0.2 has no threads: starting one raises RuntimeError",
+    "subprocess": "imports, but WASI has no processes: children are started with the executor",
+    "multiprocessing": "imports, but WASI has no processes: children are started with the "
+                       "executor",
+    "socket": "imports, but the sandbox denies every socket: the network is a capability",
+}
+"""Modules that import in the runtime but whose main job WASI or the sandbox does not allow."""
