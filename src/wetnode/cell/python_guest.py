@@ -21,9 +21,10 @@ import os
 import shutil
 from pathlib import Path
 
-from wetnode.cell.build_runtime import ensure_runtime
+from wetnode.cell.build_runtime import ENTRY_MODULE, ensure_runtime
 from wetnode.cell.componentize import componentize
 from wetnode.errors import CellError
+from wetnode.notice import note
 
 APP_MODULE = "app"
 """The older layout's module: `app.py` defining `class WitWorld`."""
@@ -74,7 +75,7 @@ def init_project(path: Path) -> list[Path]:
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(text)
     except OSError as exc:
-        raise CellError(f"cannot create the guest project in {path}: {exc.strerror}") from exc
+        raise CellError(f"cannot create the agent in {path}: {exc.strerror}") from exc
     return list(files)
 
 
@@ -86,15 +87,16 @@ def build_project(path: Path, *, standalone: bool = False) -> Path:
     project.  Raises `CellError` with the file and line of a syntax error.
     """
     if (path / AGENT).is_file():
-        module, sources = "wetnode.guest.runtime", [path / "boot", path / LIBRARY]
+        module, sources = ENTRY_MODULE, [path / "boot", path / LIBRARY]
     elif (path / f"{APP_MODULE}.py").is_file():
-        module, sources, standalone = APP_MODULE, [path], True
+        module, sources, standalone = APP_MODULE, [path, path / LIBRARY], True
     else:
         raise CellError(f"{path} has no {AGENT}: create an agent with `ww init {path}`")
     check_sources(path)
     output = path / OUTPUT
     output.parent.mkdir(parents=True, exist_ok=True)
     if standalone:
+        note(f"building {output} with componentize-py (15-60 s)…")
         componentize(module, [p for p in sources if p.is_dir()], output, str(output))
     else:
         install_runtime(ensure_runtime(), output)
