@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,5 +29,5 @@ def test_the_shell_runs_a_tool_that_is_an_agent_image_in_bin(
         assert "from an agent image" in term.send('(echo-args "from an agent image")')
         failing = term.send('(echo-args --exit 5 "y")')
         assert "echo-args: exited with code 5" in failing
-        term.send("(exit)")
+        os.write(term.fd, b"(exit)\n")
         assert term.wait() == 0
