@@ -32,6 +32,12 @@ def _read_until(process: subprocess.Popen[bytes], marker: bytes, deadline: float
     return seen
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    """SIGINT as a terminal's foreground job has it: a suite started in the background
+    (`cmd &` in a script) ignores SIGINT, and Python keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _processes_naming(text: str) -> list[int]:
     """Live processes whose command line mentions `text`."""
     found = []
@@ -56,7 +62,7 @@ def test_ctrl_c_stops_the_runtime_build_after_its_progress_shows_the_elapsed_tim
     env = {**os.environ, "WW_RUNTIME_CACHE": str(cache)}
     process = subprocess.Popen([*WW, "build", str(project)], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=_ctrl_c_as_on_a_terminal)
     try:
         deadline = time.monotonic() + STARTUP_BOUND + PROGRESS_SECONDS
         shown = _read_until(process, b"building the agent runtime: 5 s\n", deadline)
