@@ -34,6 +34,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "image": ("wetnode.commands.image", "inspect merged image layers"),
     "push": ("wetnode.commands.push", "add an image to IPFS (and set a stem head)"),
     "dial": ("wetnode.commands.dial", "call a remote node's export, or open the shell on it"),
+    "mcp": ("wetnode.commands.mcp", "offer a node's export as MCP tools to LLM clients"),
     "stem": ("wetnode.commands.stem", "deploy and read Atom contracts"),
     "doctor": ("wetnode.commands.doctor", "check this machine can run and build nodes"),
 }

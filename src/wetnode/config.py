@@ -22,6 +22,7 @@ from typing import Any
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
+from wetnode.mcp.spec import ServerSpec, parse_spec
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -106,8 +107,8 @@ class Option:
 
     ``shown`` is the default as help and docs print it when the value itself
     would not say it (``1G``, ``unlimited``).  A ``repeatable`` option's flag
-    may be given more than once and its variable holds space-separated values;
-    its value is a tuple.
+    may be given more than once and its variable holds values split on
+    ``separator`` (None: whitespace); its value is a tuple.
     """
 
     flag: str
@@ -118,6 +119,7 @@ class Option:
     metavar: str
     shown: str | None = None
     repeatable: bool = False
+    separator: str | None = None
 
     @property
     def name(self) -> str:
@@ -136,7 +138,9 @@ class Option:
 
     @property
     def env_note(self) -> str:
-        return " (space-separated)" if self.repeatable else ""
+        if not self.repeatable:
+            return ""
+        return f" (`{self.separator}`-separated)" if self.separator else " (space-separated)"
 
     def value(self, args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
         """The flag's value, else the variable's, else the default."""
@@ -153,8 +157,8 @@ class Option:
     def _parse(self, raw: str | list[str], where: str) -> Any:
         try:
             if self.repeatable:
-                texts = raw.split() if isinstance(raw, str) else raw
-                return tuple(self.parse(text) for text in texts)
+                texts = raw.split(self.separator) if isinstance(raw, str) else raw
+                return tuple(self.parse(text.strip()) for text in texts if text.strip())
             return self.parse(str(raw))
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
@@ -201,6 +205,10 @@ OPTIONS: tuple[Option, ...] = (
            "one IPFS block of an image layer", "SIZE", shown="2M"),
     Option("--layer-timeout", "WW_LAYER_TIMEOUT", parse_seconds, DEFAULT_LIMITS.max_seconds,
            "reading (fetching) one image layer", "SECONDS"),
+    Option("--mcp", "WW_MCP", parse_spec, (),
+           "run a stdio MCP server for pid0's Mcp capability, e.g. time=mcp-server-time "
+           "(repeatable; see docs/mcp.md)",
+           "NAME=COMMAND", shown="none", repeatable=True, separator=";"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -253,6 +261,7 @@ class NodeConfig:
     confirmation_depth: int = DEFAULT_CONFIRMATIONS
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     layer_limits: LayerLimits = DEFAULT_LIMITS
+    mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
 
     @property
     def cache_dir(self) -> Path:
@@ -300,4 +309,5 @@ class NodeConfig:
                 max_block=value("layer-max-block"),
                 max_seconds=value("layer-timeout"),
             ),
+            mcp=value("mcp"),
         )

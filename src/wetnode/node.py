@@ -9,7 +9,8 @@ and supervises pid0.
 
 Shutdown: pid0 exiting ends the node with pid0's exit code.  SIGINT/SIGTERM
 stop pid0 (its children are stopped by the membrane host) and the node exits
-0; a second SIGINT gives up at once with 130.  With the shell on a terminal,
+0; a second SIGINT gives up at once with 130, and so does a SIGINT before
+pid0 runs (during a layer fetch or the one-time compile).  With the shell on a terminal,
 Ctrl-C at the prompt is a key for the line editor (`wetnode.terminal`), and a
 SIGINT while a command runs interrupts it: pid0 is booted again, the node
 stays up.  With a stem, a new final head
@@ -24,7 +25,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import multiaddr
 import trio
@@ -47,6 +48,9 @@ from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
 
+if TYPE_CHECKING:
+    from wetnode.mcp.local import LocalServers
+
 log = logging.getLogger(__name__)
 
 Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boots
@@ -59,6 +63,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
             open_vat() as vat,
             open_swarm(key.libp2p_key_pair(), port=config.port, host=config.listen) as swarm,
             open_backend(config.ipfs_api, timeout=config.ipfs_timeout, host=swarm.host) as ipfs,
+            open_mcp_servers(config) as mcp,
             trio.open_nursery() as children,
             open_membrane_host(
                 vat,
@@ -66,6 +71,7 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
                 network=SwarmNetwork(swarm, vat, children),
                 spawner=CellSpawner(engine, children, config.limits),
                 ipfs=ipfs,
+                mcp=mcp,
             ) as membranes,
         ):
             await connect_peers(swarm, peers)
@@ -73,6 +79,18 @@ async def run_node(config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: P
             code = await supervisor.run()
             children.cancel_scope.cancel()
             return code
+
+
+@asynccontextmanager
+async def open_mcp_servers(config: NodeConfig) -> AsyncIterator[LocalServers | None]:
+    """The node's `--mcp` servers, running until the node stops; None when it has none."""
+    if not config.mcp:
+        yield None
+        return
+    from wetnode.mcp.local import open_local_servers  # imports the MCP SDK: only here
+
+    async with open_local_servers(config.mcp) as servers:
+        yield servers
 
 
 @asynccontextmanager
@@ -232,6 +250,8 @@ class Pid0Supervisor:
                     continue
                 if self._interrupts.give_up(signum):
                     raise KeyboardInterrupt  # second Ctrl-C: give up now (exit 130)
+                if self._cell is None and signum == signal.SIGINT:
+                    raise KeyboardInterrupt  # still booting: Ctrl-C stops a fetch or compile
                 log.warning("%s: stopping pid0", signal.Signals(signum).name)
                 if self._cell is not None:
                     self._cell.stop("the node is shutting down")

@@ -6,7 +6,8 @@ goes to the remote node's exported Membrane, signed with the dialer's key
 (the remote checks it is the key of the peer on the connection).  So
 `(host id)` names the remote node, every call meets the remote's allow-list,
 and nothing of this machine reaches the shell but its own image (read-only
-at `/`, where PATH tools are found) and the terminal.  A PATH tool is sent
+at `/`, where PATH tools are found) and the terminal, through the same line
+editor as `ww run` (`wetnode.terminal`) when it is a TTY.  A PATH tool is sent
 to the remote executor as bytes (`Executor.load`) and runs there.
 """
 
@@ -28,6 +29,7 @@ from wetnode.membrane.servers.remote import RemoteGuestMembrane
 from wetnode.net.dial import open_remote
 from wetnode.net.swarm import open_swarm
 from wetnode.rpc.vat import Connection, Vat, open_vat
+from wetnode.terminal.tty import node_stdin
 
 
 async def run_remote_shell(
@@ -50,7 +52,8 @@ async def run_remote_shell(
             )
             async with open_cell(engine, spec) as cell, trio.open_nursery() as nursery:
                 assert cell.channel is not None
-                connection = await remote.run(_serve, vat, cell.channel.dup(), key)
+                stdin = node_stdin()
+                connection = await remote.run(_serve, vat, cell.channel.dup(), key, stdin)
                 lost = trio.Event()
                 nursery.start_soon(_stop_when_lost, vat, remote.connection, cell, lost)
                 try:
@@ -73,5 +76,7 @@ async def _stop_when_lost(vat: Vat, remote: Connection, cell: Cell, lost: trio.E
     cell.stop("the remote node disconnected")
 
 
-async def _serve(export: Any, vat: Vat, sock: socket.socket, key: NodeKey) -> Connection:
-    return await vat.connect(sock, RemoteGuestMembrane(vat, export, key))
+async def _serve(
+    export: Any, vat: Vat, sock: socket.socket, key: NodeKey, stdin: trio.abc.ReceiveStream
+) -> Connection:
+    return await vat.connect(sock, RemoteGuestMembrane(vat, export, key, stdin))

@@ -127,7 +127,8 @@ def test_run_with_stem_does_not_log_each_chain_request(ww, tmp_path):
                   "--rpc-url", chain.url, "--ws-url", chain.ws_url, "--ipfs-timeout", "1",
                   "--port", "0", "--listen", "127.0.0.1",
                   env={"WW_HOME": str(tmp_path / "ww-home")})  # fmt: skip
-    # The head (the empty directory) is on no peer: the run fails once it asked the chain.
+    # The head is the empty directory and no layer adds pid0: the run fails once it asked
+    # the chain.
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     loggers = _loggers(done.stderr)
     assert "wetnode.stem.epochs" in loggers and "httpx" not in loggers, done.stderr

@@ -143,9 +143,9 @@ class Terminal:
             if pid:
                 return os.waitstatus_to_exitcode(status)
             ready, _, _ = select.select([self.fd], [], [], 0.05)  # bounded wait for the child
-            if ready:  # drain its output; a read without data would block
+            if ready:  # drain its output into `buffer`; a read without data would block
                 with contextlib.suppress(OSError):
-                    os.read(self.fd, 4096)
+                    self.buffer += os.read(self.fd, 4096)
         os.kill(self.pid, signal.SIGKILL)
         raise AssertionError("the node did not exit")
 

@@ -4,6 +4,12 @@ A remote peer that grafts onto it gets pid0's capabilities behind a method
 allow-list read from `etc/membrane.allow` (one `interface.method` per line,
 `#` comments).  Capabilities returned by an allowed call are wrapped in the
 same list, so nothing reachable escapes it.  No file means nothing allowed.
+
+A line `mcp.SERVER.TOOL` exports one tool of one of the node's MCP servers
+(`ww run --mcp SERVER=COMMAND`): the graft's `mcp` then lists and calls that
+tool and refuses every other.  A comment after an entry describes it: the
+graft's `exports` lists every entry with its description, which is how
+`ww mcp serve` knows what to offer (docs/mcp.md).
 """
 
 from __future__ import annotations
@@ -31,11 +37,25 @@ INTERFACES = {
 }
 
 
-class AllowList:
-    """The set of (interface id, method ordinal) remote peers may call: an attenuation gate."""
+MCP_PREFIX = "mcp."
 
-    def __init__(self, allowed: set[tuple[int, int]]) -> None:
+
+class AllowList:
+    """The set of (interface id, method ordinal) remote peers may call: an attenuation gate.
+
+    ``mcp_tools`` are the `SERVER.TOOL`s of the node's MCP servers it exports;
+    ``entries`` every line's name and description, in file order.
+    """
+
+    def __init__(
+        self,
+        allowed: set[tuple[int, int]],
+        mcp_tools: frozenset[str] = frozenset(),
+        entries: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.allowed = allowed
+        self.mcp_tools = mcp_tools
+        self.entries = entries
         self.names = {
             (iface.ID, m.ordinal): f"{name}.{m.name}"
             for name, iface in INTERFACES.items()
@@ -45,9 +65,22 @@ class AllowList:
     @classmethod
     def parse(cls, lines: Iterable[str]) -> AllowList:
         allowed = set()
+        mcp_tools = set()
+        entries = []
         for number, raw in enumerate(lines, 1):
-            line = raw.split("#", 1)[0].strip()
+            text, _, comment = raw.partition("#")
+            line = text.strip()
             if not line:
+                continue
+            entries.append((line, comment.strip()))
+            if line.startswith(MCP_PREFIX):
+                server, dot, tool = line.removeprefix(MCP_PREFIX).partition(".")
+                if not (server and dot and tool):
+                    raise ValueError(
+                        f"{ALLOW_FILE} line {number}: {line!r} is not mcp.SERVER.TOOL "
+                        "(e.g. mcp.time.get_current_time)"
+                    )
+                mcp_tools.add(f"{server}.{tool}")
                 continue
             iface_name, _, method = line.partition(".")
             iface = INTERFACES.get(iface_name.lower())
@@ -58,7 +91,7 @@ class AllowList:
                     f"(interfaces: {', '.join(INTERFACES)})"
                 )
             allowed.add((iface.ID, found[0].ordinal))
-        return cls(allowed)
+        return cls(allowed, frozenset(mcp_tools), tuple(entries))
 
     def name(self, interface_id: int, method_id: int) -> str:
         return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
@@ -85,7 +118,42 @@ class ExportedMembrane(stem.Membrane.Server):
             raise ww.GraftRefused(f"the signer failed: {exc.reason}") from None
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         names = ("identity", "host", "executor", "ipfs")
-        return {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
+        caps = {name: ww.attenuate(getattr(self._caps, name), self._policy) for name in names}
+        caps["exports"] = ExportsServer(self._policy)
+        if self._caps.mcp is not None and self._policy.mcp_tools:
+            caps["mcp"] = ExportedMcp(self._caps.mcp, self._policy.mcp_tools)
+        return caps
+
+
+class ExportsServer(stem.Exports.Server):
+    """What the allow list lets peers call, with the descriptions its comments give."""
+
+    def __init__(self, policy: AllowList) -> None:
+        self._policy = policy
+
+    async def list(self) -> list[dict[str, str]]:
+        return [{"name": name, "description": text} for name, text in self._policy.entries]
+
+
+class ExportedMcp(system.Mcp.Server):
+    """The node's Mcp narrowed to the allow list's `mcp.SERVER.TOOL` lines."""
+
+    def __init__(self, mcp: Any, allowed: frozenset[str]) -> None:
+        self._mcp = mcp
+        self._allowed = allowed
+
+    async def tools(self) -> list[dict[str, str]]:
+        tools = (await self._mcp.tools()).tools
+        return [
+            {"name": t.name, "description": t.description, "inputSchema": t.inputSchema}
+            for t in tools
+            if t.name in self._allowed
+        ]
+
+    async def call(self, name: str, arguments: str) -> str:
+        if name not in self._allowed:
+            raise ww.NotAllowed(f"{MCP_PREFIX}{name} is not exported by this node")
+        return (await self._mcp.call(name, arguments)).result
 
 
 def load_policy(root: str = "/") -> AllowList:

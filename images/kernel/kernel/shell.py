@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import wetnode.guest as ww
 from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
+from kernel.mcp import mcp_command
 from wetnode import codec
 from wetnode.guest.schemas import stem
 
@@ -30,6 +31,8 @@ HELP = """\
 (dial "<multiaddr>" id)      ... or its host.id
 (ipfs cat "/ipfs/...")       a file's content
 (ipfs ls "/ipfs/...")        a directory's entries
+(mcp SERVER tools)           the tools of the node's MCP server SERVER (--mcp)
+(mcp SERVER call TOOL k "v") call one, arguments as key value pairs (or one JSON string)
 (cd "dir")                   change directory
 (help)                       this text
 (exit)                       stop the kernel
@@ -138,6 +141,8 @@ class Shell:
             return self.cd(*rest)
         if name == "dial":
             return await self.dial(*[await self.eval(a) for a in rest])
+        if name == "mcp":
+            return await mcp_command(self.caps, [await self.eval(a) for a in rest])
         if rest and isinstance(rest[0], Symbol) and (name, rest[0].name) in self.commands:
             args = [await self.eval(a) for a in rest[1:]]
             command = self.commands[(name, rest[0].name)]

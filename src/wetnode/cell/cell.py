@@ -3,6 +3,7 @@
 The bridge to the guest's thread is `trio.to_thread.run_sync` (one call per
 guest, never abandoned): trio owns the lifetime, and leaving the `async with`
 stops the guest and waits for its thread, so no guest outlives its cell.
+Only the compile before it may be abandoned (see `_load`): no guest runs yet.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 import trio
 from trio.lowlevel import FdStream
+from wasmtime.component import Component
 
 from wetnode.cell.engine import Engine
 from wetnode.cell.guest import Guest
 from wetnode.cell.spec import Exit, GuestSpec
+from wetnode.notice import with_elapsed
 
 
 class Cell:
@@ -77,6 +81,28 @@ class Cell:
                 stream.close()
 
 
+async def _load(engine: Engine, spec: GuestSpec, limiter: trio.CapacityLimiter) -> Component:
+    """The compiled component, in a thread (a first compile takes 10-50 s).
+
+    Cancelling (Ctrl-C) abandons the thread rather than waiting for it: the
+    compile cannot be stopped, so it finishes unseen and its result is
+    dropped (`Engine.close` does not wait for it).
+    """
+    return await trio.to_thread.run_sync(
+        engine.load, spec.component, spec.name, limiter=limiter, abandon_on_cancel=True
+    )
+
+
+def _shown(spec: GuestSpec) -> str:
+    """The guest as a user knows it: its file (boot/main.wasm), else its name."""
+    if isinstance(spec.component, Path) and spec.root is not None:
+        try:
+            return str(spec.component.relative_to(spec.root))
+        except ValueError:
+            pass
+    return spec.name
+
+
 @asynccontextmanager
 async def open_cell(engine: Engine, spec: GuestSpec) -> AsyncIterator[Cell]:
     """Load, instantiate and start a guest; stop it (if still running) on exit.
@@ -85,8 +111,9 @@ async def open_cell(engine: Engine, spec: GuestSpec) -> AsyncIterator[Cell]:
     module, another world).  Runtime failures are reported by `Cell.wait()`.
     """
     limiter = trio.CapacityLimiter(1)  # the guest's own thread, whatever else runs
-    component = await trio.to_thread.run_sync(engine.load, spec.component, spec.name,
-                                              limiter=limiter)
+    component = await with_elapsed(
+        f"compiling {_shown(spec)}", partial(_load, engine, spec, limiter)
+    )
     if spec.channel is not None:  # the caller serves the other end itself
         host_end, guest_end = None, spec.channel
     else:

@@ -68,15 +68,24 @@ class Engine:
         self.close()
 
     def close(self) -> None:
-        """Stop the ticker, free compiled components and the engine (guests must have ended)."""
+        """Stop the ticker, free compiled components and the engine (guests must have ended).
+
+        A compile abandoned by Ctrl-C still holds the lock: then nothing is
+        freed (its thread still uses the engine) and the process exit ends it,
+        rather than the user waiting out a compile they interrupted.
+        """
         self._closing.set()
         self._ticker.join()
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
             for component in self._components.values():
                 component.close()
             self._components.clear()
             self._byte_keys.clear()
             self.wasmtime.close()
+        finally:
+            self._lock.release()
 
     def load(self, source: bytes | Path, name: str) -> Component:
         """The compiled component for `source`: from memory, the disk cache, or compiled now.

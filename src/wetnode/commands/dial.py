@@ -35,6 +35,7 @@ from typing import Any
 
 import capnp
 import trio
+from libp2p.peer.id import ID
 
 from wetnode import client, image
 from wetnode.commands import UsageError
@@ -56,6 +57,7 @@ GRAFTED = {
     "ipfs": "ipfs.Client",
 }
 
+PEER_ID_FIELDS = {"peerId"}  # Data results that hold a binary libp2p peer ID
 _INTEGERS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
@@ -234,16 +236,20 @@ async def _invoke(
     params = {f.proto.name: _convert(f, v) for f, v in zip(fields, values, strict=True)}
     response = await cap._send(method, **params)
     fields = spec.result_type.fields_list
-    if len(fields) == 1 and fields[0].proto.slot.type.which() == "text":
-        return getattr(response, fields[0].proto.name)
-    return {f.proto.name: _plain(f, response) for f in fields}
+    plain = {f.proto.name: _plain(f, response) for f in fields}
+    if len(plain) == 1 and isinstance(only := next(iter(plain.values())), str):
+        return only  # one text result (or a peer ID): printed as it is
+    return plain
 
 
 def _plain(field: Any, response: Any) -> Any:
     kind = field.proto.slot.type.which()
     if kind in ("interface", "anyPointer"):
         return "<capability>"
-    return _jsonable(getattr(response, field.proto.name))
+    value = getattr(response, field.proto.name)
+    if kind == "data" and field.proto.name in PEER_ID_FIELDS:
+        return ID(bytes(value)).to_base58()  # as users see peer IDs, not its bytes in hex
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

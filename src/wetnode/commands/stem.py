@@ -15,11 +15,10 @@ from pathlib import Path
 
 from wetnode.commands import UsageError
 from wetnode.config import add_options, option
+from wetnode.ipfs.blockstore import EMPTY_DIRECTORY
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.errors import InvalidCid
 
-# An empty UnixFS directory: a fresh stem points at "nothing published yet".
-EMPTY_DIRECTORY_CID = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
 KEY_ENV = "WW_STEM_KEY"
 
 
@@ -28,8 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     deploy = actions.add_parser("deploy", help="deploy a new Atom contract; prints its address")
     deploy.add_argument(
         "--cid",
-        default=EMPTY_DIRECTORY_CID,
-        help="initial head (a CID; default: the empty directory)",
+        default=str(EMPTY_DIRECTORY),  # "nothing published yet"; every node has it
+        help="initial head: the CID `ww push IMAGE` printed (default: the empty directory)",
     )
     add_options(deploy, ["rpc-url"])
     add_chain_id_flag(deploy)

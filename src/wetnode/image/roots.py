@@ -100,13 +100,21 @@ class ImageRoots:
         self._current: Path | None = None
 
     async def root_for(self, epoch: Epoch | None, ipfs: IpfsBackend) -> Path:
+        from wetnode.ipfs.blockstore import is_empty_directory
         from wetnode.ipfs.cid import Cid
 
         stack: list[Layer] = []
         if self._stem:
             assert epoch is not None
-            spec = f"{IPFS_PREFIX}{Cid.from_bytes(epoch.head)}"
-            head = f"the head of epoch {epoch.seq}"
+            head_cid = Cid.from_bytes(epoch.head)
+            if is_empty_directory(head_cid) and not self._layers:
+                raise ImageError(
+                    f"the head of epoch {epoch.seq} is the empty directory (nothing published "
+                    "yet): publish an image with `ww push --stem ADDRESS IMAGE`, or run one "
+                    "over it (`ww run --stem ADDRESS images/kernel`)"
+                )
+            spec = f"{IPFS_PREFIX}{head_cid}"
+            head = f"the head of epoch {epoch.seq} ({spec})"
             stack.append(await fetch(Mount(spec, ""), ipfs, head, self._limits))
             log.info("epoch %d: base layer %s", epoch.seq, spec)
         stack.extend(await resolve_layers(self._layers, ipfs, self._limits))

@@ -12,8 +12,8 @@ Helia and Kubo never got an answer).  As the spec and both of those do:
   our store checked it against its CID.
 
 Every wait is bounded: content nobody serves becomes `ContentNotFound` after
-``timeout`` seconds; opening or writing a stream gives up after
-`STREAM_TIMEOUT`.
+``timeout`` seconds, or `ALONE_FOR` seconds when no peer is connected; opening
+or writing a stream gives up after `STREAM_TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ from wetnode.ipfs.wantlist import Wantlist
 log = logging.getLogger(__name__)
 
 STREAM_TIMEOUT = 10.0
+ALONE_FOR = 10.0  # a want with no peer connected for this long gives up
+PEER_CHECK = 1.0  # how often a waiting want looks for connected peers
 REFUSED_FOR = 30.0
 V120, V110, V100 = (TProtocol(f"/ipfs/bitswap/{v}") for v in ("1.2.0", "1.1.0", "1.0.0"))
 PROTOCOLS = [V120, V110, V100]
@@ -90,7 +92,7 @@ class Bitswap:
             await self._send(self._wants.set_peers(self._peers()))
             await self._send(self._wants.want(cid, trio.current_time()))
             with trio.move_on_after(timeout):
-                await arrived.wait()
+                await self._wait_while_someone_may_send(arrived)
         finally:
             self._waiters[cid] -= 1
             if self._waiters[cid] == 0:  # the last one waiting: forget the want
@@ -101,8 +103,31 @@ class Bitswap:
                     await self._send(self._wants.drop(cid))
         return await self._store.get(cid) if self._store.has(cid) else None
 
+    async def _wait_while_someone_may_send(self, arrived: trio.Event) -> None:
+        """Until the block arrives, or no peer has been connected for `ALONE_FOR` s.
+
+        With nobody to ask (no `--peer`, none found yet) the full timeout
+        would be half a minute of nothing; a peer that connects meanwhile
+        gets the want from the resend loop.
+        """
+        alone_since: float | None = None
+        while not arrived.is_set():
+            with trio.move_on_after(PEER_CHECK):
+                await arrived.wait()
+            now = trio.current_time()
+            if self.connected():
+                alone_since = None
+            elif alone_since is None:
+                alone_since = now - PEER_CHECK
+            elif now - alone_since >= ALONE_FOR:
+                return
+
     def _peers(self) -> list[ID]:
         return [p for p in self._host.get_connected_peers() if not self._refusing(p)]
+
+    def connected(self) -> bool:
+        """Whether any peer is connected (one that may serve a want)."""
+        return bool(self._host.get_connected_peers())
 
     def _refusing(self, peer: ID) -> bool:
         """A peer that refused a bitswap stream is left alone for `REFUSED_FOR` seconds
@@ -297,6 +322,12 @@ class BitswapBlocks:
         if self._store.has(cid):
             return await self._store.get(cid)
         data = await self._bitswap.get(cid, self._timeout)
+        if data is None and not self._bitswap.connected():
+            raise ContentNotFound(
+                f"block {cid} is not in this node's store and no peer is connected to fetch "
+                "it from; add it first (`ww push` with the same WW_HOME), or pass --peer of a "
+                "node that has it (or use --ipfs-api)"
+            )
         if data is None:
             raise ContentNotFound(
                 f"block {cid} was not found within {self._timeout:g}s: no connected peer "

@@ -19,6 +19,11 @@ from wetnode.ipfs.errors import ContentNotFound
 
 log = logging.getLogger(__name__)
 
+# The empty UnixFS directory: every store has it without storing it (Kubo's
+# does too).  It is a fresh stem's head, so a node follows one with no peer.
+EMPTY_DIRECTORY = Cid.parse("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn")
+EMPTY_DIRECTORY_BLOCK = b"\x0a\x02\x08\x01"  # dag-pb: Data = unixfs {Type: Directory}
+
 
 class BlockStore:
     """Local blocks.  Async methods so it fits the same `Blocks` shape as a
@@ -35,9 +40,11 @@ class BlockStore:
         return self.root / key[-3:-1] / key
 
     def has(self, cid: Cid) -> bool:
-        return self.path_of(cid).is_file()
+        return is_empty_directory(cid) or self.path_of(cid).is_file()
 
     async def get(self, cid: Cid) -> bytes:
+        if is_empty_directory(cid):
+            return EMPTY_DIRECTORY_BLOCK
         try:
             block = self.path_of(cid).read_bytes()
         except FileNotFoundError:
@@ -72,3 +79,8 @@ class BlockStore:
         for shard in self.root.iterdir():
             if shard.is_dir():
                 yield from (p.name for p in shard.iterdir() if not p.name.startswith("."))
+
+
+def is_empty_directory(cid: Cid) -> bool:
+    """Whether `cid` names the empty directory (in either CID version)."""
+    return (cid.codec, cid.multihash) == (EMPTY_DIRECTORY.codec, EMPTY_DIRECTORY.multihash)

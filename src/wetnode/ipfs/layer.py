@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -23,8 +24,9 @@ from wetnode.ipfs import reader
 from wetnode.ipfs.backend import IpfsBackend
 from wetnode.ipfs.errors import PathNotFound
 from wetnode.ipfs.paths import ipfs_dir, split_path
-from wetnode.ipfs.progress import ByteProgress
+from wetnode.ipfs.progress import MIB, ByteProgress
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerBudget, LayerLimits
+from wetnode.notice import with_elapsed
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +44,23 @@ class IpfsLayerSource:
         self._limits = limits
 
     async def fetch(self, spec: str) -> Path:
+        """The tree `spec` names, as a local directory.
+
+        A fetch that takes more than a few seconds notes its elapsed time and
+        bytes so far on stderr (waiting on a block nobody has is otherwise a
+        blank screen); Ctrl-C cancels it.
+        """
         budget = LayerBudget(self._limits, spec)
+        progress = ByteProgress(f"fetching {spec}")
         with trio.move_on_after(self._limits.max_seconds):
-            return await self._fetch(spec, budget)
+            return await with_elapsed(
+                f"fetching {spec}",
+                partial(self._fetch, spec, budget, progress),
+                detail=lambda: f"{progress.done / MIB:.1f} MiB",
+            )
         raise budget.timed_out()
 
-    async def _fetch(self, spec: str, budget: LayerBudget) -> Path:
+    async def _fetch(self, spec: str, budget: LayerBudget, progress: ByteProgress) -> Path:
         root, segments = split_path(spec)
         if not segments and (self._cache / str(root)).is_dir():
             log.info("layer %s: cached at %s", spec, self._cache / str(root))
@@ -62,7 +75,6 @@ class IpfsLayerSource:
             return target
         self._cache.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self._cache, prefix=".fetch-"))
-        progress = ByteProgress(f"fetching {spec}")
         try:
             await self._backend.export(f"/ipfs/{loaded.cid}", staging / "tree", progress, budget)
             try:

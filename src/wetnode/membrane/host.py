@@ -14,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -27,6 +28,9 @@ from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, CHILD, Grants, Session
 from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Connection, Vat
+
+if TYPE_CHECKING:
+    from wetnode.mcp.local import LocalServers
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,10 @@ class MembraneHost:
         spawner: Spawner | None,
         ipfs: IpfsBackend | None,
         child_grants: Grants,
+        mcp: LocalServers | None = None,
     ) -> None:
         self.vat = vat
+        self._mcp = mcp
         self.clock = EpochClock()
         self._nursery = nursery
         self._node_key = node_key
@@ -72,7 +78,7 @@ class MembraneHost:
         ``root`` is pid0's image on the host, which ``Executor.loadPath`` reads.
         """
         port = StreamPort("stdin", receive=stdin) if stdin is not None else None
-        return await self._attach(sock, "pid0", self._node_key, ALL, port, root)
+        return await self._attach(sock, "pid0", self._node_key, ALL, port, root, self._mcp)
 
     async def _attach(
         self,
@@ -82,6 +88,7 @@ class MembraneHost:
         grants: Grants,
         stdin: StreamPort | None = None,
         root: Path | None = None,
+        mcp: LocalServers | None = None,
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
@@ -90,7 +97,7 @@ class MembraneHost:
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
-            gone=link.closed,
+            gone=link.closed, mcp=mcp,
         )  # fmt: skip
         link.connection = await self.vat.run(_serve, self.vat, sock, session)
         self._links.add(link)
@@ -165,13 +172,15 @@ async def open_membrane_host(
     spawner: Spawner | None = None,
     ipfs: IpfsBackend | None = None,
     child_grants: Grants = CHILD,
+    mcp: LocalServers | None = None,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
+    ``mcp`` (the node's `--mcp` servers) is what pid0's graft offers as `mcp`.
     """
     async with trio.open_nursery() as nursery:
-        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants)
+        host = MembraneHost(vat, nursery, node_key, network, spawner, ipfs, child_grants, mcp)
         try:
             yield host
         finally:

@@ -21,6 +21,7 @@ from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Vat
 
 if TYPE_CHECKING:
+    from wetnode.mcp.local import LocalServers
     from wetnode.membrane.guests import Child
 
 
@@ -31,12 +32,14 @@ class Grants:
     host: bool = True
     executor: bool = True
     ipfs: bool = True
+    mcp: bool = True  # the node's local MCP servers, when it runs some
 
 
 ALL = Grants()
 # A child starts without network authority: it computes, spawns its own
-# children and reads IPFS; talking to peers is something pid0 does for it.
-CHILD = Grants(host=False)
+# children and reads IPFS; talking to peers (and to the node's MCP servers,
+# which reach outside) is something pid0 does for it.
+CHILD = Grants(host=False, mcp=False)
 
 # Starts a child from component bytes or a component file.
 SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
@@ -54,3 +57,4 @@ class Session:
     stdin: StreamPort | None = None  # the node's terminal input (pid0 only)
     root: Path | None = None  # the guest's image on the host (pid0 only; `loadPath`)
     gone: trio.Event = field(default_factory=trio.Event)  # set when the guest's link closes
+    mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)

@@ -186,6 +186,31 @@ class ByteStream(_capnp.Capability):
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
+class McpTool(_capnp.Struct):
+    name: str
+    description: str
+    inputSchema: str
+
+class Mcp(_capnp.Capability):
+    def tools(self) -> _capnp.Promise[_Mcp_tools_Results]: ...
+    def call(self, name: str = ..., arguments: str = ...) -> _capnp.Promise[_Mcp_call_Results]: ...
+
+    class Server(_capnp.Server):
+        async def tools(
+            self,
+            *,
+            _context: _capnp.CallContext[_Mcp_tools_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def call(
+            self,
+            *,
+            name: str,
+            arguments: str,
+            _context: _capnp.CallContext[_Mcp_call_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
 class _Host_id_Results(_capnp.Struct):
     peerId: bytes
 
@@ -263,3 +288,9 @@ class _ByteStream_write_Results(_capnp.Struct):
 
 class _ByteStream_close_Results(_capnp.Struct):
     ...
+
+class _Mcp_tools_Results(_capnp.Struct):
+    tools: _abc.Sequence[McpTool]
+
+class _Mcp_call_Results(_capnp.Struct):
+    result: str

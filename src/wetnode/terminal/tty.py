@@ -10,7 +10,9 @@ saved mode is put back on every way out of a read, cancellation included.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import os
 import termios
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ import trio
 
 from wetnode.membrane.terminal import TerminalInput
 from wetnode.terminal.editor import LineEditor
+
+CTRL_D = b"\x04"
 
 
 @contextlib.contextmanager
@@ -52,12 +56,14 @@ class EditedTerminal(trio.abc.ReceiveStream):
         self._editor = LineEditor()
         self._ready = b""
         self._eof = False
+        self._typed_ahead = 0  # bytes queued before this read's raw mode began
         self.reads = 0  # how often pid0 asked for input: it runs a shell, and is at its prompt
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
         self.reads += 1
         if not self._ready and not self._eof:
             with raw_mode(self._fd):
+                self._typed_ahead = queued(self._fd)
                 await self._edit()
         size = max_bytes or len(self._ready)
         data, self._ready = self._ready[:size], self._ready[size:]
@@ -65,7 +71,7 @@ class EditedTerminal(trio.abc.ReceiveStream):
 
     async def _edit(self) -> None:
         while not self._ready and not self._eof:
-            data = await self._keys.receive_some()
+            data = self._as_typed(await self._keys.receive_some())
             out = self._editor.feed(data) if data else None
             if out is None or out.eof:
                 self._eof = True
@@ -74,9 +80,27 @@ class EditedTerminal(trio.abc.ReceiveStream):
             os.write(self._screen, out.screen)
             self._ready += b"".join(out.lines) + (b"\n" if out.interrupted else b"")
 
+    def _as_typed(self, data: bytes | bytearray) -> bytes:
+        """Keys typed before raw mode as they were typed.
+
+        A Ctrl-D typed while the terminal was still in its own mode (a command
+        running, or the instant before a prompt) was taken by its line
+        discipline, which hands it on as a NUL once the mode is raw.
+        """
+        ahead = data[: self._typed_ahead]
+        self._typed_ahead -= len(ahead)
+        return bytes(ahead.replace(b"\0", CTRL_D) + data[len(ahead) :])
+
     async def aclose(self) -> None:
         self._eof = True
         await self._keys.aclose()
+
+
+def queued(fd: int) -> int:
+    """How many bytes the terminal holds that nobody has read yet."""
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
 
 
 def node_stdin() -> trio.abc.ReceiveStream:

@@ -79,12 +79,39 @@ class Membrane_graft_Params(_s.Struct):
 class Membrane_graft_Results(_s.Struct):
     ID = 0x84bddf053380d99e
     DATA_WORDS = 0
-    PTR_COUNT = 4
+    PTR_COUNT = 6
     FIELDS = (
         _s.Field('identity', ("iface", 0xa7c200e5b4726d89), offset=0),
         _s.Field('host', ("iface", 0x9ea70c8c9aefb70c), offset=1),
         _s.Field('executor', ("iface", 0xbfa37c1e99b4a492), offset=2),
         _s.Field('ipfs', ("iface", 0xd74f0585ce163b98), offset=3),
+        _s.Field('mcp', ("iface", 0xe24619fe91a7a005), offset=4),
+        _s.Field('exports', ("iface", 0xd244fefc181a59e8), offset=5),
+    )
+
+
+class ExportedMethod(_s.Struct):
+    ID = 0x978d13fb6b4d5663
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('name', ("text",), offset=0),
+        _s.Field('description', ("text",), offset=1),
+    )
+
+
+class Exports_list_Params(_s.Struct):
+    ID = 0xfc8f8aeb14dbd6cd
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Exports_list_Results(_s.Struct):
+    ID = 0xf3097dbf0b4c25ac
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('methods', ("list", ("struct", 0x978d13fb6b4d5663)), offset=0),
     )
 
 
@@ -137,6 +164,13 @@ class Membrane(_s.Interface):
     ID = 0xdb52c25106bc2c5e
     METHODS = (
         _s.Method('graft', 0, 0xa2a2c11a72c21493, 0x84bddf053380d99e),
+    )
+
+
+class Exports(_s.Interface):
+    ID = 0xd244fefc181a59e8
+    METHODS = (
+        _s.Method('list', 0, 0xfc8f8aeb14dbd6cd, 0xf3097dbf0b4c25ac),
     )
 
 

@@ -306,6 +306,51 @@ class ByteStream_close_Results(_s.Struct):
     PTR_COUNT = 0
 
 
+class McpTool(_s.Struct):
+    ID = 0xcfd1647b20c2b5d9
+    DATA_WORDS = 0
+    PTR_COUNT = 3
+    FIELDS = (
+        _s.Field('name', ("text",), offset=0),
+        _s.Field('description', ("text",), offset=1),
+        _s.Field('inputSchema', ("text",), offset=2),
+    )
+
+
+class Mcp_tools_Params(_s.Struct):
+    ID = 0xbe5e2c2f5f9c8b0e
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Mcp_tools_Results(_s.Struct):
+    ID = 0x8f55676b0e3d9895
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('tools', ("list", ("struct", 0xcfd1647b20c2b5d9)), offset=0),
+    )
+
+
+class Mcp_call_Params(_s.Struct):
+    ID = 0xaf5315b07dbf0edf
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('name', ("text",), offset=0),
+        _s.Field('arguments', ("text",), offset=1),
+    )
+
+
+class Mcp_call_Results(_s.Struct):
+    ID = 0x95d6b1b16643f4e0
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('result', ("text",), offset=0),
+    )
+
+
 class Host(_s.Interface):
     ID = 0x9ea70c8c9aefb70c
     METHODS = (
@@ -351,4 +396,12 @@ class ByteStream(_s.Interface):
         _s.Method('read', 0, 0xcb6cc0bddba8089b, 0xb7a1267c5f7f68e1),
         _s.Method('write', 1, 0xda4a7cfa987eb90d, 0xde0d73def8619020),
         _s.Method('close', 2, 0xd4d55751d57f20d5, 0x9934e9217c7def52),
+    )
+
+
+class Mcp(_s.Interface):
+    ID = 0xe24619fe91a7a005
+    METHODS = (
+        _s.Method('tools', 0, 0xbe5e2c2f5f9c8b0e, 0x8f55676b0e3d9895),
+        _s.Method('call', 1, 0xaf5315b07dbf0edf, 0x95d6b1b16643f4e0),
     )

@@ -30,6 +30,7 @@ from wetnode.membrane.servers.executor import ExecutorServer
 from wetnode.membrane.servers.host import HostServer
 from wetnode.membrane.servers.identity import IdentityServer, SignerServer
 from wetnode.membrane.servers.ipfs import IpfsClientServer
+from wetnode.membrane.servers.mcp import McpServer
 from wetnode.membrane.session import Session
 from wetnode.membrane.signing import GRAFT, graft_message
 from wetnode.rpc.reasons import remote_reason
@@ -53,7 +54,10 @@ _EMPTY = _Empty()
 SIGN_TIMEOUT = 10.0  # seconds a signer gets to answer the challenge
 
 
-GRAFT_RESULTS = ("identity", "host", "executor", "ipfs")  # Membrane.graft returns these
+# What Membrane.graft returns, by name (from the schema: a new result passes on by itself).
+GRAFT_RESULTS = tuple(
+    f.proto.name for f in _stem.Membrane.schema.methods["graft"].result_type.fields_list
+)
 
 
 def pass_on_graft(answer: Any, results: Any) -> None:
@@ -86,6 +90,8 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.executor = ExecutorServer(guard, session)
         if session.grants.ipfs:
             results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+        if session.grants.mcp and session.mcp is not None:
+            results.mcp = McpServer(guard, session.vat, session.mcp)
 
     async def _challenge(self, signer: Any) -> None:
         await challenge(

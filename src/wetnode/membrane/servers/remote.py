@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import capnp
+import trio
 
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
@@ -27,11 +28,18 @@ class RemoteGuestMembrane(_stem.GuestMembrane.Server):
     peer.  Lives on the vat, as every pycapnp object does.
     """
 
-    def __init__(self, vat: Vat, remote_export: Any, key: SignerKey) -> None:
+    def __init__(
+        self,
+        vat: Vat,
+        remote_export: Any,
+        key: SignerKey,
+        stdin: trio.abc.ReceiveStream | None = None,
+    ) -> None:
         self._vat = vat
         self._export = remote_export.cast_as(_stem.Membrane)
         self._key = key
-        self._stdin = StreamPort("stdin", receive=TerminalInput())
+        # This machine's terminal: edited lines on a TTY (`terminal.tty.node_stdin`).
+        self._stdin = StreamPort("stdin", receive=stdin if stdin is not None else TerminalInput())
         self._clock = EpochClock()  # no epochs here: the remote guards its own caps
 
     async def signer(self, **_: Any) -> SignerServer:

@@ -29,10 +29,26 @@ interface Membrane {
     identity :Identity,
     host     :import "system.capnp".Host,
     executor :import "system.capnp".Executor,
-    ipfs     :import "ipfs.capnp".Client
+    ipfs     :import "ipfs.capnp".Client,
+    mcp      :import "system.capnp".Mcp,
+    exports  :Exports
   );
   # Challenge-response: the membrane has `signer` sign a fresh nonce, checks
   # the signature, then returns capabilities bound to the current epoch.
+  # Ours: `mcp` (the node's local MCP servers; null when it runs none) and
+  # `exports` (set only by an exported membrane: what it lets peers call).
+}
+
+struct ExportedMethod {
+  name @0 :Text;         # "interface.method" (executor.echo), or "mcp.SERVER.TOOL"
+  description @1 :Text;  # for people and models; may be empty
+}
+
+interface Exports @0xd244fefc181a59e8 {
+  # Ours: an export's own description of what it allows, so a client (such
+  # as `ww mcp serve`) offers exactly those methods without guessing.
+
+  list @0 () -> (methods :List(ExportedMethod));
 }
 
 interface GuestMembrane @0xe74d1a63914101b6 extends(Membrane) {

@@ -84,3 +84,24 @@ interface ByteStream {
   close @2 () -> ();
   # Ends the stream: reads then see end of stream, writes fail.
 }
+
+struct McpTool {
+  name @0 :Text;         # "SERVER.TOOL": the node's --mcp NAME, then the server's tool name
+  description @1 :Text;
+  inputSchema @2 :Text;  # the tool's JSON Schema for its arguments, as JSON text
+}
+
+interface Mcp @0xe24619fe91a7a005 {
+  # Ours: the node's local MCP servers (`ww run --mcp NAME=COMMAND`), each a
+  # subprocess the node owns.  Tools are named "SERVER.TOOL"; arguments and
+  # results are JSON text, so any MCP tool fits without a schema per tool.
+
+  tools @0 () -> (tools :List(McpTool));
+  # Every tool of every server that is up.
+
+  call @1 (name :Text, arguments :Text) -> (result :Text);
+  # Calls tool `name` with `arguments` (a JSON object); `result` is the MCP
+  # CallToolResult as JSON: {"content": [...], "structuredContent": ...,
+  # "isError": bool}.  A server that is down or dies during the call fails
+  # the call with a reason naming it.
+}
