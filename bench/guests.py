@@ -20,7 +20,8 @@ def built_guest(app_source: str) -> Path:
     wasm is at ``<project>/boot/main.wasm``; ``<project>/cache`` is a compile
     cache for it.
     """
-    from wetnode.cell.python_guest import SDK_PATH, build_project
+    from wetnode.cell.componentize import SDK_PATH
+    from wetnode.cell.python_guest import build_project
 
     package = SDK_PATH / "wetnode"
     sdk = [p for name in ("guest", "capnproto") for p in sorted((package / name).rglob("*.py"))]

@@ -1,7 +1,8 @@
 """Spawn-to-exit of a trivial child guest through the Executor, warm (cache hot).
 
-The child is images/examples/echo-args (built with `ww build` if needed), an
-18 MB Python component.  A pycapnp client standing in for pid0 starts it
+The child is images/examples/echo-args built with `ww build --standalone`, a
+~27 MB Python component (bench/runtime.py measures children on the shared
+runtime).  A pycapnp client standing in for pid0 starts it
 through the node's real Executor (membrane host + cell spawner), reads its
 output to the end and waits for the exit code, two ways:
 
@@ -16,14 +17,16 @@ Target: <= 100 ms warm.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 
@@ -35,21 +38,24 @@ from wetnode.membrane.ports import OfflineNetwork
 from wetnode.rpc import schema
 from wetnode.rpc.vat import open_vat
 
+T = TypeVar("T")
 ROUNDS = 15
 PROJECT = Path(__file__).resolve().parents[1] / "images" / "examples" / "echo-args"
 
 
 def _wasm() -> bytes:
-    wasm = PROJECT / "boot" / "main.wasm"
-    if not wasm.exists():
-        subprocess.run([sys.executable, "-m", "wetnode", "build", str(PROJECT)], check=True)
-    return wasm.read_bytes()
+    """echo-args as a standalone component: `runBytes` hands a child bytes and no image."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "echo-args"
+        shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))
+        subprocess.run([sys.executable, "-m", "wetnode", "build", "--standalone", str(project)],
+                       check=True)
+        return (project / "boot" / "main.wasm").read_bytes()
 
 
 async def _measure(
     wasm: bytes, cache: Path, root: Path
 ) -> tuple[list[float], list[float], list[float]]:
-    key = NodeKey.generate()
     with Engine(cache) as engine:
         direct = []
         for _ in range(ROUNDS + 1):  # the first run compiles: dropped below
@@ -58,35 +64,47 @@ async def _measure(
                 await cell.stdout.receive_some()
                 await cell.wait()
             direct.append(time.perf_counter() - start)
-        async with (
-            open_vat() as vat,
-            trio.open_nursery() as nursery,
-            open_membrane_host(
-                vat,
-                node_key=key,
-                network=OfflineNetwork(key.peer_id_bytes),
-                spawner=CellSpawner(engine, nursery, Limits()),
-            ) as host,
-        ):
-            host_end, pid0_end = socket.socketpair()
-            await host.attach_pid0(host_end, root=root)
 
-            async def run_children() -> tuple[list[float], list[float]]:
-                conn = await vat.connect(pid0_end)
-                membrane = conn.bootstrap().cast_as(schema.stem().GuestMembrane)
-                signer = (await membrane.signer()).signer
-                executor = (await membrane.graft(signer)).executor
-                by_bytes = [await _child(executor.runBytes(wasm, ["x"], [])) for _ in range(ROUNDS)]
-                binary = (await executor.loadPath("/bin/echo-args.wasm")).binary
-                by_path = [await _child(binary.spawn(["x"], [])) for _ in range(ROUNDS)]
-                return by_bytes, by_path
+        async def run_children(executor: Any) -> tuple[list[float], list[float]]:
+            by_bytes = [await child_seconds(executor.runBytes(wasm, ["x"], []))
+                        for _ in range(ROUNDS)]
+            binary = (await executor.loadPath("/bin/echo-args.wasm")).binary
+            by_path = [await child_seconds(binary.spawn(["x"], [])) for _ in range(ROUNDS)]
+            return by_bytes, by_path
 
-            by_bytes, by_path = await vat.run(run_children)
-            nursery.cancel_scope.cancel()
+        by_bytes, by_path = await with_executor(engine, root, run_children)
     return by_bytes, by_path, direct[1:]
 
 
-async def _child(call: Any) -> float:
+async def with_executor(engine: Engine, root: Path, work: Callable[[Any], Awaitable[T]]) -> T:
+    """`await work(executor)` on the vat: pid0's Executor (real membrane host and cell
+    spawner, pid0's image at `root`), as a pycapnp client standing in for pid0 sees it."""
+    key = NodeKey.generate()
+    async with (
+        open_vat() as vat,
+        trio.open_nursery() as nursery,
+        open_membrane_host(
+            vat,
+            node_key=key,
+            network=OfflineNetwork(key.peer_id_bytes),
+            spawner=CellSpawner(engine, nursery, Limits()),
+        ) as host,
+    ):
+        host_end, pid0_end = socket.socketpair()
+        await host.attach_pid0(host_end, root=root)
+
+        async def graft_then_work() -> T:
+            conn = await vat.connect(pid0_end)
+            membrane = conn.bootstrap().cast_as(schema.stem().GuestMembrane)
+            signer = (await membrane.signer()).signer
+            return await work((await membrane.graft(signer)).executor)
+
+        result = await vat.run(graft_then_work)
+        nursery.cancel_scope.cancel()
+    return result
+
+
+async def child_seconds(call: Any) -> float:
     """(vat) Seconds from the spawn call to the child's exit, its output read."""
     start = time.perf_counter()
     process = (await call).process

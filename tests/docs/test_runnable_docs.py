@@ -53,7 +53,7 @@ def _scratch(tmp_path: Path, kernel_image: Path, cache: Path) -> tuple[Path, dic
     work = tmp_path / "work"
     shutil.copytree(kernel_image, work / "images" / "kernel")
     shutil.copytree(REPO / "images" / "examples", work / "images" / "examples",
-                    ignore=shutil.ignore_patterns("boot", "__pycache__"))  # fmt: skip
+                    ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))  # fmt: skip
     home = tmp_path / "home"
     (home / ".ww").mkdir(parents=True)
     (home / ".ww" / "cache").symlink_to(cache)
@@ -63,6 +63,7 @@ def _scratch(tmp_path: Path, kernel_image: Path, cache: Path) -> tuple[Path, dic
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         "WW_PORT": "0",  # a free port for every node and `ww doctor`
         "WW_LISTEN": "127.0.0.1",
+        "WW_RUNTIME_CACHE": os.environ["WW_RUNTIME_CACHE"],  # the session's one agent runtime
     }
     return work, env
 

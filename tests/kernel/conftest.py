@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 WW = [sys.executable, "-m", "wetnode"]
 
 
-def _build(project: Path) -> Path:
+def _build(project: Path, *flags: str) -> Path:
     result = subprocess.run(
-        [*WW, "build", str(project)], capture_output=True, text=True, timeout=600
+        [*WW, "build", *flags, str(project)], capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stderr
     return project / "boot" / "main.wasm"
@@ -30,10 +30,10 @@ def ww_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def kernel_image(tmp_path_factory) -> Path:
-    """A copy of images/kernel, built by the real `ww build`."""
+    """A copy of images/kernel, built by the real `ww build` (the shared agent runtime)."""
     image = tmp_path_factory.mktemp("img") / "kernel"
     shutil.copytree(
-        REPO / "images" / "kernel", image, ignore=shutil.ignore_patterns("boot", "__pycache__")
+        REPO / "images" / "kernel", image, ignore=shutil.ignore_patterns("*.wasm", "__pycache__")
     )
     _build(image)
     return image
@@ -41,10 +41,14 @@ def kernel_image(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tools_layer(tmp_path_factory) -> Path:
-    """A layer with bin/echo-args.wasm (images/examples/echo-args, built) and an allow list."""
+    """A layer with bin/echo-args.wasm (images/examples/echo-args, built) and an allow list.
+
+    Standalone: `ww dial --shell` sends the tool to the remote node as bytes alone.
+    """
     project = tmp_path_factory.mktemp("src") / "echo-args"
-    shutil.copytree(REPO / "images" / "examples" / "echo-args", project)
-    wasm = _build(project)
+    shutil.copytree(REPO / "images" / "examples" / "echo-args", project,
+                    ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))
+    wasm = _build(project, "--standalone")
     layer = tmp_path_factory.mktemp("tools")
     (layer / "bin").mkdir()
     shutil.copy(wasm, layer / "bin" / "echo-args.wasm")

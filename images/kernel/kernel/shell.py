@@ -249,14 +249,16 @@ class Shell:
         return [e.name + ("/" if str(e.type) == "directory" else "") for e in entries]
 
     def find(self, name: str) -> str | None:
-        """The first `<dir>/<name>.wasm` or `<dir>/<name>/main.wasm` on PATH."""
+        """The first `<dir>/<name>.wasm`, `<dir>/<name>/main.wasm` or agent image
+        `<dir>/<name>/boot/main.wasm` on PATH."""
         if "/" in name:
             return None
         for directory in self.env.get("PATH", "/bin").split(":"):
             if not directory:
                 continue
             base = posixpath.join(self.cwd, directory)
-            for candidate in (f"{base}/{name}.wasm", f"{base}/{name}/main.wasm"):
+            for candidate in (f"{base}/{name}.wasm", f"{base}/{name}/main.wasm",
+                              f"{base}/{name}/boot/main.wasm"):
                 if os.path.isfile(self._host(candidate)):
                     return candidate
         return None

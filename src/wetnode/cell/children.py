@@ -1,7 +1,12 @@
 """Child guests in cells: the cell package as the membrane's `Spawner`.
 
-An Executor's `spawn` starts a child with no filesystem, piped stdio and an
-RPC channel of its own; it runs in the node's nursery and is stopped with it.
+An Executor's `spawn` starts a child with piped stdio and an RPC channel of
+its own; it runs in the node's nursery and is stopped with it.  A child has
+no filesystem, except one started from an agent image's file
+`X/boot/main.wasm` (`loadPath` of `/svc/<name>/boot/main.wasm` or
+`/bin/<tool>/boot/main.wasm`): it sees `X` read-only at `/`, where the shared
+agent runtime finds the agent's `boot/main.py`.  `X` is part of its parent's
+own image, so the child reads nothing its parent could not.
 At most ``max_guests`` children run at once, node-wide (`--max-guests`): each
 holds a thread and up to its memory limit, so a guest starting children in a
 loop is refused, with a `CellError`, before the node runs out of either.
@@ -80,8 +85,15 @@ class CellProcess:
         self.released.set()
 
 
+def agent_image(wasm: bytes | Path) -> Path | None:
+    """The image directory of a component file `X/boot/main.wasm`: `X`; else None."""
+    if isinstance(wasm, Path) and wasm.name == "main.wasm" and wasm.parent.name == "boot":
+        return wasm.parent.parent
+    return None
+
+
 class CellSpawner:
-    """Starts children in cells (no filesystem, piped stdio) in the node's nursery."""
+    """Starts children in cells (piped stdio, no filesystem but their agent image's)."""
 
     def __init__(
         self, engine: Engine, nursery: trio.Nursery, limits: Limits, max_guests: int = MAX_GUESTS
@@ -107,7 +119,7 @@ class CellSpawner:
             name=f"child-{self._serial}",
             args=list(args),
             env=env,
-            root=None,
+            root=agent_image(wasm),
             stdio=Stdio.pipes(),
             limits=self._limits,
             channel=rpc,

@@ -70,7 +70,7 @@ def python() -> Finding:
 
 
 def toolchain() -> Finding:
-    from wetnode.cell.python_guest import componentize_py
+    from wetnode.cell.componentize import componentize_py
 
     try:
         return Finding("ww build toolchain", True, f"componentize-py at {componentize_py()}")

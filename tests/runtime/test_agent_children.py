@@ -1,0 +1,55 @@
+"""A Python child on the shared runtime: started from its image, it compiles nothing."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from agents import Ww, compiled_entries
+
+pytestmark = pytest.mark.slow
+
+Agent = Callable[..., Path]
+
+PARENT = textwrap.dedent(
+    """
+    import wetnode.guest as ww
+
+
+    async def drain(stream):
+        chunks = []
+        while data := (await stream.read(65536)).data:
+            chunks.append(bytes(data))
+        return b"".join(chunks)
+
+
+    async def main():
+        membrane = await ww.connect()
+        caps = await membrane.graft(membrane.signer().signer)
+        binary = caps.executor.loadPath("/bin/shout/boot/main.wasm").binary
+        process = (await binary.spawn(["child", "says", "hi"], [])).process
+        out = await drain(process.stdout().stream)
+        code = (await process.wait()).exitCode
+        print(f"parent got {out.decode().strip()!r}, exit {code}")
+    """
+)
+
+CHILD = "import sys\nimport words\n\nprint(words.shout(sys.argv[1:]))\nsys.exit(4)\n"
+
+
+def test_a_python_child_from_its_image_runs_and_compiles_nothing(
+    agent: Agent, ww: Ww, agents_home: Path
+) -> None:
+    parent = agent("parent", PARENT)
+    child = agent("shout", CHILD, words="def shout(words):\n    return ' '.join(words).upper()\n")
+    for project in (parent, child):
+        assert ww("build", str(project)).returncode == 0
+    shutil.copytree(child, parent / "bin" / "shout")  # a PATH tool is an agent image in bin/
+    ran = ww("run", str(parent))
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "parent got 'CHILD SAYS HI', exit 4\n"
+    assert ran.stderr.count("compiling") <= 1  # the parent's, if this home had none yet
+    assert len(compiled_entries(agents_home)) == 1  # parent and child: one compiled runtime
