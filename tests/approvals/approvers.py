@@ -57,4 +57,4 @@ class Approvers:
                     store.close()
                 if found:
                     return found[0]
-                await trio.sleep(0.05)
+                await trio.sleep(0.05)  # sleep-ok: bounded poll

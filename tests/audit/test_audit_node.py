@@ -155,7 +155,7 @@ async def test_after_a_sigkill_mid_load_every_flushed_event_is_there_and_verify_
                 nursery.start_soon(drive)
                 # No event marks a flush in another process: poll the file, within the bound.
                 while await trio.to_thread.run_sync(flushed_calls) < 200:
-                    await trio.sleep(0.05)
+                    await trio.sleep(0.05)  # sleep-ok: bounded poll
                 node.proc.send_signal(signal.SIGKILL)  # mid-load: calls are still arriving
                 node.proc.wait(timeout=30)
                 nursery.cancel_scope.cancel()

@@ -93,7 +93,7 @@ async def bystander(node: Node) -> AsyncIterator[list[float]]:
             with trio.fail_after(BYSTANDER_BOUND):
                 assert await remote.run(echo, "still here") == "still here"
             latencies.append(trio.current_time() - start)
-            await trio.sleep(0.05)  # a steady pace, not synchronisation
+            await trio.sleep(0.05)  # sleep-ok: a steady pace, not synchronisation
 
     async with dial(node.address, graft=True) as remote, trio.open_nursery() as nursery:
         assert await remote.run(echo, "warm") == "warm"

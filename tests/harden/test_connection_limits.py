@@ -28,7 +28,7 @@ async def test_idle_connections_give_their_slots_to_a_newcomer(node: Node):
         ]
         for idler in idlers:
             await idler.connect(peer_id, [transport])
-        await trio.sleep(IDLE)  # let the idle age pass (a duration, not a synchronisation)
+        await trio.sleep(IDLE)  # sleep-ok: the idle age must pass
         with trio.fail_after(60):
             async with dial(node.address, graft=True) as newcomer:
                 assert await newcomer.run(echo, "made room") == "made room"
@@ -89,4 +89,4 @@ async def test_streams_past_the_limit_on_one_connection_are_refused_not_hung(nod
                     break
                 except Exception:
                     # No event tells a peer that the node has seen its resets: poll, bounded.
-                    await trio.sleep(0.1)
+                    await trio.sleep(0.1)  # sleep-ok: bounded poll
