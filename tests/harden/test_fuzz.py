@@ -16,15 +16,14 @@ import struct
 from collections.abc import Callable, Iterator
 
 import trio
-from libp2p.io.exceptions import IOException
 
 from tests.harden.attack import Node, bystander
+from tests.support.garbage import send_garbage
 from wetnode.capnproto import wire
 from wetnode.capnproto.connection import Connection
 from wetnode.capnproto.schemas import rpc as R
 from wetnode.net.dial import parse_peer_address
 from wetnode.net.framing import Coalescer
-from wetnode.net.protocol import PROTOCOL
 from wetnode.net.swarm import open_swarm
 
 SEED = 20261201
@@ -153,19 +152,6 @@ def test_twelve_thousand_mutated_frames_are_read_or_refused_cleanly():
     assert 0 < aborted < len(frames), aborted
 
 
-async def _send(swarm, peer_id, frame: bytes) -> None:
-    """One mutated frame on a fresh stream; the node must end the stream (bounded)."""
-    stream = await swarm.open_stream(peer_id, PROTOCOL)
-    with trio.fail_after(10):
-        try:
-            await stream.write(frame)
-            await stream.close_write()
-            while await stream.read(65536):
-                pass
-        except IOException:
-            pass  # a reset: the node dropped this stream, as it should
-
-
 async def test_mutated_frames_on_the_exported_membrane_end_only_their_stream(node: Node):
     frames = list(_mutations(random.Random(SEED), _seeds()))[:: FRAMES // OVER_THE_WIRE]
     peer_id, transport = parse_peer_address(node.address)
@@ -175,7 +161,7 @@ async def test_mutated_frames_on_the_exported_membrane_end_only_their_stream(nod
 
         async def send(frame: bytes) -> None:
             async with limiter:
-                await _send(swarm, peer_id, frame)
+                await send_garbage(swarm, peer_id, frame)
 
         async with trio.open_nursery() as nursery:
             for frame in frames:

@@ -6,11 +6,10 @@ import random
 import struct
 
 import trio
-from libp2p.io.exceptions import IOException
 
+from tests.support.garbage import send_garbage
 from wetnode import client
 from wetnode.net.dial import parse_peer_address
-from wetnode.net.protocol import PROTOCOL
 from wetnode.net.swarm import open_swarm
 from wetnode.rpc import schema
 
@@ -30,19 +29,6 @@ def _frames(rng: random.Random) -> list[bytes]:
     return frames
 
 
-async def _send_garbage(swarm, peer_id, frame: bytes) -> None:
-    """Write the frame, half-close, and wait (bounded) for the node to end the stream."""
-    stream = await swarm.open_stream(peer_id, PROTOCOL)
-    with trio.fail_after(10):
-        try:
-            await stream.write(frame)
-            await stream.close_write()
-            while await stream.read(65536):
-                pass
-        except IOException:
-            pass  # reset or EOF: the node dropped this stream, as it should
-
-
 async def _echo(cap, text):
     return (await cap.echo(text)).response
 
@@ -55,7 +41,7 @@ async def test_random_and_truncated_frames_abort_only_their_stream(node):
             await swarm.connect(peer_id, [transport])
             async with trio.open_nursery() as nursery:
                 for frame in frames:
-                    nursery.start_soon(_send_garbage, swarm, peer_id, frame)
+                    nursery.start_soon(send_garbage, swarm, peer_id, frame)
                     assert await bystander.run(_echo, "during") == "during"
         assert await bystander.run(_echo, "after") == "after"
     assert node.proc.poll() is None
