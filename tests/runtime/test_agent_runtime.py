@@ -122,3 +122,14 @@ def test_a_syntax_error_is_reported_at_once_with_file_and_line(agent: Agent, ww:
     with pytest.raises(CellError, match="line 2: SyntaxError"):
         build_project(project)
     assert time.monotonic() - started < 1.0  # checked before anything is built
+
+
+def test_an_agent_writing_a_mebibyte_to_stdout_delivers_every_byte(agent: Agent, ww: Ww) -> None:
+    # The guest's libc writes 64 KiB per call; the raw stdout handed the short
+    # count back, so only 64 KiB of each write arrived (issue 12, item 18).
+    body = 'import sys\nsys.stdout.buffer.write(b"x" * (1 << 20))\nprint("y" * (1 << 20))\n'
+    project = agent("loud", body)
+    assert ww("build", str(project)).returncode == 0
+    ran = ww("run", str(project))
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "x" * (1 << 20) + "y" * (1 << 20) + "\n"

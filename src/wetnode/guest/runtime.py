@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import io
 import sys
 import traceback
 from types import ModuleType
@@ -67,6 +68,18 @@ def run_agent() -> int:
     shows it, never as a trap of the runtime.
     """
     sys.dont_write_bytecode = True  # the image is read-only
+    _write_every_byte()
+    try:
+        return _run_main()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:  # nobody reads it any more: nothing to deliver to
+                pass
+
+
+def _run_main() -> int:
     try:
         agent = _AGENT or _import_agent()
         if agent is None:
@@ -87,6 +100,24 @@ def run_agent() -> int:
         traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
         return 1
     return 0 if code is None else int(code)
+
+
+def _write_every_byte() -> None:
+    """Give the agent a stdout and stderr that deliver all it writes.
+
+    The guest's libc writes at most 64 KiB per call and componentize-py's
+    `sys.stdout.buffer` is the raw file, which hands the short count back to
+    the caller: `sys.stdout.buffer.write` or `print` of 1 MiB delivered
+    64 KiB.  A `BufferedWriter` writes again until every byte is out.
+    Line-buffered, so a shell's output still comes as it is printed.
+    """
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        raw = io.FileIO(fd, "w", closefd=False)
+        text = io.TextIOWrapper(
+            io.BufferedWriter(raw), encoding="utf-8", errors="backslashreplace",
+            line_buffering=True, write_through=fd == 2,
+        )  # fmt: skip
+        setattr(sys, name, text)
 
 
 def _import_agent() -> ModuleType | None:
