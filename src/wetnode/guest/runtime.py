@@ -26,6 +26,7 @@ in the guest, so a module an agent may import must be imported here.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -73,10 +74,8 @@ def run_agent() -> int:
         return _run_main()
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(OSError):  # nobody reads it any more
                 stream.flush()
-            except OSError:  # nobody reads it any more: nothing to deliver to
-                pass
 
 
 def _run_main() -> int:
