@@ -63,7 +63,14 @@ Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boo
 async def run_node(
     config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers, bootstrap: Peers = ()
 ) -> int:
-    """Run the node until pid0 exits; return the exit code for `ww run`."""
+    """Run the node until pid0 exits; return the exit code for `ww run`.
+
+    The code is returned after every context below has closed, never from
+    inside them: a context that swallows a cancellation on its way out (a
+    cancel scope closing) would drop a pending `return` and the function
+    would fall off its end with None, i.e. exit 0 whatever pid0 returned.
+    """
+    code = 1  # stays 1 only if the node ends without pid0 reporting how
     audit = (
         open_audit_log(
             config.audit_dir, key, flush_interval=config.audit_flush,
@@ -109,7 +116,7 @@ async def run_node(
             supervisor = Pid0Supervisor(config, roots, engine, vat, swarm, membranes, ipfs)
             code = await supervisor.run()
             children.cancel_scope.cancel()
-            return code
+    return code
 
 
 @asynccontextmanager
