@@ -41,9 +41,7 @@ def test_a_name_announced_by_one_pid0_is_found_and_dialled_by_another_until_it_s
         ):
             a.expect(PROMPT)
             c.expect(PROMPT)
-            shown = re.search(r'"(16Uiu2\w+)"', a.send("(host id)"))
-            assert shown is not None
-            a_id = shown.group(1)
+            a_id = _host_id(a)
             assert "announced echo-service" in a.send('(announce "echo-service")')
 
             assert a_id in c.send('(find "echo-service")')
@@ -83,9 +81,7 @@ def test_an_announcement_is_withdrawn_when_the_announcing_node_adopts_a_new_epoc
         ):
             a.expect(PROMPT)
             c.expect(PROMPT)
-            shown = re.search(r'"(16Uiu2\w+)"', a.send("(host id)"))
-            assert shown is not None
-            a_id = shown.group(1)
+            a_id = _host_id(a)
             assert "announced epoch-service" in a.send('(announce "epoch-service")')
             assert a_id in c.send('(find "epoch-service")')
 
@@ -103,3 +99,10 @@ def test_an_announcement_is_withdrawn_when_the_announcing_node_adopts_a_new_epoc
             a.expect(PROMPT)  # the new pid0, which announced nothing
             after = c.send('(find "epoch-service")')
             assert a_id not in after, after
+
+
+def _host_id(shell: Terminal) -> str:
+    """The peer ID the kernel shell's `(host id)` prints."""
+    shown = re.search(r'"(16Uiu2\w+)"', shell.send("(host id)"))
+    assert shown is not None
+    return shown.group(1)

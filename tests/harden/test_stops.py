@@ -34,7 +34,7 @@ class WitWorld(wit_world.WitWorld):
         return 0
 """
 GUESTS = {  # pid0's body after it says "started"
-    "sleeps": "        time.sleep(600)",
+    "sleeps": "        time.sleep(600)",  # sleep-ok: the guest under test blocks in a host call
     "spins": "        while True:\n            pass",
 }
 
