@@ -1,14 +1,31 @@
-"""Fixtures every test directory shares: one real Helia peer, one agent runtime cache."""
+"""Fixtures every test directory shares, each set up once a session.
+
+One real Helia peer, one agent runtime cache, one anvil chain, the kernel
+image and the echo-args tool built once by the real `ww build`, the probe
+guest and one engine for the cell tests, and one node data dir whose compile
+cache every node of the session shares (`tests.support.guests`).  Defined
+here, not imported into each directory's conftest: a fixture imported into
+two conftests is two fixtures, set up (built, compiled) twice.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support import helia as helia_peer
+from tests.support.devchain import Anvil
+from tests.support.guests import ww_build
+from tests.support.stem_node import StemHeads
+from wetnode.cell import Engine, GuestSpec, Limits, Stdio
+
+REPO = Path(__file__).resolve().parents[1]
+CELL_GUESTS = REPO / "tests" / "cell" / "guests"
+SOURCES = shutil.ignore_patterns("*.wasm", "__pycache__")
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +53,97 @@ def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             del os.environ["WW_RUNTIME_CACHE"]
         else:
             os.environ["WW_RUNTIME_CACHE"] = before
+
+
+@pytest.fixture(scope="session")
+def chain() -> Iterator[Anvil]:
+    """One real anvil; each test deploys its own Atom, so tests do not see each other's heads."""
+    with Anvil() as anvil:
+        yield anvil
+
+
+@pytest.fixture
+def stem_heads(chain: Anvil, kernel_image: Path, node_env: dict[str, str], tmp_path: Path):
+    """The kernel as the heads of a new Atom, for `ww run --stem` nodes (`stem_daemon`)."""
+    return StemHeads(chain, kernel_image, node_env, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def ww_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data dir (compile cache) for every node the session starts on the kernel."""
+    return tmp_path_factory.mktemp("ww-home")
+
+
+@pytest.fixture
+def node_env(ww_home: Path) -> dict[str, str]:
+    """This environment without its ``WW_*`` settings, on `ww_home` and loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
+    env["WW_HOME"] = str(ww_home)
+    env["WW_LISTEN"] = "127.0.0.1"  # test nodes stay on loopback
+    return env
+
+
+@pytest.fixture(scope="session")
+def kernel_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of images/kernel, built by the real `ww build` (the shared agent runtime)."""
+    image = tmp_path_factory.mktemp("img") / "kernel"
+    shutil.copytree(REPO / "images" / "kernel", image, ignore=SOURCES)
+    ww_build(image)
+    return image
+
+
+@pytest.fixture(scope="session")
+def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A layer with bin/echo-args.wasm (images/examples/echo-args, built) and an allow list.
+
+    Standalone: `ww dial --shell` sends the tool to the remote node as bytes alone.
+    """
+    project = tmp_path_factory.mktemp("src") / "echo-args"
+    shutil.copytree(REPO / "images" / "examples" / "echo-args", project, ignore=SOURCES)
+    wasm = ww_build(project, "--standalone")
+    layer = tmp_path_factory.mktemp("tools")
+    (layer / "bin").mkdir()
+    shutil.copy(wasm, layer / "bin" / "echo-args.wasm")
+    (layer / "etc").mkdir()
+    (layer / "etc" / "membrane.allow").write_text("# exported to peers\nexecutor.echo\n")
+    return layer
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The compile cache of the in-process `engine`."""
+    return tmp_path_factory.mktemp("ww-cache")
+
+
+@pytest.fixture(scope="session")
+def engine(cache_dir: Path) -> Iterator[Engine]:
+    """One in-process `Engine` for the session."""
+    with Engine(cache_dir) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def probe_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/cell/guests/probe built by `ww build` (once per session)."""
+    project = tmp_path_factory.mktemp("probe")
+    shutil.copy(CELL_GUESTS / "probe" / "app.py", project / "app.py")
+    return ww_build(project)
+
+
+@pytest.fixture
+def probe(probe_wasm: Path):
+    """Make a GuestSpec for the probe guest running `mode`."""
+
+    def spec(*args: str, limits: Limits | None = None, stdio: Stdio | None = None,
+             root: Path | None = None, env: dict[str, str] | None = None) -> GuestSpec:
+        return GuestSpec(
+            probe_wasm,
+            name="probe",
+            args=args,
+            env=env or {},
+            root=root,
+            stdio=stdio or Stdio(stdout="pipe"),
+            limits=limits or Limits(),
+        )
+
+    return spec

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.kernel.node_process import WW, free_port, start_node
+from tests.support.guests import home_sharing_cache
 
 
 def home(tmp_path: Path, name: str, ww_home: Path, env: dict[str, str]) -> dict[str, str]:
     """``env`` with a data dir of its own (empty block store) sharing the compile cache."""
-    path = tmp_path / name
-    path.mkdir()
-    (ww_home / "cache").mkdir(exist_ok=True)
-    (path / "cache").symlink_to(ww_home / "cache")
+    path = home_sharing_cache(tmp_path / name, ww_home)
     return {**env, "WW_HOME": str(path), "WW_LOG": "info"}
 
 

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,12 +53,6 @@ def test_a_name_announced_by_one_pid0_is_found_and_dialled_by_another_until_it_s
             after = c.send('(find "echo-service")')
             assert a_id not in after, after
             assert "nobody provides echo-service" in c.send('(dial "echo-service" echo "x")')
-
-
-@pytest.fixture(scope="module")
-def chain() -> Iterator[Anvil]:
-    with Anvil() as anvil:
-        yield anvil
 
 
 def test_an_announcement_is_withdrawn_when_the_announcing_node_adopts_a_new_epoch(

@@ -21,6 +21,7 @@ import pytest
 from tests.docs import runnable
 from tests.kernel.node_process import ready_line, start_node
 from tests.support.devchain import Anvil
+from tests.support.guests import home_sharing_cache
 
 pytestmark = pytest.mark.slow
 
@@ -42,21 +43,17 @@ def test_a_marker_off_a_shell_fence_is_an_error(tmp_path):
         runnable.blocks(page)
 
 
-@pytest.fixture(scope="module")
-def compile_cache(tmp_path_factory) -> Path:
-    """One compile cache for every page and node here: the kernel compiles once."""
-    return tmp_path_factory.mktemp("compile-cache")
+def _scratch(tmp_path: Path, kernel_image: Path, ww_home: Path) -> tuple[Path, dict[str, str]]:
+    """A directory like the checkout's (images/kernel built), a fresh home, and the env.
 
-
-def _scratch(tmp_path: Path, kernel_image: Path, cache: Path) -> tuple[Path, dict[str, str]]:
-    """A directory like the checkout's (images/kernel built), a fresh home, and the env."""
+    The home's data dir shares the session's compile cache: the kernel compiles once.
+    """
     work = tmp_path / "work"
     shutil.copytree(kernel_image, work / "images" / "kernel")
     shutil.copytree(REPO / "images" / "examples", work / "images" / "examples",
                     ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))  # fmt: skip
     home = tmp_path / "home"
-    (home / ".ww").mkdir(parents=True)
-    (home / ".ww" / "cache").symlink_to(cache)
+    home_sharing_cache(home / ".ww", ww_home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
     env |= {
         "HOME": str(home),
@@ -70,8 +67,7 @@ def _scratch(tmp_path: Path, kernel_image: Path, cache: Path) -> tuple[Path, dic
 
 def _kernel_node(stack: ExitStack, kernel_image: Path, env: dict[str, str], home: Path) -> str:
     """A kernel daemon with a data dir of its own; its first listen address."""
-    (home / "cache").parent.mkdir(parents=True, exist_ok=True)
-    (home / "cache").symlink_to(Path(env["HOME"]) / ".ww" / "cache")
+    home_sharing_cache(home, Path(env["HOME"]) / ".ww")
     proc = start_node(["--port", "0", str(kernel_image)], {**env, "WW_HOME": str(home)})
     stack.callback(proc.wait, 30)
     stack.callback(proc.kill)
@@ -102,8 +98,8 @@ def _run(block: runnable.Block, text: str, work: Path, env: dict[str, str], log:
 
 
 @pytest.mark.parametrize("page", MARKED, ids=[page.name for page in MARKED])
-def test_the_runnable_blocks_of_the_page_run(page, kernel_image, compile_cache, tmp_path):
-    work, env = _scratch(tmp_path, kernel_image, compile_cache)
+def test_the_runnable_blocks_of_the_page_run(page, kernel_image, ww_home, tmp_path):
+    work, env = _scratch(tmp_path, kernel_image, ww_home)
     page_blocks = runnable.blocks(page)
     with ExitStack() as stack:
         address = None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 
-from tests.support.devchain import Anvil
-
 
 def test_doctor_on_a_healthy_machine_is_all_ok_exit_0(ww, tmp_path):
     done = ww("doctor", "--port", "0", env={"WW_HOME": str(tmp_path / "home")})
@@ -37,9 +35,8 @@ def test_doctor_says_what_to_fix_and_exits_1(ww, tmp_path):
     assert fixes[2].startswith("fix  IPFS API:") and "--ipfs-api" in fixes[2]
 
 
-def test_doctor_reaches_a_real_chain(ww, tmp_path):
-    with Anvil() as chain:
-        done = ww("doctor", "--port", "0", "--rpc-url", chain.url,
-                  env={"WW_HOME": str(tmp_path / "home")})  # fmt: skip
+def test_doctor_reaches_a_real_chain(ww, chain, tmp_path):
+    done = ww("doctor", "--port", "0", "--rpc-url", chain.url,
+              env={"WW_HOME": str(tmp_path / "home")})  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"ok   chain RPC: {chain.url}: chain id 31337" in done.stdout.splitlines()

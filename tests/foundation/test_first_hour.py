@@ -117,16 +117,13 @@ def test_listen_takes_a_multiaddr_and_port_wins_over_its_port(ww, make_tree, tmp
     assert started.stderr.splitlines()[-1].startswith("ww run: pid0 is not a valid WebAssembly")
 
 
-def test_run_with_stem_does_not_log_each_chain_request(ww, tmp_path):
-    from tests.support.devchain import Anvil
-
-    with Anvil() as chain:
-        atom = ww("stem", "deploy", "--rpc-url", chain.url, "--key", chain.private_keys[0])
-        assert atom.returncode == 0, atom.stderr
-        done = ww("--log-level", "info", "run", "--stem", atom.stdout.strip(),
-                  "--rpc-url", chain.url, "--ws-url", chain.ws_url, "--ipfs-timeout", "1",
-                  "--port", "0", "--listen", "127.0.0.1",
-                  env={"WW_HOME": str(tmp_path / "ww-home")})  # fmt: skip
+def test_run_with_stem_does_not_log_each_chain_request(ww, chain, tmp_path):
+    atom = ww("stem", "deploy", "--rpc-url", chain.url, "--key", chain.private_keys[0])
+    assert atom.returncode == 0, atom.stderr
+    done = ww("--log-level", "info", "run", "--stem", atom.stdout.strip(),
+              "--rpc-url", chain.url, "--ws-url", chain.ws_url, "--ipfs-timeout", "1",
+              "--port", "0", "--listen", "127.0.0.1",
+              env={"WW_HOME": str(tmp_path / "ww-home")})  # fmt: skip
     # The head is the empty directory and no layer adds pid0: the run fails once it asked
     # the chain.
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr

@@ -1,9 +1,9 @@
 """One real `ww run` node booting the real kernel, shared by every attack of the session.
 
-The kernel tests' fixtures (the kernel image, built once a session by the
-real `ww build`, and one shared data dir) are theirs; they are reused here,
-not copied.  The node's limits are set low through ``WW_*`` variables (which
-a node without them ignores), so the attacks reach them quickly.
+The kernel image (built once a session by the real `ww build`) and the
+shared data dir are tests/conftest.py's.  The node's limits are set low
+through ``WW_*`` variables (which a node without them ignores), so the
+attacks reach them quickly.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from tests.harden.attack import (
     node_env,
     running_node,
 )
-from tests.kernel.conftest import kernel_image, ww_home
-
-__all__ = ["kernel_image", "node", "ww_home"]
 
 
 @pytest.fixture(scope="session")

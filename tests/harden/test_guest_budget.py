@@ -8,12 +8,9 @@ import pytest
 import trio
 import trio.testing
 
-from tests.cell.conftest import cache_dir, engine, probe_wasm
 from wetnode.cell import Limits
 from wetnode.cell.children import CellSpawner
 from wetnode.errors import CellError
-
-__all__ = ["cache_dir", "engine", "probe_wasm"]
 
 
 @pytest.mark.slow

@@ -9,12 +9,9 @@ import socket
 
 import pytest
 
-from tests.cell.conftest import cache_dir, engine, probe, probe_wasm
 from wetnode.cell import Exit, Stdio
 from wetnode.cell.guest import Guest
 from wetnode.errors import CellError
-
-__all__ = ["cache_dir", "engine", "probe", "probe_wasm"]
 
 
 @pytest.mark.slow

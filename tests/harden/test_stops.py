@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.harden.attack import node_env
-from tests.kernel.conftest import _build
 from tests.kernel.node_process import start_node
+from tests.support.guests import ww_build
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def guests(tmp_path_factory) -> dict[str, Path]:
     for name, body in GUESTS.items():
         project = tmp_path_factory.mktemp(name)
         (project / "app.py").write_text(APP.format(body=body))
-        _build(project)
+        ww_build(project)
         images[name] = project
     return images
 

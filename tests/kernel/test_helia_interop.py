@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from node_process import WW, Terminal, serving_node
 
+from tests.support.guests import home_sharing_cache
 from tests.support.helia import Helia
 
 pytestmark = pytest.mark.slow
@@ -30,11 +31,7 @@ def _big_tree(root: Path) -> None:
 
 def _home(tmp_path: Path, ww_home: Path, env: dict[str, str], name: str) -> dict[str, str]:
     """A node with an empty block store, sharing only the compile cache."""
-    home = tmp_path / name
-    home.mkdir()
-    (ww_home / "cache").mkdir(exist_ok=True)
-    (home / "cache").symlink_to(ww_home / "cache")
-    return {**env, "WW_HOME": str(home)}
+    return {**env, "WW_HOME": str(home_sharing_cache(tmp_path / name, ww_home))}
 
 
 def test_a_node_boots_an_image_only_helia_has(

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from node_process import WW, Terminal, serving_node, start_node, wait_for_stderr
 
+from tests.support.guests import home_sharing_cache
+
 pytestmark = pytest.mark.slow
 
 
@@ -25,11 +27,7 @@ def _push(path: Path, env: dict[str, str], *extra: str) -> str:
 def _fresh_home(tmp_path: Path, ww_home: Path, env: dict[str, str]) -> dict[str, str]:
     """A node with an empty block store, sharing only the compile cache (a cold cache
     would just add a compile of the kernel to the test)."""
-    home = tmp_path / "home-b"
-    home.mkdir()
-    (ww_home / "cache").mkdir(exist_ok=True)
-    (home / "cache").symlink_to(ww_home / "cache")
-    return {**env, "WW_HOME": str(home)}
+    return {**env, "WW_HOME": str(home_sharing_cache(tmp_path / "home-b", ww_home))}
 
 
 def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(

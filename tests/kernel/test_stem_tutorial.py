@@ -20,12 +20,6 @@ pytestmark = pytest.mark.slow
 NOBODY_HAS = "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"  # a CID of nothing here
 
 
-@pytest.fixture(scope="module")
-def chain():
-    with Anvil() as anvil:
-        yield anvil
-
-
 def _ww(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*WW, *args], capture_output=True, text=True, env=env, timeout=timeout,

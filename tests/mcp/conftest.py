@@ -10,8 +10,6 @@ from pathlib import Path
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from tests.kernel.conftest import kernel_image, node_env, ww_home  # noqa: F401 (fixtures)
-
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 TIME_SERVER = f"time={PYTHON} -m mcp_server_time --local-timezone UTC"  # mcp-server-time (PyPI)

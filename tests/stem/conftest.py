@@ -1,4 +1,4 @@
-"""Shared fixtures for the stem tests: one real anvil per session, helpers around it.
+"""Shared fixtures for the stem tests: helpers around the session's one real anvil (`chain`).
 
 Each test deploys its own Atom, so tests do not see each other's heads; tests
 that rewind the chain (evm_revert) only rewind past their own transactions.
@@ -7,7 +7,7 @@ that rewind the chain (evm_revert) only rewind past their own transactions.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import pytest
@@ -21,12 +21,6 @@ from wetnode.stem.rpc import HttpRpc
 
 T = TypeVar("T")
 WAIT = 15.0  # bound on any wait for the chain or the pipeline
-
-
-@pytest.fixture(scope="session")
-def chain() -> Iterator[Anvil]:
-    with Anvil() as anvil:
-        yield anvil
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Real guests for the tests: `ww build` in a subprocess, and data dirs sharing compiled code.
+
+Compiling the agent runtime (27 MB) takes wasmtime tens of seconds; loading
+the compiled artifact takes milliseconds.  The compile cache is keyed on the
+component's bytes and the engine's settings, and its entries are written
+atomically, so every node of a session can share one: a node that needs a
+data dir of its own (an empty block store, its own audit log) links its
+``cache`` to the session's instead of compiling the kernel again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+WW = [sys.executable, "-m", "wetnode"]
+BUILD_TIMEOUT = 600.0  # a --standalone build runs componentize-py (about a minute)
+
+
+def ww_build(project: Path, *flags: str) -> Path:
+    """`ww build FLAGS PROJECT`, asserted to succeed; the built boot/main.wasm."""
+    result = subprocess.run(
+        [*WW, "build", *flags, str(project)], capture_output=True, text=True,
+        timeout=BUILD_TIMEOUT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return project / "boot" / "main.wasm"
+
+
+def home_sharing_cache(path: Path, shared: Path) -> Path:
+    """A new data dir at ``path`` whose compile cache is the data dir ``shared``'s."""
+    (shared / "cache").mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True)
+    (path / "cache").symlink_to(shared / "cache")
+    return path
