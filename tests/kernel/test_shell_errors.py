@@ -20,6 +20,8 @@ from wetnode.rpc.vat import open_vat
 
 pytestmark = pytest.mark.slow
 
+HANG = 3600  # seconds a fetch nobody answers waits here: far longer than any test
+
 
 class HollowMembrane(schema.stem().Membrane.Server):
     """A peer's export whose graft answers with no capabilities at all (every field null)."""
@@ -94,9 +96,15 @@ def test_the_shell_edits_lines_keeps_history_and_survives_ctrl_c(kernel_image, n
     assert code == 0
 
 
-def test_ctrl_c_during_a_hung_command_interrupts_it_and_the_node_stays_up(kernel_image, node_env):
+def test_ctrl_c_during_a_hung_command_interrupts_it_and_the_node_stays_up(
+    kernel_image, node_env, helia
+):
+    """The hang is real: a peer stays connected (Helia, which lacks the block), so the want
+    waits out ``--ipfs-timeout``, set far past the test; with no peer, bitswap would give
+    up by itself after `ALONE_FOR` and race the ^C."""
     nobody_has = codec.b58encode(bytes([0x12, 0x20]) + hashlib.sha256(os.urandom(16)).digest())
-    with Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env) as term:
+    argv = [*WW, "run", "--port", "0", "--peer", helia.multiaddr, str(kernel_image)]
+    with Terminal(argv, {**node_env, "WW_IPFS_TIMEOUT": str(HANG)}) as term:
         term.expect("\u276f ")
         peer = re.search(r'"(16Uiu\w+)"', term.send("(host id)"))
         assert peer, "no peer ID"
