@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetnode.cell.cache import CACHE_MAX_BYTES
-from wetnode.cell.children import MAX_GUESTS
-from wetnode.cell.limits import Limits
+from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec

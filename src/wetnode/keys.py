@@ -25,17 +25,19 @@ import string
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coincurve import PrivateKey, PublicKey
 from coincurve.ecdsa import cdata_to_der, der_to_cdata, deserialize_compact, serialize_compact
 from eth_keys import keys as eth_keys
-from libp2p.crypto.keys import KeyPair
-from libp2p.crypto.secp256k1 import create_new_key_pair
-from libp2p.peer.id import ID
 
 from wetnode.codec import b58decode, b58encode, read_uvarint, uvarint
 from wetnode.config import option
 from wetnode.errors import KeyFileError
+
+if TYPE_CHECKING:
+    from libp2p.crypto.keys import KeyPair
+    from libp2p.peer.id import ID
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,13 @@ class NodeKey:
     def to_base58(self) -> str:
         return b58encode(self.secret)
 
+    # libp2p is imported only by the two methods that hand it its own types:
+    # importing it loads its whole host (over a second on a loaded machine),
+    # which `ww keygen`, `ww approve` and `ww audit` never use.
+
     def libp2p_key_pair(self) -> KeyPair:
+        from libp2p.crypto.secp256k1 import create_new_key_pair
+
         return create_new_key_pair(self.secret)
 
     @cached_property
@@ -177,7 +185,14 @@ class NodeKey:
 
     @cached_property
     def peer_id(self) -> ID:
+        from libp2p.peer.id import ID
+
         return ID(self.peer_id_bytes)
+
+    @property
+    def peer_id_text(self) -> str:
+        """The peer ID as libp2p writes it (base58btc), without loading libp2p."""
+        return b58encode(self.peer_id_bytes)
 
     @cached_property
     def evm_address(self) -> str:

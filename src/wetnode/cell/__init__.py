@@ -14,10 +14,25 @@ runs the children an Executor spawns, `python_guest` is `ww init`/`ww build`.
             exit = await cell.wait()
 """
 
-from wetnode.cell.cell import Cell, open_cell
-from wetnode.cell.engine import Engine
-from wetnode.cell.limits import Limits
-from wetnode.cell.spec import EXIT_KILLED, EXIT_TRAP, Exit, GuestSpec, Stdio
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wetnode.cell.cell import Cell, open_cell
+    from wetnode.cell.engine import Engine
+    from wetnode.cell.limits import Limits
+    from wetnode.cell.spec import EXIT_KILLED, EXIT_TRAP, Exit, GuestSpec, Stdio
+
+# Each public name and the submodule that defines it, imported on first use:
+# importing `wetnode.cell.limits` (the node config does, for every `ww`
+# command) then costs no wasmtime and no trio.
+_HOMES = {
+    "Cell": "cell", "open_cell": "cell", "Engine": "engine", "Limits": "limits",
+    "EXIT_KILLED": "spec", "EXIT_TRAP": "spec", "Exit": "spec", "GuestSpec": "spec",
+    "Stdio": "spec",
+}  # fmt: skip
 
 __all__ = [
     "EXIT_KILLED",
@@ -30,3 +45,10 @@ __all__ = [
     "Stdio",
     "open_cell",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

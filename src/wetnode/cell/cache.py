@@ -35,6 +35,7 @@ from pathlib import Path
 from wasmtime import Engine, WasmtimeError
 from wasmtime.component import Component
 
+from wetnode.cell.limits import CACHE_MAX_BYTES
 from wetnode.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 _CHUNK = 1 << 20
 _KEY_LENGTH = 64  # hex digits of a BLAKE2b-256 key
-CACHE_MAX_BYTES = 2 << 30  # compiled artifacts on disk (the kernel's is ~40 MB)
 
 FileIdentity = tuple[str, int, int, int, int]
 """A file's resolved path, st_dev, st_ino, st_size and st_mtime_ns."""

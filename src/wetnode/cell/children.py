@@ -24,11 +24,9 @@ import trio
 
 from wetnode.cell.cell import Cell, open_cell
 from wetnode.cell.engine import Engine
-from wetnode.cell.limits import Limits
+from wetnode.cell.limits import MAX_GUESTS, Limits
 from wetnode.cell.spec import GuestSpec, Stdio
 from wetnode.errors import CellError
-
-MAX_GUESTS = 256  # child guests running at once, node-wide
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,8 @@ from types import TracebackType
 import wasmtime
 from wasmtime.component import Component
 
-from wetnode.cell.cache import (
-    CACHE_MAX_BYTES,
-    CompileCache,
-    FileIdentity,
-    cache_key,
-    default_cache_dir,
-)
+from wetnode.cell.cache import CompileCache, FileIdentity, cache_key, default_cache_dir
+from wetnode.cell.limits import CACHE_MAX_BYTES
 from wetnode.errors import CellError
 from wetnode.notice import note
 

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 MiB = 1024 * 1024
 
+# Node-wide bounds, kept here with the per-guest ones so the node config can
+# name their defaults without importing wasmtime and trio (the engine's and
+# the spawner's modules do).
+CACHE_MAX_BYTES = 2 << 30  # compiled artifacts on disk (the kernel's is ~40 MB)
+MAX_GUESTS = 256  # child guests running at once, node-wide
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -25,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"key written to {args.output}", file=sys.stderr)
     else:
         print(key.to_base58())
-    print(f"peer id:     {key.peer_id}", file=sys.stderr)
+    print(f"peer id:     {key.peer_id_text}", file=sys.stderr)
     print(f"evm address: {key.evm_address}", file=sys.stderr)
     return 0
