@@ -55,3 +55,38 @@ def test_a_python_child_from_its_image_runs_and_compiles_nothing(
     # elapsed-time line a slow compile adds is not a second one.
     assert ran.stderr.count("(one-time, cached)") <= 1, ran.stderr
     assert len(compiled_entries(agents_home)) == 1  # parent and child: one compiled runtime
+
+
+FROM_BYTES = textwrap.dedent(
+    """
+    import wetnode.guest as ww
+
+
+    async def main():
+        membrane = await ww.connect()
+        caps = await membrane.graft(membrane.signer().signer)
+        with open("/boot/main.wasm", "rb") as runtime:  # the shared runtime: no agent inside
+            binary = caps.executor.load(runtime.read()).binary
+        process = (await binary.spawn([], [])).process
+        stream = process.stderr().stream
+        err = b""
+        while data := (await stream.read(65536)).data:
+            err += bytes(data)
+        code = (await process.wait()).exitCode
+        print(f"exit {code}: {err.decode().strip()}")
+    """
+)
+
+
+def test_a_runtime_child_from_bytes_alone_says_in_one_line_it_has_no_agent(
+    agent: Agent, ww: Ww
+) -> None:
+    parent = agent("from-bytes", FROM_BYTES)
+    assert ww("build", str(parent)).returncode == 0
+    ran = ww("run", str(parent))
+    assert ran.returncode == 0, ran.stderr
+    line = ran.stdout.strip()
+    assert "\n" not in line, line
+    assert line.startswith("exit 1: no agent: this child was started from the shared runtime's "
+                           "bytes alone"), line  # fmt: skip
+    assert "ww build --standalone" in line and "loadPath" in line, line

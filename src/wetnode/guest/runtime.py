@@ -16,7 +16,9 @@ only its `.py` files, read from the image at run time:
 A standalone build (`ww build --standalone`) makes a component of this same
 module with the agent's directories on the build path: the agent is imported
 while componentize-py builds, so it is inside the component and runs without
-an image (a child started from bytes).
+an image (a child started from bytes).  The shared runtime's bytes hold no
+agent (they are the same for every agent), so a child started from them
+alone (`runBytes`, `load`) has nothing to run: it says so in one line.
 
 componentize-py snapshots the interpreter after importing this module and
 embeds only the modules imported by then: the standard library has no files
@@ -31,6 +33,7 @@ import importlib
 import importlib.util
 import inspect
 import io
+import os
 import sys
 import traceback
 from types import ModuleType
@@ -82,8 +85,7 @@ def _run_main() -> int:
     try:
         agent = _AGENT or _import_agent()
         if agent is None:
-            print(f"no agent: this image has no {AGENT_PATHS[0]}/{AGENT_MODULE}.py "
-                  "(write one, then run `ww build`)", file=sys.stderr)
+            print(_no_agent(), file=sys.stderr)
             return NO_AGENT_EXIT
         main = getattr(agent, "main", None)
         if main is None:
@@ -99,6 +101,16 @@ def _run_main() -> int:
         traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
         return 1
     return 0 if code is None else int(code)
+
+
+def _no_agent() -> str:
+    """Why there is no agent to run, and what to do: one line."""
+    if not os.path.isdir("/"):  # no filesystem at all: started from bytes alone
+        return ("no agent: this child was started from the shared runtime's bytes alone, "
+                "which hold no agent; build it with `ww build --standalone` to start it "
+                "from bytes, or start it from its image with loadPath")  # fmt: skip
+    return (f"no agent: this image has no {AGENT_PATHS[0]}/{AGENT_MODULE}.py "
+            "(write one, then run `ww build`)")  # fmt: skip
 
 
 def _write_every_byte() -> None:
