@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import helia as helia_peer
 from tests.support.devchain import Anvil
-from tests.support.guests import ww_build
+from tests.support.guests import loopback_env, ww_build
 from tests.support.stem_node import StemHeads
 from wetnode.cell import Engine, GuestSpec, Limits, Stdio
 
@@ -77,10 +77,7 @@ def ww_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def node_env(ww_home: Path) -> dict[str, str]:
     """This environment without its ``WW_*`` settings, on `ww_home` and loopback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
-    env["WW_HOME"] = str(ww_home)
-    env["WW_LISTEN"] = "127.0.0.1"  # test nodes stay on loopback
-    return env
+    return loopback_env(ww_home)
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +107,9 @@ def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The compile cache of the in-process `engine`."""
-    return tmp_path_factory.mktemp("ww-cache")
+def cache_dir(ww_home: Path) -> Path:
+    """The compile cache of the in-process `engine`: the nodes' (the probe is the runtime too)."""
+    return ww_home / "cache"
 
 
 @pytest.fixture(scope="session")

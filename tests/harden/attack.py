@@ -11,7 +11,6 @@ import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import trio
@@ -46,15 +45,6 @@ class Node:
     def fds(self) -> int:
         """How many file descriptors the node holds now."""
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
-
-
-def node_env(home: Path, **settings: object) -> dict[str, str]:
-    """This environment without its ``WW_*`` settings, on ``home`` and loopback, plus
-    ``settings`` (``NET_IDLE=1`` sets ``WW_NET_IDLE``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
-    env.update(WW_HOME=str(home), WW_LISTEN="127.0.0.1")
-    env.update({f"WW_{name}": str(value) for name, value in settings.items()})
-    return env
 
 
 @contextlib.contextmanager

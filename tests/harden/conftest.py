@@ -19,14 +19,14 @@ from tests.harden.attack import (
     PENDING,
     STREAMS,
     Node,
-    node_env,
     running_node,
 )
+from tests.support.guests import loopback_env
 
 
 @pytest.fixture(scope="session")
 def node(kernel_image, ww_home) -> Iterator[Node]:
-    env = node_env(
+    env = loopback_env(
         ww_home,
         NET_HANDSHAKE_TIMEOUT=HANDSHAKE,
         NET_MAX_PENDING=PENDING,

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harden.attack import node_env
 from tests.kernel.node_process import start_node
-from tests.support.guests import ww_build
+from tests.support.guests import loopback_env, ww_build
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +51,7 @@ def guests(tmp_path_factory) -> dict[str, Path]:
 
 
 def _started(ww_home: Path, image: Path, *flags: str) -> subprocess.Popen[str]:
-    proc = start_node(["--port", "0", *flags, str(image)], node_env(ww_home))
+    proc = start_node(["--port", "0", *flags, str(image)], loopback_env(ww_home))
     assert proc.stdout is not None
     line = proc.stdout.readline()  # bounded: pid0 prints it, or the node ends (EOF)
     if line != "started\n":

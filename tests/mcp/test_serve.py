@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 import trio
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.kernel.node_process import WW, serving_node, wait_for_stderr
+from tests.kernel.node_process import WW, ServingNode, serving_node, wait_for_stderr
 from tests.mcp.conftest import allow_layer, mcp_session
+from tests.support.guests import loopback_env
 from wetnode import codec
 from wetnode.membrane.signing import GRAFT
 
@@ -21,12 +23,19 @@ pytestmark = pytest.mark.slow
 ALLOW = "executor.echo  # hands the message back\n"
 
 
+@pytest.fixture(scope="module")
+def echo_node(kernel_image, ww_home, tmp_path_factory) -> Iterator[ServingNode]:
+    """One node exporting `ALLOW` for the tests that only read and call it."""
+    layer = allow_layer(tmp_path_factory.mktemp("echo-node"), ALLOW)
+    with serving_node([str(kernel_image), str(layer)], loopback_env(ww_home)) as node:
+        yield node
+
+
 async def test_the_sdk_client_lists_the_exported_methods_and_calls_executor_echo(
-    kernel_image, node_env, tmp_path
+    echo_node, node_env
 ):
-    layer = allow_layer(tmp_path, ALLOW)
-    with serving_node([str(kernel_image), str(layer)], node_env) as node, trio.fail_after(120):
-        async with mcp_session(node.address, node_env) as session:
+    with trio.fail_after(120):
+        async with mcp_session(echo_node.address, node_env) as session:
             tools = {t.name: t for t in (await session.list_tools()).tools}
             assert list(tools) == ["executor.echo"]
             echo = tools["executor.echo"]
@@ -40,11 +49,10 @@ async def test_the_sdk_client_lists_the_exported_methods_and_calls_executor_echo
 
 
 async def test_a_method_outside_the_allow_list_is_a_tool_error_carrying_not_allowed(
-    kernel_image, node_env, tmp_path
+    echo_node, node_env
 ):
-    layer = allow_layer(tmp_path, ALLOW)
-    with serving_node([str(kernel_image), str(layer)], node_env) as node, trio.fail_after(120):
-        async with mcp_session(node.address, node_env) as session:
+    with trio.fail_after(120):
+        async with mcp_session(echo_node.address, node_env) as session:
             refused = await session.call_tool("host.peers", {})
             assert refused.is_error
             assert refused.content[0].text.startswith("notAllowed: host.peers")
@@ -55,30 +63,28 @@ async def test_a_method_outside_the_allow_list_is_a_tool_error_carrying_not_allo
             assert again.structured_content == {"response": "still here"}
 
 
-async def test_http_serves_the_same_tools_on_loopback(kernel_image, node_env, tmp_path):
-    layer = allow_layer(tmp_path, ALLOW)
-    with serving_node([str(kernel_image), str(layer)], node_env) as node:
-        serve = subprocess.Popen(
-            [*WW, "mcp", "serve", node.address, "--http", "0"],
-            stderr=subprocess.PIPE,
-            env=node_env,
-            text=True,
-        )
-        try:
-            url = wait_for_stderr(serve, "serving MCP at", timeout=60).split()[-1]
-            assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
-            with trio.fail_after(60):
-                async with (
-                    streamable_http_client(url) as (read, write, *_),
-                    ClientSession(read, write) as session,
-                ):
-                    await session.initialize()
-                    assert [t.name for t in (await session.list_tools()).tools] == ["executor.echo"]
-                    result = await session.call_tool("executor.echo", {"message": "http"})
-                    assert result.structured_content == {"response": "http"}
-        finally:
-            serve.kill()
-            serve.wait(timeout=30)
+async def test_http_serves_the_same_tools_on_loopback(echo_node, node_env):
+    serve = subprocess.Popen(
+        [*WW, "mcp", "serve", echo_node.address, "--http", "0"],
+        stderr=subprocess.PIPE,
+        env=node_env,
+        text=True,
+    )
+    try:
+        url = wait_for_stderr(serve, "serving MCP at", timeout=60).split()[-1]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
+        with trio.fail_after(60):
+            async with (
+                streamable_http_client(url) as (read, write, *_),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                assert [t.name for t in (await session.list_tools()).tools] == ["executor.echo"]
+                result = await session.call_tool("executor.echo", {"message": "http"})
+                assert result.structured_content == {"response": "http"}
+    finally:
+        serve.kill()
+        serve.wait(timeout=30)
 
 
 def test_an_address_without_a_peer_id_is_one_line_and_a_non_zero_exit(node_env):

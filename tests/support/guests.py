@@ -10,6 +10,7 @@ data dir of its own (an empty block store, its own audit log) links its
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,12 @@ def home_sharing_cache(path: Path, shared: Path) -> Path:
     path.mkdir(parents=True)
     (path / "cache").symlink_to(shared / "cache")
     return path
+
+
+def loopback_env(home: Path, **settings: object) -> dict[str, str]:
+    """This environment without its ``WW_*`` settings, on data dir ``home`` and loopback,
+    plus ``settings`` (``NET_IDLE=1`` sets ``WW_NET_IDLE``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WW_")}
+    env.update(WW_HOME=str(home), WW_LISTEN="127.0.0.1")  # test nodes stay on loopback
+    env.update({f"WW_{name}": str(value) for name, value in settings.items()})
+    return env
