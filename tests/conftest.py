@@ -107,9 +107,9 @@ def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(ww_home: Path) -> Path:
-    """The compile cache of the in-process `engine`: the nodes' (the probe is the runtime too)."""
-    return ww_home / "cache"
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The compile cache of the in-process `engine`."""
+    return tmp_path_factory.mktemp("ww-cache")
 
 
 @pytest.fixture(scope="session")
