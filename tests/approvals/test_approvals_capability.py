@@ -24,6 +24,7 @@ from wetnode.rpc.reasons import remote_reason
 from wetnode.rpc.vat import Vat, open_vat
 
 NODE_KEY = NodeKey.generate()
+TTL = 3600  # longer than any run: only the test of expiry lets a proposal expire
 
 
 async def _request(vat: Vat, pid0_end: socket.socket, approvers: list[str], **fields: Any) -> Any:
@@ -39,7 +40,7 @@ async def _request(vat: Vat, pid0_end: socket.socket, approvers: list[str], **fi
         proposal.risk = "high"
         proposal.approvers = approvers
         proposal.threshold = fields.get("threshold", 2)
-        proposal.ttlSeconds = fields.get("ttl", 120)
+        proposal.ttlSeconds = fields.get("ttl", TTL)
         try:
             answer = (await request.send()).approval
         except capnp.KjException as exc:
