@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-NOT_BENCHMARKS = {"__init__", "__main__", "guests", "timing"}
+NOT_BENCHMARKS = {"__init__", "__main__", "capnp_tcp", "guests", "timing"}
 
 
 def available() -> list[str]:
