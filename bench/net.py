@@ -226,12 +226,14 @@ async def load(swarm: Swarm, vat: Vat, node: Any, raw: float) -> None:
     before = node.rss_kib()
     total = CLIENTS * CALLS_PER_CLIENT
     for run in (1, 2):
+        cpu = _thread_cpu(node.proc.pid)
         ok, rate = await _clients(swarm, vat, peer_id, CLIENTS, CALLS_PER_CLIENT)
         label = f"host path, load run {run}: {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
         print(
             f"{_rate_line(label, ok, total, rate, one, raw)}; "
             f"node RSS {node.rss_kib() / 1024:.1f} MiB (before: {before / 1024:.1f} MiB)"
         )
+        print(_budget("host path", cpu, _thread_cpu(node.proc.pid), ok))
 
 
 async def _graft_calls(caps: Any, n: int) -> list[float]:
@@ -243,13 +245,53 @@ def _rss_mib(pid: int) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
+def _thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of each thread of process ``pid``, summed by name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+def _budget(label: str, before: dict[str, float], after: dict[str, float], calls: int) -> str:
+    """The node's CPU per call by thread: trio (libp2p, pumps), ww-vat (pycapnp), guests."""
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    parts = [
+        f"{name} {seconds / calls * 1e6:.0f}"
+        for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+        if seconds / calls >= 5e-6
+    ]
+    total = sum(used.values()) / calls * 1e6
+    return f"{label}, node CPU per call by thread (us): {', '.join(parts)}; total {total:.0f}"
+
+
+async def _grafted(address: str, clients: int, calls: int) -> tuple[int, float]:
+    """``_clients`` grafted onto the export at ``address`` from a fresh client swarm."""
+    from wetnode.keys import NodeKey
+    from wetnode.membrane.servers.identity import SignerServer
+    from wetnode.membrane.signing import GRAFT
+
+    key = NodeKey.generate()
+    peer_id, transport = parse_peer_address(address)
+    async with (
+        open_vat() as vat,
+        open_swarm(key.libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
+    ):
+        await swarm.connect(peer_id, [transport])
+        return await _clients(swarm, vat, peer_id, clients, calls, lambda: SignerServer(GRAFT, key))
+
+
 async def through_pid0(base_us: float, raw: float) -> None:
     """A real `ww run` node: calls go through pid0's export to the host."""
     from bench.guests import built_kernel
     from wetnode.client import dial
-    from wetnode.keys import NodeKey
-    from wetnode.membrane.servers.identity import SignerServer
-    from wetnode.membrane.signing import GRAFT
 
     node_process = _load_test_module("kernel/node_process.py")
     with tempfile.TemporaryDirectory() as scratch:
@@ -274,25 +316,16 @@ async def through_pid0(base_us: float, raw: float) -> None:
                 f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
                 f"ratio {median / base_us:.2f} (to the ping-pong above)"
             )
-            key = NodeKey.generate()
-            peer_id, transport = parse_peer_address(node.address)
-            async with open_vat() as vat, open_swarm(
-                key.libp2p_key_pair(), port=0, host="127.0.0.1"
-            ) as swarm:
-                await swarm.connect(peer_id, [transport])
-
-                def signer() -> Any:
-                    return SignerServer(GRAFT, key)
-
-                _, one = await _clients(swarm, vat, peer_id, 1, ONE_CLIENT_CALLS, signer)
-                print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
-                ok, rate = await _clients(swarm, vat, peer_id, CLIENTS, CALLS_PER_CLIENT, signer)
-                label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
-                print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
-                start_rss = _rss_mib(pid)
-                calls = LONG_CALLS // CLIENTS
-                ok, rate = await _clients(swarm, vat, peer_id, CLIENTS, calls, signer)
-                end_rss = _rss_mib(pid)
+            _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
+            print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
+            before = _thread_cpu(pid)
+            ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
+            label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
+            print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
+            print(_budget("pid0 export", before, _thread_cpu(pid), ok))
+            start_rss = _rss_mib(pid)
+            ok, rate = await _grafted(node.address, CLIENTS, LONG_CALLS // CLIENTS)
+            end_rss = _rss_mib(pid)
             print(
                 f"pid0 export, {LONG_CALLS} calls ({CLIENTS} clients): {ok} ok, {rate:.0f} "
                 f"calls/s; node RSS {start_rss:.1f} -> {end_rss:.1f} MiB "
