@@ -11,10 +11,13 @@ on 127.0.0.1 and measures, in the same run:
   ByteStream-exporting node, against a raw libp2p stream echo;
 * load: 50 concurrent clients (one stream and RPC connection each) x 200
   calls; every call must succeed; the node's RSS before and after two runs;
+  calls/s beside one client's, and beside a bare pycapnp echo server over
+  TCP with 1 and 50 clients (bench/capnp_tcp.py) in the same run;
 * a real node: ``ww run`` of the default kernel exporting ``executor.echo``,
   grafted by a ``wetnode.client.dial`` client, so each call goes through
   pid0's export (the kernel's allow list, in wasm) to the host and back;
-  against the same raw ping-pong.
+  against the same raw ping-pong; then one and 50 grafted clients' calls/s,
+  the node's idle RSS, and its RSS across LONG_CALLS more calls.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 import trio
+from libp2p.peer.id import ID
 
 from bench.timing import echo_round_trips
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
@@ -45,6 +49,9 @@ THROUGHPUT_BYTES = 32 * 1024 * 1024
 IN_FLIGHT = 16
 CLIENTS = 50
 CALLS_PER_CLIENT = 200
+ONE_CLIENT_CALLS = 1000
+# The RSS-flatness run through pid0's export (WW_BENCH_LONG_CALLS: fewer on a busy machine).
+LONG_CALLS = int(os.environ.get("WW_BENCH_LONG_CALLS", "100000"))
 
 
 def _load_test_module(relative: str) -> ModuleType:
@@ -163,40 +170,139 @@ async def _raw_echo_throughput(swarm: Swarm, node: Any, raw_protocol: str) -> fl
     return total / seconds / 1e6
 
 
-async def load(swarm: Swarm, vat: Vat, node: Any) -> None:
+async def _clients(
+    swarm: Swarm, vat: Vat, peer_id: ID, clients: int, calls: int, graft: Any = None
+) -> tuple[int, float]:
+    """``clients`` at once, each its own stream and RPC connection, ``calls`` echoes each
+    in turn (grafted first with the Signer ``graft()`` builds, if given): (ok, calls/s)."""
+    interface = None if graft else schema.system().Executor
+    ok = 0
+
+    async def client(index: int) -> None:
+        nonlocal ok
+        async with open_remote(swarm, vat, peer_id, interface=interface) as remote:
+            if graft:
+                await remote.graft(graft)
+            for call in range(calls):
+                text = f"{index}:{call}"
+                if await remote.run(_graft_echo if graft else _echo, text) == text:
+                    ok += 1
+
+    start = time.perf_counter()
+    async with trio.open_nursery() as nursery:
+        for index in range(clients):
+            nursery.start_soon(client, index)
+    return ok, clients * calls / (time.perf_counter() - start)
+
+
+async def _graft_echo(caps: Any, text: str) -> str:
+    return (await caps.executor.echo(text)).response
+
+
+def _rate_line(label: str, ok: int, total: int, rate: float, one: float, raw: float) -> str:
+    return (
+        f"{label}: {ok}/{total} ok, {rate:6.0f} calls/s  x one client {rate / one:.2f}  "
+        f"x raw pycapnp TCP {CLIENTS} clients {rate / raw:.2f}"
+    )
+
+
+async def raw_capnp_rates(vat: Vat) -> tuple[float, float]:
+    """A bare pycapnp echo server over TCP: calls/s with one client and with CLIENTS."""
+    from bench import capnp_tcp
+
+    with capnp_tcp.serving() as port:
+        one = await capnp_tcp.calls_per_second(vat, port, 1, ONE_CLIENT_CALLS)
+        many = await capnp_tcp.calls_per_second(vat, port, CLIENTS, CALLS_PER_CLIENT)
+    print(f"raw pycapnp echo over TCP, 1 client: {one:6.0f} calls/s")
+    print(f"raw pycapnp echo over TCP, {CLIENTS} clients: {many:6.0f} calls/s")
+    return one, many
+
+
+async def load(swarm: Swarm, vat: Vat, node: Any, raw: float) -> None:
     peer_id, transport = parse_peer_address(node.address)
     await swarm.connect(peer_id, [transport])
-    executor = schema.system().Executor
+    _, one = await _clients(swarm, vat, peer_id, 1, ONE_CLIENT_CALLS)
+    print(f"host path, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
     before = node.rss_kib()
+    total = CLIENTS * CALLS_PER_CLIENT
     for run in (1, 2):
-        ok = 0
-
-        async def client(index: int) -> None:
-            nonlocal ok
-            async with open_remote(swarm, vat, peer_id, interface=executor) as remote:
-                for call in range(CALLS_PER_CLIENT):
-                    text = f"{index}:{call}"
-                    if await remote.run(_echo, text) == text:
-                        ok += 1
-
-        start = time.perf_counter()
-        async with trio.open_nursery() as nursery:
-            for index in range(CLIENTS):
-                nursery.start_soon(client, index)
-        seconds = time.perf_counter() - start
-        total = CLIENTS * CALLS_PER_CLIENT
+        cpu = _thread_cpu(node.proc.pid)
+        ok, rate = await _clients(swarm, vat, peer_id, CLIENTS, CALLS_PER_CLIENT)
+        label = f"host path, load run {run}: {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
         print(
-            f"load run {run}: {CLIENTS} clients x {CALLS_PER_CLIENT} calls: {ok}/{total} ok "
-            f"in {seconds:.1f} s ({total / seconds:.0f} calls/s); "
+            f"{_rate_line(label, ok, total, rate, one, raw)}; "
             f"node RSS {node.rss_kib() / 1024:.1f} MiB (before: {before / 1024:.1f} MiB)"
         )
+        print(_budget("host path", cpu, _thread_cpu(node.proc.pid), ok))
 
 
 async def _graft_calls(caps: Any, n: int) -> list[float]:
     return await _vat_calls(caps.executor, n)
 
 
-async def through_pid0(base_us: float) -> None:
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+COMPILE_CACHE = Path(tempfile.gettempdir()) / "wetnode-bench-compile-cache"
+
+
+def _compiled_into(kernel: Path, home: Path) -> None:
+    """Give ``home`` a compile cache holding the kernel, compiled once per machine (a
+    first compile can outlast the node's ready-line bound on a busy machine)."""
+    from wetnode.cell import Engine
+
+    home.mkdir(parents=True)
+    (home / "cache").symlink_to(COMPILE_CACHE, target_is_directory=True)
+    with Engine(COMPILE_CACHE) as engine:
+        engine.load(kernel / "boot" / "main.wasm", "pid0")
+
+
+def _thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of each thread of process ``pid``, summed by name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+def _budget(label: str, before: dict[str, float], after: dict[str, float], calls: int) -> str:
+    """The node's CPU per call by thread: trio (libp2p, pumps), ww-vat (pycapnp), guests."""
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    parts = [
+        f"{name} {seconds / calls * 1e6:.0f}"
+        for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+        if seconds / calls >= 5e-6
+    ]
+    total = sum(used.values()) / calls * 1e6
+    return f"{label}, node CPU per call by thread (us): {', '.join(parts)}; total {total:.0f}"
+
+
+async def _grafted(address: str, clients: int, calls: int) -> tuple[int, float]:
+    """``_clients`` grafted onto the export at ``address`` from a fresh client swarm."""
+    from wetnode.keys import NodeKey
+    from wetnode.membrane.servers.identity import SignerServer
+    from wetnode.membrane.signing import GRAFT
+
+    key = NodeKey.generate()
+    peer_id, transport = parse_peer_address(address)
+    async with (
+        open_vat() as vat,
+        open_swarm(key.libp2p_key_pair(), port=0, host="127.0.0.1") as swarm,
+    ):
+        await swarm.connect(peer_id, [transport])
+        return await _clients(swarm, vat, peer_id, clients, calls, lambda: SignerServer(GRAFT, key))
+
+
+async def through_pid0(base_us: float, raw: float) -> None:
     """A real `ww run` node: calls go through pid0's export to the host."""
     from bench.guests import built_kernel
     from wetnode.client import dial
@@ -208,16 +314,38 @@ async def through_pid0(base_us: float) -> None:
         (work / "allow" / "etc").mkdir(parents=True)
         (work / "allow" / "etc" / "membrane.allow").write_text("executor.echo\n")
         env = {**os.environ, "WW_HOME": str(work / "home"), "WW_LISTEN": "127.0.0.1"}
+        layers = [str(kernel), str(work / "allow")]
+        await trio.to_thread.run_sync(_compiled_into, kernel, work / "home")
         # Blocks this thread until the node is ready; nothing else runs here meanwhile.
-        with node_process.serving_node([str(kernel), str(work / "allow")], env) as node:
+        with node_process.serving_node(layers, env) as node:
+            pid = node.proc.pid
+            await trio.sleep(2)  # sleep-ok: the idle RSS is measured after a settling time
+            idle = _rss_mib(pid)
             async with dial(node.address, graft=True) as remote:
                 await remote.run(_graft_calls, 100)
                 samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
-    median = _median_us(samples)
-    print(
-        f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
-        f"ratio {median / base_us:.2f} (to the ping-pong above)"
-    )
+            median = _median_us(samples)
+            print(
+                f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
+                f"ratio {median / base_us:.2f} (to the ping-pong above)"
+            )
+            _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
+            print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
+            before = _thread_cpu(pid)
+            ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
+            label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
+            print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
+            print(_budget("pid0 export", before, _thread_cpu(pid), ok))
+            start_rss = _rss_mib(pid)
+            ok, rate = await _grafted(node.address, CLIENTS, LONG_CALLS // CLIENTS)
+            end_rss = _rss_mib(pid)
+            print(
+                f"pid0 export, {LONG_CALLS} calls ({CLIENTS} clients): {ok} ok, {rate:.0f} "
+                f"calls/s; node RSS {start_rss:.1f} -> {end_rss:.1f} MiB "
+                f"({(end_rss / start_rss - 1) * 100:+.1f}%); idle after boot {idle:.1f} MiB"
+            )
+            node.proc.terminate()  # SIGTERM: a profiled node writes its report
+            node.proc.wait(timeout=30)
 
 
 async def _main() -> None:
@@ -227,8 +355,9 @@ async def _main() -> None:
         async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
             base = await latency(swarm, vat, node, nodes.RAW_ECHO)
             await throughput(swarm, vat, node, sink, nodes.RAW_ECHO)
-            await load(swarm, vat, node)
-    await through_pid0(base)
+            _, raw = await raw_capnp_rates(vat)
+            await load(swarm, vat, node, raw)
+    await through_pid0(base, raw)
 
 
 def main() -> None:

@@ -116,3 +116,15 @@ async def test_a_new_engine_knows_an_unchanged_file_by_its_identity_and_sees_any
         async with open_cell(third, GuestSpec(guest, name="answer")) as cell:
             assert await cell.wait() == Exit(43)
         assert third.compiled == 1
+
+
+async def test_a_fresh_compile_runs_from_the_mapped_cache_file_not_a_private_copy(
+    tmp_path: Path,
+) -> None:
+    """The compiled code's pages are the cache file's (shared, reclaimable): a node's
+    first boot does not keep a private copy of its ~35 MB artifact for its lifetime."""
+    with Engine(tmp_path) as engine:
+        assert (await run_answer(engine)).code == 42
+        assert engine.compiled == 1
+        mapped = Path("/proc/self/maps").read_text()
+        assert str(entry(tmp_path, ANSWER)) in mapped

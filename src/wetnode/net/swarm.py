@@ -8,17 +8,15 @@ here), announces itself as ``wetware/0.1.0`` and dials one connection per
 peer (a higher limit adds a ~250 ms dial delay in py-libp2p 0.8.1).  What
 inbound connections may cost is `net/admission.py`'s job.
 
-It also turns off py-libp2p's yamux "release on read" tuning
-(``PY_YAMUX_RELEASE_ON_READ=0``, unless the environment sets it): by default
-every read sends a WINDOW_UPDATE frame back, which doubles the frames -- and
-the loopback TCP sends, the dominant cost here -- of a small request/response.
-Without it, credit is returned in batches at half the window, as go-yamux does.
+Its yamux (`net/muxer.py`) returns receive credit in batches at half the
+window, as go-yamux does: py-libp2p's sends a WINDOW_UPDATE frame after
+about every other small read, a third more frames -- and loopback TCP sends,
+the dominant cost here -- for a small request/response.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -42,16 +40,14 @@ from libp2p.peer.peerstore import PeerStoreError
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
-from libp2p.stream_muxer.yamux.yamux import Yamux
 
 from wetnode.config import DEFAULT_LISTEN, DEFAULT_PORT
 from wetnode.errors import PortInUse
+from wetnode.net import muxer
 from wetnode.net.admission import Admission, NoAutoConnect, cap_negotiations
 from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
 
 log = logging.getLogger(__name__)
-
-os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")  # read by yamux at call time
 
 AGENT_VERSION = "wetware/0.1.0"
 CONNECT_TIMEOUT = 10.0  # seconds to dial and upgrade a connection
@@ -118,7 +114,7 @@ class Swarm:
                 addrs = [
                     multiaddr.Multiaddr(f"/ip4/{ip}/tcp/{port}")
                     for conn in network.get_connections(pid)
-                    if isinstance(conn.muxed_conn, Yamux)  # the only muxer the swarm offers
+                    if isinstance(conn.muxed_conn, muxer.Yamux)  # the only muxer the swarm offers
                     and (remote := conn.muxed_conn.get_remote_address()) is not None
                     for ip, port in [remote]
                 ]
@@ -176,7 +172,7 @@ def _build_host(key_pair: KeyPair, limits: ConnLimits) -> tuple[IHost, Admission
     host = new_host(
         key_pair=key_pair,
         sec_opt={TProtocol(NOISE_PROTOCOL_ID): noise},
-        muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux},
+        muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): muxer.Yamux},
         connection_config=ConnectionConfig(
             max_connections_per_peer=1,
             # py-libp2p's pruner and dial checks use these: keep them out of the way.
@@ -193,6 +189,7 @@ def _build_host(key_pair: KeyPair, limits: ConnLimits) -> tuple[IHost, Admission
     network.set_resource_manager(None)
     network.auto_connector = NoAutoConnect(swarm=network)
     cap_negotiations(host, network, limits.max_message)
+    muxer.install(network)
     admission = Admission(network, limits)
     admission.install()
     return host, admission

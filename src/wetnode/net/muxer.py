@@ -1,0 +1,69 @@
+"""yamux as the swarm speaks it: py-libp2p's, with go-yamux's window updates.
+
+py-libp2p 0.8.1 returns receive credit after almost every small read: when
+the window is short by less than half (its hysteresis) it still sends a
+WINDOW_UPDATE for the bytes just read plus the shortfall, crediting more
+than the window, so the next read is short again by a little and the one
+after sends again.  On a request/response stream that is one extra yamux
+frame (a Noise encryption, a TCP send, the peer's wake-up) for every two
+messages read, about a third of the frames a remote call costs.
+go-yamux (`sendWindowUpdate`) sends only once the window is short by half
+or more, and then tops it up in one frame; so do these streams.
+
+py-libp2p builds its `Yamux` connections itself (the muxer negotiation names
+the class), so `install` turns each new one into a `Yamux` of this module,
+whose streams (opened or accepted) are `BatchedCreditStream`s: py-libp2p's
+own objects given these methods, with no state of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from libp2p.abc import IMuxedConn
+from libp2p.network.swarm import Swarm as Libp2pSwarm
+from libp2p.stream_muxer.yamux.yamux import Yamux as Libp2pYamux
+from libp2p.stream_muxer.yamux.yamux import YamuxStream
+
+
+class BatchedCreditStream(YamuxStream):
+    """A yamux stream that returns receive credit in half-window batches only."""
+
+    async def _auto_tune_and_send_window_update(self, *, bytes_read: int = 0) -> None:
+        async with self.window_lock:
+            buffered = len(self.conn.stream_buffers.get(self.stream_id, b""))
+            shortfall = self.target_recv_window - (self.recv_window + buffered)
+            if shortfall < max(self._grow_threshold(), 1):
+                return
+        # Short by half or more: py-libp2p's own path tops the window up in one frame
+        # (and lets its auto-tuning grow the window on a fast stream).
+        await super()._auto_tune_and_send_window_update()
+
+
+class Yamux(Libp2pYamux):
+    """py-libp2p's yamux connection whose streams are `BatchedCreditStream`s."""
+
+    async def open_stream(self) -> YamuxStream:
+        stream = await super().open_stream()
+        stream.__class__ = BatchedCreditStream
+        return stream
+
+    async def accept_stream(self) -> YamuxStream:
+        stream = await super().accept_stream()
+        assert isinstance(stream, YamuxStream)  # the only kind this connection makes
+        stream.__class__ = BatchedCreditStream
+        return stream
+
+
+def install(network: Libp2pSwarm) -> None:
+    """Make every yamux connection ``network`` negotiates from now on a `Yamux`."""
+    muxers = network.upgrader.muxer_multistream
+    negotiate = muxers.new_conn
+
+    async def new_conn(conn: Any, peer_id: Any) -> IMuxedConn:
+        muxed = await negotiate(conn, peer_id)
+        if type(muxed) is Libp2pYamux:  # no stream exists yet: nothing read or written
+            muxed.__class__ = Yamux
+        return muxed
+
+    muxers.new_conn = new_conn  # type: ignore[method-assign]
