@@ -141,3 +141,21 @@ def test_a_content_rule_blocks_params_and_a_redact_rule_rewrites_results(served)
     assert [(peer, str(c)) for peer, c in changes] == [
         (P, "email redacted 1 match in params.message")
     ]
+
+
+def test_policies_compose_when_one_wraps_a_capability_another_wrapped() -> None:
+    inner = Policy([Grant(frozenset({"host.executor", "executor.echo"}))])
+    outer = Policy(rules=[Rate(1, 1, methods=["host.executor"])], monotonic=Clock())
+    w = Wire(b_bootstrap=outer.wrap(inner.wrap(Host(), P), P))
+    try:
+        host = system.Host.Client(w.a.bootstrap())
+
+        async def echo() -> str:
+            executor = (await host.executor()).executor
+            return str((await executor.echo("hi")).response)
+
+        assert w.run(echo()) == "hi"
+        assert reason(w, host.executor()).startswith("policyDenied: rate host.executor 1/s")
+        assert reason(w, host.id()).startswith("policyDenied: grant: ")
+    finally:
+        w.close()

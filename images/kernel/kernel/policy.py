@@ -37,6 +37,7 @@ docs/policy.md is the reference.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import sys
 import tomllib
@@ -222,10 +223,15 @@ def _report(peer: str, change: Any) -> None:
 def load(
     root: str, known_methods: Iterable[str], names: Callable[[int, int], str]
 ) -> Policy | None:
-    """The image's policy, or None when it has no `etc/policy.toml`."""
+    """The image's policy, or None when it has no `etc/policy.toml`.
+
+    A grant's `epochs` counts the epochs the node adopted since it started
+    (`WW_EPOCHS`, set by the host each time it boots pid0).
+    """
     try:
         with open(f"{root.rstrip('/')}/{POLICY_FILE}", encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
         return None
-    return parse(text, known_methods, names)
+    adopted = int(os.environ.get("WW_EPOCHS", "0"))
+    return parse(text, known_methods, names, lambda: adopted)
