@@ -13,11 +13,13 @@ from kernel.export import METHOD_NAMES, AllowList
 from kernel.policy import PolicyError, parse
 
 from wetnode.guest.policy import ByteBudget, Content, Rate
+from wetnode.keys import NodeKey
 
-GOOD = """\
+P = str(NodeKey.generate().peer_id)
+GOOD = f"""\
 [[export.grant]]
 name = "p"
-peers = ["16Uiu2P"]
+peers = ["{P}"]
 methods = ["executor.echo"]
 expires = 2030-01-01T00:00:00Z
 epochs = 2
@@ -33,7 +35,7 @@ seconds = 60
 
 [[export.content]]
 name = "card"
-pattern = '\\b\\d(?:[ -]?\\d){12,15}\\b'
+pattern = '\\b\\d(?:[ -]?\\d){{12,15}}\\b'
 action = "redact"
 on = "results"
 """
@@ -47,7 +49,7 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
     policy = load(GOOD)
     grants = policy.decider.grants
     assert grants is not None and len(grants) == 1
-    assert grants[0].peers == {"16Uiu2P"} and grants[0].expires is not None
+    assert grants[0].peers == {P} and grants[0].expires is not None
     assert grants[0].expires.epochs == 2 and grants[0].name == "grant p"
     kinds = [type(rule) for rule in policy.decider.rules]
     assert sorted(k.__name__ for k in kinds) == sorted(
@@ -94,8 +96,20 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
             "[services]\nx = 1\n",
             "etc/policy.toml line 1: unknown table [services] (the policy has [export])",
         ),
+        (
+            "[[export.grant]]\nmethods = [\"host.id\"]\npeers = [\"16Uiu2HAmTypo\"]\n",
+            "etc/policy.toml line 3: '16Uiu2HAmTypo' is not a peer ID (base58, as `ww keygen` "
+            "prints it)",
+        ),
+        (
+            "# limits\n[export]\nrate = 1\n",
+            "etc/policy.toml line 3: export.rate is written [[export.rate]] (one table per rule)",
+        ),
     ],
-    ids=["toml", "method", "rule", "key", "missing", "regex", "naive-time", "table"],
+    ids=[
+        "toml", "method", "rule", "key", "missing", "regex", "naive-time", "table", "peer",
+        "not-a-table",
+    ],
 )
 def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: str) -> None:
     with pytest.raises(PolicyError) as caught:

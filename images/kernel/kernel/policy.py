@@ -44,6 +44,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from wetnode import codec
 from wetnode.guest.policy import (
     ANY,
     ByteBudget,
@@ -114,8 +115,9 @@ class _Lines:
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
         starts = self.headers.get(table, [])
-        if index >= len(starts):
-            return 1
+        if index >= len(starts):  # not a [table]: a key (`rate = 1` under [export])
+            key_line = re.compile(rf"\s*{re.escape(table.rsplit('.', 1)[-1])}\s*=")
+            return next((n for n, line in enumerate(self.lines, 1) if key_line.match(line)), 1)
         start = starts[index]
         if key is not None:
             later = [n for ns in self.headers.values() for n in ns if n > start]
@@ -145,11 +147,23 @@ def _names(t: dict[str, Any], key: str, known: set[str]) -> list[str] | None:
         return None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{key} is a list of strings")
-    if key == "methods":
-        for name in names:
-            if name != ANY and name not in known:
-                raise ValueError(f"{name!r} is not interface.method (e.g. executor.echo)")
+    for name in names:
+        if name == ANY:
+            continue
+        if key == "methods" and name not in known:
+            raise ValueError(f"{name!r} is not interface.method (e.g. executor.echo)")
+        if key == "peers" and not _is_peer_id(name):
+            raise ValueError(f"{name!r} is not a peer ID (base58, as `ww keygen` prints it)")
     return names
+
+
+def _is_peer_id(text: str) -> bool:
+    """A base58 multihash (identity 0x00 or sha2-256 0x12) of the right length."""
+    try:
+        raw = codec.b58decode(text)
+    except ValueError:
+        return False
+    return len(raw) > 2 and raw[0] in (0x00, 0x12) and raw[1] == len(raw) - 2
 
 
 def parse(
