@@ -14,6 +14,11 @@ Each call crosses libp2p, the host's export, pid0's policy in wasm and back.
 The figure is the median round trip, and its ratio to (a) (goals: (b) <=
 1.1, (c) <= 1.2).  Case (d), a hook, is not measured: hooks are not built yet.
 
+In process, the same three policies (read by the kernel's own
+`kernel.policy.parse`) wrap an echo server behind the pure-Python RPC of the
+guest SDK, natively: the policy's own cost per call, without the network's
+noise (median of rounds of sequential calls).
+
     python -m bench policy
 """
 
@@ -22,19 +27,25 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from bench.guests import built_kernel
+from bench.guests import KERNEL, built_kernel
 from bench.timing import echo_round_trips
+from tests.guest.guest_peers import Wire
 from tests.kernel.node_process import serving_node
 from wetnode.client import dial
+from wetnode.guest.schemas import system
 
 BLOCK = 200  # calls per block
 ROUNDS = 5  # blocks per node, alternating
+LOCAL_CALLS = 2000  # sequential calls per in-process round
+CHUNK = 100
 
 LIMITS = """\
 [[export.grant]]
@@ -78,6 +89,41 @@ def _layer(work: Path, name: str, policy: str | None) -> str:
     return str(work / name)
 
 
+class _Echo(system.Executor.Server):
+    async def echo(self, message: str) -> str:
+        return message
+
+
+def _in_process() -> dict[str, float]:
+    """Median seconds per echo over the SDK's RPC, natively, behind each case's policy."""
+    sys.path.insert(0, str(KERNEL))
+    from kernel.export import METHOD_NAMES, AllowList
+    from kernel.policy import parse
+
+    names = AllowList(set()).name
+    rounds: dict[str, list[float]] = {name: [] for name in CASES}
+    for _ in range(ROUNDS):
+        for name, text in CASES.items():
+            server: Any = _Echo()
+            if text is not None:
+                server = parse(text, METHOD_NAMES.values(), names).wrap(server, "bench")
+            w = Wire(b_bootstrap=server)
+            try:
+                echo = system.Executor.Client(w.a.bootstrap())
+
+                async def chunk(echo: Any = echo) -> None:
+                    for _ in range(CHUNK):  # Wire.run pumps a bounded number of turns
+                        await echo.echo("ping")
+
+                start = time.perf_counter()
+                for _ in range(LOCAL_CALLS // CHUNK):
+                    w.run(chunk())
+                rounds[name].append((time.perf_counter() - start) / LOCAL_CALLS)
+            finally:
+                w.close()
+    return {name: statistics.median(values) for name, values in rounds.items()}
+
+
 async def _block(caps: Any) -> list[float]:
     return await echo_round_trips(caps.executor, BLOCK, "ping")
 
@@ -113,6 +159,11 @@ async def _run() -> None:
         median = statistics.median(calls)
         goal = f"  goal {goals[name]}" if name in goals else ""
         print(f"  {name:26} {median * 1e3:7.2f} ms  ratio {median / base:5.2f}{goal}")
+    local = _in_process()
+    base = local["(a) allow list only"]
+    print(f"in process (the SDK's RPC, native): {ROUNDS} rounds x {LOCAL_CALLS} calls, median")
+    for name, seconds in local.items():
+        print(f"  {name:26} {seconds * 1e6:7.1f} us  ratio {seconds / base:5.2f}")
 
 
 def main() -> None:
