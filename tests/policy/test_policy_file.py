@@ -116,3 +116,10 @@ def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: st
         load(text)
     assert str(caught.value) == error
     assert "\n" not in str(caught.value)
+
+
+def test_a_grant_with_an_empty_peer_list_grants_nobody_and_one_without_grants_everyone() -> None:
+    nobody = load('[[export.grant]]\npeers = []\nmethods = ["host.id"]\n').decider.grants
+    anyone = load('[[export.grant]]\nmethods = ["host.id"]\n').decider.grants
+    assert nobody is not None and nobody[0].peers == frozenset()
+    assert anyone is not None and anyone[0].peers == {"*"}

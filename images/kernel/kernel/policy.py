@@ -215,7 +215,8 @@ def parse(
                 methods = _names(t, "methods", known)
                 if kind == "grant":
                     key = "peers"
-                    peers = _names(t, "peers", known) or [ANY]
+                    peers = _names(t, "peers", known)  # none given: any peer; [] is nobody
+                    peers = [ANY] if peers is None else peers
                     key = "expires" if "expires" in t else "epochs"
                     expires = _expiry(t)
                     name = f"grant {t['name']}" if "name" in t else "grant"
