@@ -221,6 +221,7 @@ class Pid0Supervisor:
         self._boot_scope: trio.CancelScope | None = None
         self._restart = False  # Ctrl-C during a shell command: boot pid0 again
         self._reads_at_restart = 0  # pid0's stdin reads when it was last restarted
+        self._adopted = 0  # epochs adopted since the node started: pid0's WW_EPOCHS
 
     async def run(self) -> int:
         code = 0  # stays 0 when a signal cancels the boot before pid0 runs
@@ -259,7 +260,9 @@ class Pid0Supervisor:
             return exit_.code
 
     async def _boot_once(self, root: Path) -> Exit:
-        env = {"PATH": "/bin"}
+        # WW_EPOCHS: how many new heads the node has adopted since it started, so a
+        # policy grant can end after N epochs (docs/policy.md).
+        env = {"PATH": "/bin", "WW_EPOCHS": str(self._adopted)}
         if sys.stdin.isatty():
             env["WW_TTY"] = "1"
         spec = GuestSpec(
@@ -302,6 +305,7 @@ class Pid0Supervisor:
 
     async def _on_epoch(self, epoch: Epoch) -> None:
         self._membranes.advance_epoch(epoch)
+        self._adopted += 1
         self._pending = epoch
         if self._cell is not None:
             self._cell.stop(f"epoch {epoch.seq} adopted")

@@ -22,6 +22,7 @@ from typing import Any
 import wetnode.guest as ww
 from kernel.approval import Rule, gated, parse_rule
 from wetnode import codec
+from wetnode.guest.policy import Policy
 from wetnode.guest.schemas import ipfs, stem, system
 
 ALLOW_FILE = "etc/membrane.allow"
@@ -42,6 +43,12 @@ INTERFACES = {
 
 
 MCP_PREFIX = "mcp."
+METHOD_NAMES = {
+    (iface.ID, m.ordinal): f"{name}.{m.name}"
+    for name, iface in INTERFACES.items()
+    for m in iface.METHODS
+}
+"""(interface id, method ordinal) -> the `interface.method` allow lists and policies name."""
 
 
 class AllowList:
@@ -63,11 +70,6 @@ class AllowList:
         self.mcp_tools = mcp_tools
         self.entries = entries
         self.rules = rules or {}
-        self.names = {
-            (iface.ID, m.ordinal): f"{name}.{m.name}"
-            for name, iface in INTERFACES.items()
-            for m in iface.METHODS
-        }
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> AllowList:
@@ -107,7 +109,7 @@ class AllowList:
         return cls(allowed, frozenset(mcp_tools), tuple(entries), rules)
 
     def name(self, interface_id: int, method_id: int) -> str:
-        return self.names.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
+        return METHOD_NAMES.get((interface_id, method_id), f"0x{interface_id:x}.{method_id}")
 
     def check(self, interface_id: int, method_id: int) -> None:
         if (interface_id, method_id) not in self.allowed:
@@ -116,11 +118,16 @@ class AllowList:
 
 
 class ExportedMembrane(stem.Membrane.Server):
-    """The Membrane remote peers graft onto (through the host)."""
+    """The Membrane remote peers graft onto (through the host).
 
-    def __init__(self, grafted: Any, policy: AllowList) -> None:
+    A call meets the allow list first, then the image's `etc/policy.toml`
+    (`kernel.policy`, if any) for the grafting peer, then any approval rule.
+    """
+
+    def __init__(self, grafted: Any, policy: AllowList, rules: Policy | None = None) -> None:
         self._caps = grafted
         self._policy = policy
+        self._rules = rules
 
     async def graft(self, signer: Any) -> dict[str, Any]:
         # The host has checked the signer against the connection's peer key;
@@ -132,12 +139,12 @@ class ExportedMembrane(stem.Membrane.Server):
         print(f"kernel: peer {peer} grafted onto the export", file=sys.stderr, flush=True)
         names = ("identity", "host", "executor", "ipfs", "finder", "announcer")
         policy, approvals = self._policy, self._caps.approvals
-        caps = {
-            name: ww.attenuate(
-                gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer), policy
-            )
-            for name in names
-        }
+        caps = {}
+        for name in names:
+            cap = gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer)
+            if self._rules is not None:
+                cap = self._rules.wrap(cap, peer)
+            caps[name] = ww.attenuate(cap, policy)
         caps["exports"] = ExportsServer(self._policy)
         if self._caps.mcp is not None and self._policy.mcp_tools:
             caps["mcp"] = ExportedMcp(self._caps.mcp, self._policy.mcp_tools)

@@ -22,7 +22,8 @@ import sys
 from typing import Any
 
 import wetnode.guest as ww
-from kernel.export import ExportedMembrane, load_policy
+from kernel import policy as policy_file
+from kernel.export import METHOD_NAMES, ExportedMembrane, load_policy
 from kernel.routing import bootstrap_peers, connect_bootstrap
 from kernel.shell import LineReader, Shell
 from wetnode import codec
@@ -41,11 +42,12 @@ async def main(root: str = "/") -> int:
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     try:
         policy = load_policy(root)
+        rules = policy_file.load(root, METHOD_NAMES.values(), policy.name)
         bootstrap = bootstrap_peers(root)
     except ValueError as exc:  # a bad etc/ file: say which line, do not boot
         print(f"kernel: {exc}", file=sys.stderr, flush=True)
         return 1
-    ww.export(ExportedMembrane(caps, policy))
+    ww.export(ExportedMembrane(caps, policy, rules))
     await connect_bootstrap(caps, bootstrap)
     await start_services(caps, root)
     if os.environ.get("WW_TTY") == "1":

@@ -39,6 +39,7 @@ import traceback
 from types import ModuleType
 
 import wetnode.guest as ww
+import wetnode.guest.policy  # noqa: F401  (embedded: agents import the policy library)
 from wetnode.guest.stdlib import BUNDLED
 
 AGENT_MODULE = "main"

@@ -1,0 +1,252 @@
+"""`etc/policy.toml`: the export's grants and rules, read by pid0 at boot.
+
+The file composes the guest SDK's policy library (`wetnode.guest.policy`)::
+
+    [[export.grant]]                 # who may call what, until when
+    peers = ["16Uiu2HAm..."]         # peer IDs; "*" is any peer
+    methods = ["executor.echo"]
+    expires = 2026-12-31T00:00:00Z   # optional: a TOML date-time with an offset
+    epochs = 2                       # optional: ends after the node adopts 2 epochs
+
+    [[export.rate]]                  # a token bucket per peer (per = "all": one bucket)
+    methods = ["executor.echo"]
+    calls = 10                       # a second
+    burst = 10
+
+    [[export.params_bytes]]          # per call
+    limit = 1024
+    [[export.result_bytes]]
+    limit = 65536
+    [[export.byte_budget]]           # params + results, per peer per window
+    bytes = 1048576
+    seconds = 60
+    [[export.content]]               # a regex over Text and Data fields
+    name = "card"
+    pattern = '\\b\\d(?:[ -]?\\d){12,15}\\b'
+    action = "block"                 # or "redact" (with `replacement`)
+    on = "params"                    # or "results", "both"
+
+`etc/membrane.allow` still says what is exported at all; the policy narrows
+it.  Without `[[export.grant]]` tables every exported method is granted to
+every peer and only the rules apply.  Anything the kernel cannot read (TOML
+that does not parse, an unknown table, key, rule or method) is a
+`PolicyError` naming the file and the line, and pid0 does not boot.
+docs/policy.md is the reference.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from wetnode import codec
+from wetnode.guest.policy import (
+    ANY,
+    ByteBudget,
+    Content,
+    Expiry,
+    Grant,
+    ParamsBytes,
+    Policy,
+    Rate,
+    ResultBytes,
+    Rule,
+)
+
+POLICY_FILE = "etc/policy.toml"
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used: the message names the file and the line."""
+
+
+def _rate(t: dict[str, Any], methods: list[str] | None) -> Rule:
+    per = t.get("per", "peer")
+    if per not in ("peer", "all"):
+        raise ValueError(f'per is "peer" or "all", not {per!r}')
+    return Rate(t["calls"], t.get("burst"), per_peer=per == "peer", methods=methods)
+
+
+def _content(t: dict[str, Any], methods: list[str] | None) -> Rule:
+    return Content(
+        t["name"],
+        t["pattern"],
+        action=t.get("action", "block"),
+        on=t.get("on", "both"),
+        replacement=t.get("replacement", "[redacted]"),
+        methods=methods,
+    )
+
+
+# Each rule table: its keys (beyond `methods`), the required ones, and how it is built.
+RULES: dict[str, tuple[set[str], set[str], Callable[[dict[str, Any], Any], Rule]]] = {
+    "rate": ({"calls", "burst", "per"}, {"calls"}, _rate),
+    "params_bytes": ({"limit"}, {"limit"}, lambda t, m: ParamsBytes(t["limit"], methods=m)),
+    "result_bytes": ({"limit"}, {"limit"}, lambda t, m: ResultBytes(t["limit"], methods=m)),
+    "byte_budget": (
+        {"bytes", "seconds"},
+        {"bytes", "seconds"},
+        lambda t, m: ByteBudget(t["bytes"], t["seconds"], methods=m),
+    ),
+    "content": (
+        {"name", "pattern", "action", "on", "replacement"},
+        {"name", "pattern"},
+        _content,
+    ),
+}
+GRANT_KEYS = {"peers", "methods", "expires", "epochs", "name"}
+
+
+class _Lines:
+    """Where each `[[export.KIND]]` table and its keys are in the file (tomllib keeps no lines)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}
+        for number, line in enumerate(self.lines, 1):
+            match = re.match(r"\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?", line)
+            if match:
+                self.headers.setdefault(match[1].replace('"', ""), []).append(number)
+
+    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
+        starts = self.headers.get(table, [])
+        if index >= len(starts):  # not a [table]: a key (`rate = 1` under [export])
+            key_line = re.compile(rf"\s*{re.escape(table.rsplit('.', 1)[-1])}\s*=")
+            return next((n for n, line in enumerate(self.lines, 1) if key_line.match(line)), 1)
+        start = starts[index]
+        if key is not None:
+            later = [n for ns in self.headers.values() for n in ns if n > start]
+            end = min(later, default=len(self.lines) + 1)
+            for number in range(start + 1, end):
+                if re.match(rf"\s*{re.escape(key)}\s*=", self.lines[number - 1]):
+                    return number
+        return start
+
+
+def _expiry(t: dict[str, Any]) -> Expiry | None:
+    at, epochs = t.get("expires"), t.get("epochs")
+    if at is None and epochs is None:
+        return None
+    if at is not None:
+        if not isinstance(at, datetime.datetime) or at.tzinfo is None:
+            raise ValueError("expires is a TOML date-time with an offset (2026-12-31T00:00:00Z)")
+        at = at.timestamp()
+    if epochs is not None and (not isinstance(epochs, int) or epochs < 1):
+        raise ValueError(f"epochs is a whole number >= 1, not {epochs!r}")
+    return Expiry(at, epochs)
+
+
+def _names(t: dict[str, Any], key: str, known: set[str]) -> list[str] | None:
+    names = t.get(key)
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{key} is a list of strings")
+    for name in names:
+        if name == ANY:
+            continue
+        if key == "methods" and name not in known:
+            raise ValueError(f"{name!r} is not interface.method (e.g. executor.echo)")
+        if key == "peers" and not _is_peer_id(name):
+            raise ValueError(f"{name!r} is not a peer ID (base58, as `ww keygen` prints it)")
+    return names
+
+
+def _is_peer_id(text: str) -> bool:
+    """A base58 multihash (identity 0x00 or sha2-256 0x12) of the right length."""
+    try:
+        raw = codec.b58decode(text)
+    except ValueError:
+        return False
+    return len(raw) > 2 and raw[0] in (0x00, 0x12) and raw[1] == len(raw) - 2
+
+
+def parse(
+    text: str,
+    known_methods: Iterable[str],
+    names: Callable[[int, int], str],
+    epochs: Callable[[], int] = lambda: 0,
+) -> Policy:
+    """The `Policy` a policy file's text describes; `PolicyError` says file and line."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        where = f" line {match[1]}" if match else ""
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise PolicyError(f"{POLICY_FILE}{where}: {detail}") from None
+    lines = _Lines(text)
+    known = set(known_methods)
+
+    def fail(table: str, index: int, key: str | None, why: str) -> PolicyError:
+        return PolicyError(f"{POLICY_FILE} line {lines.of(table, index, key)}: {why}")
+
+    for top in doc:
+        if top != "export":
+            raise fail(top, 0, None, f"unknown table [{top}] (the policy has [export])")
+    export = doc.get("export", {})
+    grants: list[Grant] | None = None
+    rules: list[Rule] = []
+    for kind, tables in export.items():
+        table = f"export.{kind}"
+        if kind != "grant" and kind not in RULES:
+            rule_names = ", ".join(["grant", *RULES])
+            raise fail(table, 0, None, f"unknown rule [[{table}]] (rules: {rule_names})")
+        if not isinstance(tables, list):
+            raise fail(table, 0, None, f"{table} is written [[{table}]] (one table per rule)")
+        allowed, required, build = (
+            (GRANT_KEYS, {"methods"}, None) if kind == "grant" else RULES[kind]
+        )
+        for index, t in enumerate(tables):
+            for key in t:
+                if key != "methods" and key not in allowed:
+                    raise fail(table, index, key, f"unknown key {key!r} in [[{table}]]")
+            missing = sorted(required - set(t))
+            if missing:
+                raise fail(table, index, None, f"[[{table}]] needs {', '.join(missing)}")
+            key = None
+            try:
+                key = "methods"
+                methods = _names(t, "methods", known)
+                if kind == "grant":
+                    key = "peers"
+                    peers = _names(t, "peers", known)  # none given: any peer; [] is nobody
+                    peers = [ANY] if peers is None else peers
+                    key = "expires" if "expires" in t else "epochs"
+                    expires = _expiry(t)
+                    name = f"grant {t['name']}" if "name" in t else "grant"
+                    grants = grants or []
+                    grants.append(Grant(frozenset(methods or ()), frozenset(peers), expires, name))
+                else:
+                    assert build is not None
+                    key = None
+                    rules.append(build(t, methods))
+            except (ValueError, TypeError) as exc:
+                raise fail(table, index, key, str(exc)) from None
+    return Policy(grants, rules, names=names, epochs=epochs, on_change=_report)
+
+
+def _report(peer: str, change: Any) -> None:
+    print(f"kernel: policy: peer {peer}: {change}", file=sys.stderr, flush=True)
+
+
+def load(
+    root: str, known_methods: Iterable[str], names: Callable[[int, int], str]
+) -> Policy | None:
+    """The image's policy, or None when it has no `etc/policy.toml`.
+
+    A grant's `epochs` counts the epochs the node adopted since it started
+    (`WW_EPOCHS`, set by the host each time it boots pid0).
+    """
+    try:
+        with open(f"{root.rstrip('/')}/{POLICY_FILE}", encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    adopted = int(os.environ.get("WW_EPOCHS", "0"))
+    return parse(text, known_methods, names, lambda: adopted)

@@ -1,0 +1,125 @@
+"""The kernel's `etc/policy.toml` reader: the rules it builds, and one line per bad file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "kernel"))
+
+from kernel.export import METHOD_NAMES, AllowList
+from kernel.policy import PolicyError, parse
+
+from wetnode.guest.policy import ByteBudget, Content, Rate
+from wetnode.keys import NodeKey
+
+P = str(NodeKey.generate().peer_id)
+GOOD = f"""\
+[[export.grant]]
+name = "p"
+peers = ["{P}"]
+methods = ["executor.echo"]
+expires = 2030-01-01T00:00:00Z
+epochs = 2
+
+[[export.rate]]
+methods = ["executor.echo"]
+calls = 5
+burst = 5
+
+[[export.byte_budget]]
+bytes = 4096
+seconds = 60
+
+[[export.content]]
+name = "card"
+pattern = '\\b\\d(?:[ -]?\\d){{12,15}}\\b'
+action = "redact"
+on = "results"
+"""
+
+
+def load(text: str):
+    return parse(text, METHOD_NAMES.values(), AllowList(set()).name)
+
+
+def test_a_policy_file_composes_grants_and_rules() -> None:
+    policy = load(GOOD)
+    grants = policy.decider.grants
+    assert grants is not None and len(grants) == 1
+    assert grants[0].peers == {P} and grants[0].expires is not None
+    assert grants[0].expires.epochs == 2 and grants[0].name == "grant p"
+    kinds = [type(rule) for rule in policy.decider.rules]
+    assert sorted(k.__name__ for k in kinds) == sorted(
+        k.__name__ for k in (Rate, ByteBudget, Content)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "[[export.grant]\nmethods = []\n",
+            "etc/policy.toml line 1: Expected ']]' at the end of an array declaration",
+        ),
+        (
+            "[[export.grant]]\nmethods = [\"executor.echo\"]\n\n[[export.grant]]\n"
+            "methods = [\"executor.nope\"]\n",
+            "etc/policy.toml line 5: 'executor.nope' is not interface.method (e.g. executor.echo)",
+        ),
+        (
+            "[[export.rate]]\ncalls = 1\n\n[[export.throttle]]\ncalls = 1\n",
+            "etc/policy.toml line 4: unknown rule [[export.throttle]] (rules: grant, rate, "
+            "params_bytes, result_bytes, byte_budget, content)",
+        ),
+        (
+            "[[export.rate]]\ncalls = 1\nbrust = 2\n",
+            "etc/policy.toml line 3: unknown key 'brust' in [[export.rate]]",
+        ),
+        (
+            "[[export.content]]\nname = \"x\"\n",
+            "etc/policy.toml line 1: [[export.content]] needs pattern",
+        ),
+        (
+            "[[export.content]]\nname = \"x\"\npattern = \"(\"\n",
+            "etc/policy.toml line 1: '(' is not a regular expression: "
+            "missing ), unterminated subpattern at position 0",
+        ),
+        (
+            "[[export.grant]]\nmethods = [\"host.id\"]\nexpires = 2030-01-01T00:00:00\n",
+            "etc/policy.toml line 3: expires is a TOML date-time with an offset "
+            "(2026-12-31T00:00:00Z)",
+        ),
+        (
+            "[services]\nx = 1\n",
+            "etc/policy.toml line 1: unknown table [services] (the policy has [export])",
+        ),
+        (
+            "[[export.grant]]\nmethods = [\"host.id\"]\npeers = [\"16Uiu2HAmTypo\"]\n",
+            "etc/policy.toml line 3: '16Uiu2HAmTypo' is not a peer ID (base58, as `ww keygen` "
+            "prints it)",
+        ),
+        (
+            "# limits\n[export]\nrate = 1\n",
+            "etc/policy.toml line 3: export.rate is written [[export.rate]] (one table per rule)",
+        ),
+    ],
+    ids=[
+        "toml", "method", "rule", "key", "missing", "regex", "naive-time", "table", "peer",
+        "not-a-table",
+    ],
+)
+def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        load(text)
+    assert str(caught.value) == error
+    assert "\n" not in str(caught.value)
+
+
+def test_a_grant_with_an_empty_peer_list_grants_nobody_and_one_without_grants_everyone() -> None:
+    nobody = load('[[export.grant]]\npeers = []\nmethods = ["host.id"]\n').decider.grants
+    anyone = load('[[export.grant]]\nmethods = ["host.id"]\n').decider.grants
+    assert nobody is not None and nobody[0].peers == frozenset()
+    assert anyone is not None and anyone[0].peers == {"*"}
