@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wetnode.cell.cache import CACHE_MAX_BYTES
-from wetnode.cell.children import MAX_GUESTS
+from wetnode.cell.children import MAX_GUESTS, MEMORY_BUDGET
 from wetnode.cell.limits import Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
@@ -196,6 +196,9 @@ OPTIONS: tuple[Option, ...] = (
            "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
     Option("--max-guests", "WW_MAX_GUESTS", parse_count, MAX_GUESTS,
            "child guests running at once, node-wide (more spawns are refused)", "N"),
+    Option("--guest-memory-max", "WW_GUEST_MEMORY_MAX", parse_size, MEMORY_BUDGET,
+           "the memory limits of all running guests (pid0's too) added up; a spawn past it "
+           "is refused", "SIZE", shown="32G"),
     Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
            "compiled guests kept on disk (least recently used removed first)", "SIZE",
            shown="2G"),
@@ -335,6 +338,7 @@ class NodeConfig:
     flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
+    guest_memory_max: int = MEMORY_BUDGET
 
     @property
     def cache_dir(self) -> Path:
@@ -375,6 +379,7 @@ class NodeConfig:
             ),
             compile_cache_max=value("compile-cache-max"),
             max_guests=value("max-guests"),
+            guest_memory_max=value("guest-memory-max"),
             ipfs_api=value("ipfs-api"),
             ipfs_timeout=value("ipfs-timeout"),
             stem=value("stem"),

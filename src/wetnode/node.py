@@ -102,7 +102,14 @@ async def run_node(
                 vat,
                 node_key=key,
                 network=SwarmNetwork(swarm, vat, children),
-                spawner=CellSpawner(engine, children, config.limits, config.max_guests),
+                spawner=CellSpawner(
+                    engine,
+                    children,
+                    config.limits,
+                    config.max_guests,
+                    memory_budget=config.guest_memory_max,
+                    reserved=config.limits.memory_bytes or config.guest_memory_max,  # pid0's
+                ),
                 ipfs=ipfs,
                 audit=audit_log,
                 approvals=approvals,
