@@ -2,10 +2,11 @@
 
 Issue 12, attack 4: a peer that sends calls faster than pid0 answers them.
 pycapnp reads every call the socket delivers and queues it for pid0, which
-answers a 64 KiB echo in tens of milliseconds: 125 MiB sent at once sat in
-the node.  The pump now counts the peer's open calls per stream
-(`--rpc-max-calls`, `--rpc-max-bytes`; the shared test node allows
-`FLOW_CALLS`) and stops reading the stream at the bound, so the flood
+answers a 16 KiB echo in about ten milliseconds: 125 MiB sent at once sat
+in the node, queued ahead of every other peer's call.  The pump now
+counts the peer's open calls per stream (`--rpc-max-calls`,
+`--rpc-max-bytes`; the shared test node allows `FLOW_CALLS`) and stops
+reading the stream at the bound, so the flood
 waits in the flooder's own sender: the node's RSS stays bounded, the
 flood's calls keep being answered, and a bystander is served throughout
 and right after the flooder leaves (pid0 has at most `FLOW_CALLS` of its
@@ -28,8 +29,8 @@ from wetnode.client import dial
 pytestmark = pytest.mark.slow
 
 KIB, MIB = 1 << 10, 1 << 20
-CALLS = 2000  # 64 KiB echo calls sent at once: 125 MiB
-SIZE = 64 * KIB
+CALLS = 8000  # 16 KiB echo calls sent at once: 125 MiB
+SIZE = 16 * KIB
 FLOODING = 5.0  # seconds the flood runs while the node's RSS is sampled
 GROWTH_BOUND = 48 * MIB
 
