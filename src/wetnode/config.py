@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, Limits
+from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, MEMORY_BUDGET, Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
-from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
+from wetnode.net.limits import DEFAULT_CONN_LIMITS, DEFAULT_FLOW_LIMITS, ConnLimits, FlowLimits
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -194,6 +194,9 @@ OPTIONS: tuple[Option, ...] = (
            "wall-clock seconds per guest", "SECONDS", shown="unlimited"),
     Option("--max-guests", "WW_MAX_GUESTS", parse_count, MAX_GUESTS,
            "child guests running at once, node-wide (more spawns are refused)", "N"),
+    Option("--guest-memory-max", "WW_GUEST_MEMORY_MAX", parse_size, MEMORY_BUDGET,
+           "the memory limits of all running guests (pid0's too) added up; a spawn past it "
+           "is refused", "SIZE", shown="32G"),
     Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
            "compiled guests kept on disk (least recently used removed first)", "SIZE",
            shown="2G"),
@@ -249,6 +252,9 @@ OPTIONS: tuple[Option, ...] = (
            "an inbound connection's Noise and multistream handshake", "SECONDS"),
     Option("--net-max-pending", "WW_NET_MAX_PENDING", parse_count, DEFAULT_CONN_LIMITS.max_pending,
            "inbound connections in the handshake at once (more are closed)", "N"),
+    Option("--net-max-pending-per-address", "WW_NET_MAX_PENDING_PER_ADDRESS", parse_count,
+           DEFAULT_CONN_LIMITS.max_pending_per_address,
+           "of those, from one source IP address (an IPv6 /64)", "N"),
     Option("--net-max-connections", "WW_NET_MAX_CONNECTIONS", parse_count,
            DEFAULT_CONN_LIMITS.max_connections,
            "authenticated inbound connections, all peers", "N"),
@@ -260,6 +266,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--net-idle", "WW_NET_IDLE", parse_seconds, DEFAULT_CONN_LIMITS.idle_seconds,
            "a connection this old with no open stream gives its slot to a newcomer at a limit",
            "SECONDS"),
+    Option("--rpc-max-calls", "WW_RPC_MAX_CALLS", parse_count, DEFAULT_FLOW_LIMITS.max_calls,
+           "a peer's calls in flight on one RPC stream (past it the node stops reading it)",
+           "N"),
+    Option("--rpc-max-bytes", "WW_RPC_MAX_BYTES", parse_size, DEFAULT_FLOW_LIMITS.max_bytes,
+           "bytes of a peer's calls in flight on one RPC stream (the same)", "SIZE",
+           shown="16M"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -321,8 +333,10 @@ class NodeConfig:
     audit_sign_every: int = DEFAULT_AUDIT_SIGN_EVERY
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
+    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
+    guest_memory_max: int = MEMORY_BUDGET
 
     @property
     def cache_dir(self) -> Path:
@@ -363,6 +377,7 @@ class NodeConfig:
             ),
             compile_cache_max=value("compile-cache-max"),
             max_guests=value("max-guests"),
+            guest_memory_max=value("guest-memory-max"),
             ipfs_api=value("ipfs-api"),
             ipfs_timeout=value("ipfs-timeout"),
             stem=value("stem"),
@@ -387,9 +402,13 @@ class NodeConfig:
                 max_message=value("net-max-message"),
                 handshake_seconds=value("net-handshake-timeout"),
                 max_pending=value("net-max-pending"),
+                max_pending_per_address=value("net-max-pending-per-address"),
                 max_connections=value("net-max-connections"),
                 max_per_peer=value("net-max-per-peer"),
                 max_streams=value("net-max-streams"),
                 idle_seconds=value("net-idle"),
+            ),
+            flow_limits=FlowLimits(
+                max_calls=value("rpc-max-calls"), max_bytes=value("rpc-max-bytes")
             ),
         )

@@ -102,7 +102,14 @@ async def run_node(
                 vat,
                 node_key=key,
                 network=SwarmNetwork(swarm, vat, children),
-                spawner=CellSpawner(engine, children, config.limits, config.max_guests),
+                spawner=CellSpawner(
+                    engine,
+                    children,
+                    config.limits,
+                    config.max_guests,
+                    memory_budget=config.guest_memory_max,
+                    reserved=config.limits.memory_bytes or config.guest_memory_max,  # pid0's
+                ),
                 ipfs=ipfs,
                 audit=audit_log,
                 approvals=approvals,
@@ -289,7 +296,8 @@ class Pid0Supervisor:
         assert cell.channel is not None
         link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
         audit = self._membranes.audit
-        protocol.serve(self._swarm, self._vat, export_of(link, audit, self._membranes.clock))
+        export = export_of(link, audit, self._membranes.clock)
+        protocol.serve(self._swarm, self._vat, export, flow=self._config.flow_limits)
         log.info("node %s up; pid0 booted", self._swarm.peer_id)
         if self._pending is not None or self._interrupts.requested:
             cell.stop("the node is shutting down")

@@ -22,9 +22,11 @@ BYSTANDER_BOUND = 1.0  # seconds within which the node must answer an honest pee
 # The shared node's limits (conftest.py), low so the attacks reach them quickly.
 HANDSHAKE = 2.0  # --net-handshake-timeout
 PENDING = 16  # --net-max-pending
+PER_ADDRESS = 4  # --net-max-pending-per-address
 LIMIT = 8  # --net-max-connections
 IDLE = 1.0  # --net-idle
 STREAMS = 16  # --net-max-streams
+FLOW_CALLS = 4  # --rpc-max-calls
 
 
 @dataclass

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from tests.harden.attack import (
+    FLOW_CALLS,
     HANDSHAKE,
     IDLE,
     LIMIT,
     PENDING,
+    PER_ADDRESS,
     STREAMS,
     Node,
     running_node,
@@ -30,9 +32,11 @@ def node(kernel_image, ww_home) -> Iterator[Node]:
         ww_home,
         NET_HANDSHAKE_TIMEOUT=HANDSHAKE,
         NET_MAX_PENDING=PENDING,
+        NET_MAX_PENDING_PER_ADDRESS=PER_ADDRESS,
         NET_MAX_CONNECTIONS=LIMIT,
         NET_IDLE=IDLE,
         NET_MAX_STREAMS=STREAMS,
+        RPC_MAX_CALLS=FLOW_CALLS,
     )
     with running_node([str(kernel_image)], env) as running:
         yield running

@@ -12,7 +12,7 @@ import socket
 import pytest
 import trio
 
-from tests.harden.attack import HANDSHAKE, PENDING, Node, bystander, echo
+from tests.harden.attack import HANDSHAKE, PENDING, PER_ADDRESS, Node, bystander, echo
 from wetnode.client import dial
 from wetnode.codec import uvarint
 from wetnode.net.dial import parse_peer_address
@@ -94,6 +94,38 @@ async def test_silent_strangers_are_closed_at_the_deadline_and_a_new_peer_then_g
     with trio.fail_after(60):
         async with dial(node.address, graft=True) as newcomer:
             assert await newcomer.run(echo, "let in") == "let in"
+
+
+def _stall(port: int, source: str) -> socket.socket:
+    """A socket from ``source`` that sends the multistream header and then nothing."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=HANDSHAKE + 3,
+                                    source_address=(source, 0))  # fmt: skip
+    sock.sendall(uvarint(len(MULTISTREAM)) + MULTISTREAM)
+    return sock
+
+
+def _answered(sock: socket.socket) -> bool:
+    """True if the node answers the multistream header with its own (False: it closed)."""
+    try:
+        return MULTISTREAM in sock.recv(65536)
+    except ConnectionResetError:
+        return False
+
+
+async def test_one_address_cannot_take_every_handshake_slot(node: Node):
+    """Stalled sockets from one address hold at most ``--net-max-pending-per-address``
+    handshake slots: the rest are closed at once, and another address is still answered."""
+    async with bystander(node):
+        socks = [_stall(node.port, "127.0.0.1") for _ in range(PENDING)]
+        try:
+            outsider = _stall(node.port, "127.0.0.2")
+            socks.append(outsider)
+            held = await trio.to_thread.run_sync(lambda: [_answered(s) for s in socks[:-1]])
+            assert held.count(True) == PER_ADDRESS, f"one address held {held.count(True)} slots"
+            assert await trio.to_thread.run_sync(_answered, outsider), "another address shut out"
+        finally:
+            for sock in socks:
+                sock.close()
 
 
 async def test_connect_and_leave_cycles_release_their_slots(node: Node):

@@ -10,6 +10,9 @@ own image, so the child reads nothing its parent could not.
 At most ``max_guests`` children run at once, node-wide (`--max-guests`): each
 holds a thread and up to its memory limit, so a guest starting children in a
 loop is refused, with a `CellError`, before the node runs out of either.
+The memory limits of the running guests (pid0's too) add up to at most
+``memory_budget`` (`--guest-memory-max`): 100 MiB children of a 160 MiB
+limit got the node OOM-killed at 3.5 GB, under any thread bound.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import trio
 
 from wetnode.cell.cell import Cell, open_cell
 from wetnode.cell.engine import Engine
-from wetnode.cell.limits import MAX_GUESTS, Limits
+from wetnode.cell.limits import MAX_GUESTS, MEMORY_BUDGET, Limits
 from wetnode.cell.spec import GuestSpec, Stdio
 from wetnode.errors import CellError
 
@@ -94,14 +97,23 @@ class CellSpawner:
     """Starts children in cells (piped stdio, no filesystem but their agent image's)."""
 
     def __init__(
-        self, engine: Engine, nursery: trio.Nursery, limits: Limits, max_guests: int = MAX_GUESTS
+        self,
+        engine: Engine,
+        nursery: trio.Nursery,
+        limits: Limits,
+        max_guests: int = MAX_GUESTS,
+        memory_budget: int = MEMORY_BUDGET,
+        reserved: int = 0,
     ) -> None:
+        """``reserved``: memory limits of guests running outside this spawner (pid0)."""
         self._engine = engine
         self._nursery = nursery
         self._limits = limits
         self._serial = 0
         self.max_guests = max_guests
+        self.memory_budget = memory_budget
         self.running = 0  # children started and not yet released
+        self.reserved = reserved  # memory limits of the guests running, pid0's included
 
     async def spawn(
         self, wasm: bytes | Path, args: Sequence[str], env: dict[str, str], rpc: socket.socket
@@ -112,9 +124,21 @@ class CellSpawner:
                 "(--max-guests): wait for one to end, or raise the limit"
             )
         self._serial += 1
+        name = f"child-{self._serial}"
+        if isinstance(wasm, Path):
+            name += f" ({wasm})"
+        # An unlimited guest may take all there is: it counts as the whole budget.
+        need = self._limits.memory_bytes or self.memory_budget
+        if self.reserved + need > self.memory_budget:
+            raise CellError(
+                f"guest {name} refused: its memory limit ({_size(need)}) and the running "
+                f"guests' ({_size(self.reserved)}) exceed the node's guest memory budget "
+                f"({_size(self.memory_budget)}, --guest-memory-max): wait for a guest to end, "
+                "or lower --guest-memory"
+            )
         spec = GuestSpec(
             component=wasm,
-            name=f"child-{self._serial}",
+            name=name,
             args=list(args),
             env=env,
             root=agent_image(wasm),
@@ -123,13 +147,17 @@ class CellSpawner:
             channel=rpc,
         )
         self.running += 1  # counted at once: two spawns cannot both take the last slot
+        self.reserved += need
         try:
-            return await self._nursery.start(self._run, spec)
+            return await self._nursery.start(self._run, spec, need)
         except BaseException:
             self.running -= 1
+            self.reserved -= need
             raise
 
-    async def _run(self, spec: GuestSpec, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    async def _run(
+        self, spec: GuestSpec, need: int, *, task_status: Any = trio.TASK_STATUS_IGNORED
+    ) -> None:
         started = False
         try:
             async with open_cell(self._engine, spec) as cell, trio.open_nursery() as nursery:
@@ -143,3 +171,12 @@ class CellSpawner:
         finally:
             if started:  # else `spawn` gives the slot back
                 self.running -= 1
+                self.reserved -= need
+
+
+def _size(n: int) -> str:
+    """``n`` bytes as the flags take them: 1G, 160M, 4096."""
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift}{unit}"
+    return str(n)

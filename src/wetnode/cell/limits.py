@@ -15,6 +15,7 @@ MiB = 1024 * 1024
 # the spawner's modules do).
 CACHE_MAX_BYTES = 2 << 30  # compiled artifacts on disk (the kernel's is ~40 MB)
 MAX_GUESTS = 256  # child guests running at once, node-wide
+MEMORY_BUDGET = 32 << 30  # the running guests' memory limits added up, node-wide
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ swarm (its own instances only; site-packages is untouched):
   manager's tracker likewise never released a closed connection's per-peer
   count.  `Admission.handle_inbound` replaces that handler (the swarm looks
   it up per connection): the handshake runs under a deadline, a bounded
-  number at once, and the authenticated connection holds its slot exactly
-  as long as it is open.
+  number at once (fewer from one source address), and the authenticated
+  connection holds its slot exactly as long as it is open.
 * Its auto-connector dials addresses peers advertise, so a peer could aim
   the node at any host and port; `NoAutoConnect` keeps it from starting.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
@@ -121,6 +122,21 @@ def cap_negotiations(host: Any, network: Libp2pSwarm, cap: int) -> None:
         selector.multiselect_client = CappedMultiselectClient(cap)
 
 
+def source_address(stream: ReadWriteCloser) -> str | None:
+    """Who is on the far side of an accepted socket, for per-address bounds: its IP, or
+    its /64 for IPv6 (one host gets a whole /64 for free); None if the socket cannot say."""
+    remote = stream.get_remote_address()
+    if remote is None:
+        return None
+    try:
+        ip = ipaddress.ip_address(remote[0])
+    except ValueError:
+        return None
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 @dataclass(eq=False)  # one per connection: compared and hashed by identity
 class _Slot:
     peer: ID
@@ -139,6 +155,7 @@ class Admission:
         self._network = network
         self.limits = limits
         self.pending = 0  # inbound connections in the handshake
+        self._pending_from: dict[str | None, int] = {}  # of those, per source address
         self._slots: set[_Slot] = set()
         self._streams: dict[IMuxedConn, int] = {}  # inbound streams open, per connection
         self._serve_stream = network.common_stream_handler  # the host's, wrapped by `install`
@@ -181,12 +198,23 @@ class Admission:
             with suppress(Exception):
                 await stream.close()
             return
+        source = source_address(stream)
+        from_source = self._pending_from.get(source, 0)
+        if source is not None and from_source >= self.limits.max_pending_per_address:
+            log.debug("refused a connection from %s: %d handshakes in flight", source, from_source)
+            with suppress(Exception):
+                await stream.close()
+            return
         self.pending += 1
+        self._pending_from[source] = from_source + 1
         raw = RawConnection(stream, False)
         try:
             muxed = await self._handshake(raw)
         finally:
             self.pending -= 1
+            left = self._pending_from.pop(source) - 1
+            if left:
+                self._pending_from[source] = left
         if muxed is None:
             with trio.CancelScope(shield=True), suppress(Exception):
                 await raw.close()
