@@ -160,13 +160,22 @@ async def open_audit_log(
 
 
 class Tap:
-    """One caller's view of the log: its calls and events, named after it."""
+    """One caller's view of the log: its calls and events, named after it.
 
-    __slots__ = ("_log", "caller")
+    ``detail`` goes into each call event; `facing` makes the tap for calls
+    made the other way across the same membrane.
+    """
 
-    def __init__(self, log: AuditLog, caller: str) -> None:
+    __slots__ = ("_log", "caller", "detail")
+
+    def __init__(self, log: AuditLog, caller: str, detail: str = "") -> None:
         self.caller = caller
+        self.detail = detail
         self._log = log
+
+    def facing(self, caller: str) -> Tap:
+        """``caller``'s tap for calls on the capabilities this tap's caller passed in."""
+        return Tap(self._log, caller, f"a capability of {self.caller}")
 
     def call(
         self,
@@ -183,7 +192,7 @@ class Tap:
             Event(
                 "call", now_us() - duration, epoch, self.caller, method,
                 "returned" if reason is None else "failed", reason or "",
-                bytes_in, bytes_out, duration,
+                bytes_in, bytes_out, duration, self.detail,
             )
         )  # fmt: skip
 

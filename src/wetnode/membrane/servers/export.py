@@ -61,7 +61,8 @@ class ExportedMembrane(_stem.Membrane.Server):
         for name in GRAFT_RESULTS:
             if answer._has(name):
                 interface = _GRAFT_RESULTS.fields[name].schema
-                cap = forwarder(getattr(answer, name), interface, self._tap, epoch)
+                back = self._tap.facing("pid0")
+                cap = forwarder(getattr(answer, name), interface, self._tap, back, epoch)
                 setattr(_context.results, name, cap)
 
     async def _graft(self, signer: Any) -> Any:
