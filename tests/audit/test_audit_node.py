@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -18,6 +19,7 @@ from multiaddr import Multiaddr
 from tests.kernel.node_process import WW, free_port, ready_line, start_node
 from wetnode.audit.chain import encode
 from wetnode.audit.errors import AuditError
+from wetnode.audit.log import open_audit_log
 from wetnode.audit.store import AuditStore, log_path
 from wetnode.client import dial
 from wetnode.keys import NodeKey
@@ -164,6 +166,37 @@ async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers
         ("Membrane.graft", "failed"),
     ]
     assert calls[1]["reason"].startswith("notAllowed: "), calls[1]
+
+
+async def test_an_ephemeral_key_node_keeps_its_log_where_ww_audit_finds_it_within_the_bound(
+    kernel_image, node_env, tmp_path
+):
+    audit_dir = Path(node_env["WW_HOME"]) / "audit"
+    old = []
+    for _ in range(2):  # two earlier ephemeral runs' logs, the first the oldest
+        key = NodeKey.generate()
+        async with open_audit_log(
+            audit_dir, key, flush_interval=1, sign_every=10, ephemeral_keep=100
+        ) as audit:
+            audit.node_event("epoch", 0)
+        old.append(log_path(audit_dir, str(key.peer_id), ephemeral=True))
+    os.utime(old[0], (1_000_000, 1_000_000))
+    env = {**node_env, "WW_AUDIT_KEEP": "2"}
+    proc = start_node(["--port", str(free_port()), str(kernel_image)], env)  # no key given
+    try:
+        peer = ready_line(proc)["peer_id"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    mine = log_path(audit_dir, peer, ephemeral=True)
+    logs = sorted((audit_dir / "ephemeral").glob("*.sqlite"))
+    assert logs == sorted([mine, old[1]])  # WW_AUDIT_KEEP=2: the oldest went
+    assert not list(audit_dir.glob("*.sqlite"))
+    listed = _ww(node_env, "audit", "--kind", "start")  # no --log: the newest log
+    assert f"audit log: {mine}" in listed.stderr
+    assert f"peer {peer}" in listed.stdout
 
 
 async def test_after_a_sigkill_mid_load_every_flushed_event_is_there_and_verify_passes(
