@@ -58,10 +58,10 @@ class ExportedMembrane(_stem.Membrane.Server):
             pass_on_graft(answer, _context.results)
             return
         self._tap.event("graft", epoch)
+        back = self._tap.facing("pid0")  # records pid0's calls on what the peer passes in
         for name in GRAFT_RESULTS:
             if answer._has(name):
                 interface = _GRAFT_RESULTS.fields[name].schema
-                back = self._tap.facing("pid0")
                 cap = forwarder(getattr(answer, name), interface, self._tap, back, epoch)
                 setattr(_context.results, name, cap)
 
