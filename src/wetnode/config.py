@@ -34,6 +34,7 @@ DEFAULT_CONFIRMATIONS = 6
 DEFAULT_IPFS_TIMEOUT = 30.0
 DEFAULT_AUDIT_FLUSH = 0.5
 DEFAULT_AUDIT_SIGN_EVERY = 1000
+DEFAULT_AUDIT_KEEP = 10
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -241,6 +242,9 @@ OPTIONS: tuple[Option, ...] = (
            "write recorded audit events this often; a crash loses at most this much", "SECONDS"),
     Option("--audit-sign-every", "WW_AUDIT_SIGN_EVERY", parse_count, DEFAULT_AUDIT_SIGN_EVERY,
            "sign the audit chain's head after this many events (and at shutdown)", "N"),
+    Option("--audit-keep", "WW_AUDIT_KEEP", parse_count, DEFAULT_AUDIT_KEEP,
+           "audit logs of ephemeral-key nodes kept in audit/ephemeral/ (older ones removed at "
+           "start)", "N"),
     Option("--mcp", "WW_MCP", parse_spec, (),
            "run a stdio MCP server for pid0's Mcp capability, e.g. time=mcp-server-time "
            "(repeatable; see docs/mcp.md)",
@@ -325,6 +329,7 @@ class NodeConfig:
     audit: bool = True
     audit_flush: float = DEFAULT_AUDIT_FLUSH
     audit_sign_every: int = DEFAULT_AUDIT_SIGN_EVERY
+    audit_keep: int = DEFAULT_AUDIT_KEEP
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
@@ -390,6 +395,7 @@ class NodeConfig:
             audit=value("audit"),
             audit_flush=value("audit-flush"),
             audit_sign_every=value("audit-sign-every"),
+            audit_keep=value("audit-keep"),
             mcp=value("mcp"),
             conn_limits=ConnLimits(
                 max_message=value("net-max-message"),

@@ -265,6 +265,9 @@ def _sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+EPHEMERAL = "an ephemeral key (gone when the node stops)"  # `resolve_identity`'s source then
+
+
 def resolve_identity(
     flag: Path | None, environ: Mapping[str, str], image_files: Mapping[str, Path]
 ) -> tuple[NodeKey, str]:
@@ -282,6 +285,6 @@ def resolve_identity(
     elif IMAGE_IDENTITY in image_files:
         key, source = NodeKey.load(image_files[IMAGE_IDENTITY]), "/etc/identity in the image"
     else:
-        key, source = NodeKey.generate(), "an ephemeral key (gone when the node stops)"
+        key, source = NodeKey.generate(), EPHEMERAL
     log.info("identity: %s, peer %s, address %s", source, key.peer_id, key.evm_address)
     return key, source

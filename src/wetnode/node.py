@@ -61,9 +61,18 @@ Peers = Sequence[tuple[ID, multiaddr.Multiaddr]]  # connected to before pid0 boo
 
 
 async def run_node(
-    config: NodeConfig, key: NodeKey, roots: ImageRoots, peers: Peers, bootstrap: Peers = ()
+    config: NodeConfig,
+    key: NodeKey,
+    roots: ImageRoots,
+    peers: Peers,
+    bootstrap: Peers = (),
+    *,
+    ephemeral_key: bool = False,
 ) -> int:
     """Run the node until pid0 exits; return the exit code for `ww run`.
+
+    An ``ephemeral_key`` dies with the node, so its audit log goes with the
+    other ephemeral ones, of which the data dir keeps ``config.audit_keep``.
 
     The code is returned after every context below has closed, never from
     inside them: a context that swallows a cancellation on its way out (a
@@ -75,6 +84,7 @@ async def run_node(
         open_audit_log(
             config.audit_dir, key, flush_interval=config.audit_flush,
             sign_every=config.audit_sign_every,
+            ephemeral_keep=config.audit_keep if ephemeral_key else None,
         )
         if config.audit else nullcontext()
     )  # fmt: skip

@@ -67,6 +67,10 @@ async def test_a_remote_call_under_require_approval_k2_waits_for_two_approvers(
 
                     nursery.start_soon(call)
                     first = await people.pending(node)
+                    shown = await people.ww("show", first)
+                    # The approver sees the call's own arguments, in the signed proposal.
+                    called = f'{{"arguments":{{"message":"approved"}},"peer":"{client.peer_id}"}}'
+                    assert f"parameters {called}" in shown.stdout, shown.stdout
                     signed = await people.ww("sign", first, "--key", str(people.files["alice"]))
                     assert "1 of 2 approvals" in signed.stdout, signed.stderr
                     outsider = await people.ww(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -10,15 +11,21 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import capnp
 import pytest
 import trio
+from multiaddr import Multiaddr
 
 from tests.kernel.node_process import WW, free_port, ready_line, start_node
 from wetnode.audit.chain import encode
 from wetnode.audit.errors import AuditError
+from wetnode.audit.log import open_audit_log
 from wetnode.audit.store import AuditStore, log_path
 from wetnode.client import dial
 from wetnode.keys import NodeKey
+from wetnode.membrane.servers.identity import SignerServer
+from wetnode.membrane.signing import GRAFT
+from wetnode.schemas import stem as _stem
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +43,12 @@ def _events(env: dict[str, str], log: Path, *argv: str) -> list[dict[str, Any]]:
 class Node:
     """A daemon `ww run` of the kernel with its own key, on a free loopback port."""
 
-    def __init__(self, image: Path, env: dict[str, str], key_file: Path, *flags: str) -> None:
+    def __init__(
+        self, image: Path, env: dict[str, str], key_file: Path, *flags: str, layers: tuple = ()
+    ) -> None:
         self.key = NodeKey.load(key_file)
         port = free_port()
-        argv = ["--port", str(port), "--identity", str(key_file), *flags, str(image)]
+        argv = ["--port", str(port), "--identity", str(key_file), *flags, str(image), *layers]
         self.proc = start_node(argv, env)
         ready_line(self.proc)
         self.address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{self.key.peer_id}"
@@ -120,6 +129,74 @@ def test_a_remote_peers_calls_are_listed_with_its_peer_id_and_tampering_is_named
     assert f"event {last - 2} is broken: missing: a signed head covers events up to {last}" in (
         broken.stderr
     )
+
+
+async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers_record(
+    kernel_image, node_env, tmp_path
+):
+    """``Host.dial`` returns an untyped capability: the forwarder records calls on it too."""
+    allow = tmp_path / "allow"
+    (allow / "etc").mkdir(parents=True)
+    (allow / "etc" / "membrane.allow").write_text("host.dial\n")
+    client = NodeKey.generate()
+    relay = Node(kernel_image, node_env, _key(tmp_path, "relay"), layers=(allow,))
+    far = Node(kernel_image, node_env, _key(tmp_path, "far"))
+    try:
+        far_addr = Multiaddr(far.address.rpartition("/p2p/")[0]).to_bytes()
+
+        async def graft_through(caps: Any) -> str:
+            dialled = (await caps.host.dial(far.key.peer_id_bytes, [far_addr])).cap
+            try:
+                await dialled.as_interface(_stem.Membrane).graft(SignerServer(GRAFT, client))
+            except capnp.KjException as exc:  # the relay's kernel refuses: not on its list
+                return str(exc)
+            return "returned"
+
+        with trio.fail_after(120):
+            async with dial(relay.address, graft=True, secret=client.secret) as remote:
+                answer = await remote.run(graft_through)
+        assert "notAllowed" in answer, answer
+        relay.stop()
+    finally:
+        relay.close()
+        far.close()
+    calls = _events(node_env, relay.log, "--caller", str(client.peer_id), "--kind", "call")
+    assert [(e["method"], e["outcome"]) for e in calls] == [
+        ("Host.dial", "returned"),
+        ("Membrane.graft", "failed"),
+    ]
+    assert calls[1]["reason"].startswith("notAllowed: "), calls[1]
+
+
+async def test_an_ephemeral_key_node_keeps_its_log_where_ww_audit_finds_it_within_the_bound(
+    kernel_image, node_env, tmp_path
+):
+    audit_dir = Path(node_env["WW_HOME"]) / "audit"
+    old = []
+    for _ in range(2):  # two earlier ephemeral runs' logs, the first the oldest
+        key = NodeKey.generate()
+        async with open_audit_log(
+            audit_dir, key, flush_interval=1, sign_every=10, ephemeral_keep=100
+        ) as audit:
+            audit.node_event("epoch", 0)
+        old.append(log_path(audit_dir, str(key.peer_id), ephemeral=True))
+    os.utime(old[0], (1_000_000, 1_000_000))
+    env = {**node_env, "WW_AUDIT_KEEP": "2"}
+    proc = start_node(["--port", str(free_port()), str(kernel_image)], env)  # no key given
+    try:
+        peer = ready_line(proc)["peer_id"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    mine = log_path(audit_dir, peer, ephemeral=True)
+    logs = sorted((audit_dir / "ephemeral").glob("*.sqlite"))
+    assert logs == sorted([mine, old[1]])  # WW_AUDIT_KEEP=2: the oldest went
+    assert not log_path(audit_dir, peer).exists()  # nothing of it among the kept keys' logs
+    listed = _ww(node_env, "audit", "--kind", "start")  # no --log: the newest log
+    assert f"audit log: {mine}" in listed.stderr
+    assert f"peer {peer}" in listed.stdout
 
 
 async def test_after_a_sigkill_mid_load_every_flushed_event_is_there_and_verify_passes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import trio
 from wetnode.audit.chain import verify
 from wetnode.audit.errors import AuditError
 from wetnode.audit.log import open_audit_log
+from wetnode.audit.query import find_log
 from wetnode.audit.store import AuditStore, log_path
 from wetnode.keys import NodeKey
 
@@ -64,3 +66,50 @@ async def test_a_node_that_recorded_nothing_leaves_no_file(tmp_path: Path):
     async with open_audit_log(tmp_path, NodeKey.generate(), flush_interval=0.01, sign_every=10):
         await trio.sleep(0.05)  # sleep-ok: several writer wake-ups with nothing to write
     assert list(tmp_path.iterdir()) == []
+
+
+async def _old_logs(directory: Path, count: int) -> list[Path]:
+    """``count`` finished ephemeral-key logs in ``directory``, oldest first by mtime."""
+    paths = []
+    for age in range(count, 0, -1):
+        key = NodeKey.generate()
+        async with open_audit_log(
+            directory, key, flush_interval=1, sign_every=10, ephemeral_keep=100
+        ) as audit:
+            audit.tap("pid0").event("graft", 0)
+        path = log_path(directory, str(key.peer_id), ephemeral=True)
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+        paths.append(path)
+    return paths
+
+
+async def test_an_ephemeral_key_logs_apart_and_the_oldest_beyond_the_bound_are_removed(
+    tmp_path: Path,
+):
+    old = await _old_logs(tmp_path, 4)
+    held = AuditStore.open(old[0], AuditStore.read(old[0]).peer())  # a node still running
+    key = NodeKey.generate()
+    try:
+        async with open_audit_log(
+            tmp_path, key, flush_interval=1, sign_every=10, ephemeral_keep=3
+        ) as audit:
+            audit.tap("pid0").event("graft", 0)
+    finally:
+        held.close()
+    mine = log_path(tmp_path, str(key.peer_id), ephemeral=True)
+    left = sorted((tmp_path / "ephemeral").iterdir())
+    # Three kept (this one and the two newest), and the held one: never removed under a node.
+    assert [p for p in left if p.suffix == ".sqlite"] == sorted([mine, old[3], old[2], old[0]])
+    assert not any(p.name.startswith(old[1].name) for p in left)  # its -wal and .lock too
+    assert not list(tmp_path.glob("*.sqlite"))  # nothing of an ephemeral key in audit/ itself
+
+
+async def test_ww_audit_finds_the_newest_log_of_either_kind(tmp_path: Path):
+    (ephemeral,) = await _old_logs(tmp_path, 1)
+    assert find_log(tmp_path, path=None, peer=None) == (ephemeral, True)
+    kept = NodeKey.generate()
+    async with open_audit_log(tmp_path, kept, flush_interval=1, sign_every=10) as audit:
+        audit.tap("pid0").event("graft", 0)
+    assert find_log(tmp_path, path=None, peer=None) == (log_path(tmp_path, str(kept.peer_id)), True)
+    by_peer = find_log(tmp_path, path=None, peer=AuditStore.read(ephemeral).peer())
+    assert by_peer == (ephemeral, False)

@@ -5,16 +5,18 @@ A line of the allow list may end in a rule::
     executor.echo require_approval(0xAb..., 0xCd..., 0xEf..., k=2, ttl=900)
 
 A remote call to that method then waits: pid0 asks its `Approvals`
-capability (docs/approvals.md) with a proposal naming the peer and the
-method, and passes the call on only once ``k`` of the listed addresses have
-signed it; an expired or denied proposal fails the call with its reason
-(``approvalExpired`` / ``approvalDenied``).  Each call needs its own
-approval.  The rule holds for the capabilities a graft hands out; the ones
-their calls return are held to the allow list only.
+capability (docs/approvals.md) with a proposal naming the peer, the method
+and the call's own arguments (`arguments`), and passes the call on only
+once ``k`` of the listed addresses have signed it; an expired or denied
+proposal fails the call with its reason (``approvalExpired`` /
+``approvalDenied``).  Each call needs its own approval.  The rule holds for
+the capabilities a graft hands out; the ones their calls return are held to
+the allow list only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -23,10 +25,12 @@ from typing import Any
 from wetnode.capnproto.caps import Cap, Delivery, as_cap
 from wetnode.capnproto.errors import as_rpc_error
 from wetnode.capnproto.loop import current_loop
+from wetnode.capnproto.schema import empty_struct, interface_class, struct_class
 
 _RULE = re.compile(r"^require_approval\((?P<args>[^()]*)\)$")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 DEFAULT_TTL = 900
+MAX_ARGUMENTS = 4096  # bytes of an argument list an approver is shown whole
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class ApprovalGate(Cap):
         proposal = {
             "intent": f"peer {self.peer} calls {method} on this node's export",
             "action": method,
-            "parameters": json.dumps({"peer": self.peer}),
+            "parameters": _canonical({"peer": self.peer, **arguments(d)}),
             "risk": "high",
             "ttlSeconds": rule.ttl,
             "approvers": list(rule.approvers),
@@ -94,6 +98,39 @@ class ApprovalGate(Cap):
             d.answer.set_exception(as_rpc_error(exc))
             return
         self.inner.deliver(d)
+
+
+def arguments(d: Delivery) -> dict[str, Any]:
+    """What the approver is shown of the call's parameters: they sign this exact call.
+
+    ``{"arguments": {...}}``, every field of the method's parameters, ``Data``
+    as ``0x`` + hex and a capability as ``"<capability>"``; when that is
+    longer than `MAX_ARGUMENTS` bytes of canonical JSON, ``{"arguments_cut":
+    {"bytes": N, "sha256": HEX, "head": TEXT}}`` instead: the first
+    `MAX_ARGUMENTS` characters, and the hash of the whole text to compare
+    with.  The waiting call holds its own parameters, so what runs once
+    approved is what was shown.
+    """
+    method = interface_class(d.interface_id).BY_ORDINAL[d.method_id]
+    params = struct_class(method.params)
+    fields = params.Reader(d.params.struct() or empty_struct(d.params.msg)).to_dict()
+    text = _canonical(fields)
+    if len(text) <= MAX_ARGUMENTS:
+        return {"arguments": json.loads(text)}
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return {"arguments_cut": {"bytes": len(text), "sha256": digest, "head": text[:MAX_ARGUMENTS]}}
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_plain
+    )
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "0x" + bytes(value).hex()
+    return "<capability>"  # the only other kind of value a decoded struct holds
 
 
 def gated(

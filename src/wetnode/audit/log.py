@@ -30,7 +30,7 @@ from typing import Any
 import trio
 
 from wetnode.audit.chain import Chain, Event, Head, Row, head_message
-from wetnode.audit.store import AuditStore, log_path
+from wetnode.audit.store import AuditStore, log_path, prune
 from wetnode.keys import NodeKey
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,11 @@ class AuditLog:
     the ``start`` event carries the time the log was opened in the node.
     """
 
-    def __init__(self, path: Path, key: NodeKey, sign_every: int) -> None:
+    def __init__(self, path: Path, key: NodeKey, sign_every: int, keep: int | None = None) -> None:
         self.path = path
         self._key = key
         self._sign_every = sign_every
+        self._keep = keep  # with a number: how many logs its directory keeps (`store.prune`)
         self._pending: collections.deque[Event] = collections.deque()
         self._dropped = 0
         self._started = now_us()
@@ -96,6 +97,9 @@ class AuditLog:
     def _open(self) -> AuditStore:
         """(worker thread) Open the file and continue its chain, starting with ``start``."""
         peer = str(self._key.peer_id)
+        if self._keep is not None and self.path.parent.is_dir():
+            for removed in prune(self.path.parent, self._keep - 1):  # and this one makes keep
+                log.info("audit: removed the old ephemeral-key log %s", removed)
         store = AuditStore.open(self.path, peer)
         if (last := store.last()) is not None:
             self._chain = Chain(last.seq, last.hash)
@@ -143,10 +147,23 @@ class AuditLog:
 
 @asynccontextmanager
 async def open_audit_log(
-    directory: Path, key: NodeKey, *, flush_interval: float, sign_every: int
+    directory: Path,
+    key: NodeKey,
+    *,
+    flush_interval: float,
+    sign_every: int,
+    ephemeral_keep: int | None = None,
 ) -> AsyncIterator[AuditLog]:
-    """The node's log for the block: written in the background, flushed and signed at exit."""
-    audit = AuditLog(log_path(directory, str(key.peer_id)), key, sign_every)
+    """The node's log for the block: written in the background, flushed and signed at exit.
+
+    With ``ephemeral_keep`` the key dies with the node: its log goes to
+    ``directory/ephemeral/``, which keeps that many logs, the newest (this one
+    included), so ephemeral runs leave a bounded trail `ww audit` still finds.
+    """
+    ephemeral = ephemeral_keep is not None
+    path = log_path(directory, str(key.peer_id), ephemeral=ephemeral)
+    audit = AuditLog(path, key, sign_every, ephemeral_keep)
+    log.info("audit log: %s", path)
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(audit.run, flush_interval)
@@ -160,13 +177,22 @@ async def open_audit_log(
 
 
 class Tap:
-    """One caller's view of the log: its calls and events, named after it."""
+    """One caller's view of the log: its calls and events, named after it.
 
-    __slots__ = ("_log", "caller")
+    ``detail`` goes into each call event; `facing` makes the tap for calls
+    made the other way across the same membrane.
+    """
 
-    def __init__(self, log: AuditLog, caller: str) -> None:
+    __slots__ = ("_log", "caller", "detail")
+
+    def __init__(self, log: AuditLog, caller: str, detail: str = "") -> None:
         self.caller = caller
+        self.detail = detail
         self._log = log
+
+    def facing(self, caller: str) -> Tap:
+        """``caller``'s tap for calls on the capabilities this tap's caller passed in."""
+        return Tap(self._log, caller, f"a capability of {self.caller}")
 
     def call(
         self,
@@ -183,7 +209,7 @@ class Tap:
             Event(
                 "call", now_us() - duration, epoch, self.caller, method,
                 "returned" if reason is None else "failed", reason or "",
-                bytes_in, bytes_out, duration,
+                bytes_in, bytes_out, duration, self.detail,
             )
         )  # fmt: skip
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wetnode.audit.chain import Report, verify
 from wetnode.audit.errors import AuditError
-from wetnode.audit.store import SUFFIX, AuditStore, log_path
+from wetnode.audit.store import EPHEMERAL, SUFFIX, AuditStore, log_path
 from wetnode.codec import b58decode
 from wetnode.keys import peer_public_key
 
@@ -41,12 +41,19 @@ def parse_time(text: str, now: float) -> int:
 
 
 def find_log(directory: Path, *, path: Path | None, peer: str | None) -> tuple[Path, bool]:
-    """The log to read and whether it was picked for the user (the newest in ``directory``)."""
+    """The log to read and whether it was picked for the user.
+
+    Picked: the newest in ``directory`` or its ``ephemeral/`` (the logs of
+    nodes that ran with an ephemeral key).  ``peer`` looks in both.
+    """
     if path is not None:
         return path, False
     if peer is not None:
-        return log_path(directory, peer), False
-    logs = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        kept = log_path(directory, peer)
+        ephemeral = log_path(directory, peer, ephemeral=True)
+        return (ephemeral if not kept.exists() and ephemeral.exists() else kept), False
+    found = [*directory.glob(f"*{SUFFIX}"), *(directory / EPHEMERAL).glob(f"*{SUFFIX}")]
+    logs = sorted(found, key=lambda p: p.stat().st_mtime)
     if not logs:
         raise AuditError(f"no audit log in {directory}: run a node first, or pass --log PATH")
     return logs[-1], True

@@ -40,11 +40,45 @@ CREATE TRIGGER IF NOT EXISTS heads_no_delete BEFORE DELETE ON heads
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 SUFFIX = ".sqlite"
+EPHEMERAL = "ephemeral"  # the subdirectory for logs of nodes whose key dies with them
 
 
-def log_path(directory: Path, peer_id: str) -> Path:
-    """Where the node with ``peer_id`` keeps its log."""
-    return directory / f"{peer_id}{SUFFIX}"
+def log_path(directory: Path, peer_id: str, *, ephemeral: bool = False) -> Path:
+    """Where the node with ``peer_id`` keeps its log (``directory`` is the data dir's audit/)."""
+    return (directory / EPHEMERAL if ephemeral else directory) / f"{peer_id}{SUFFIX}"
+
+
+def prune(directory: Path, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` logs in ``directory``; return the removed ones.
+
+    For the logs of ephemeral-key nodes only: no key will ever write to them
+    again, and one file per run would otherwise pile up without end.  A log a
+    running node holds is never removed (its lock is taken before removing).
+    """
+    logs = sorted(directory.glob(f"*{SUFFIX}"), key=_mtime, reverse=True)
+    removed = []
+    for path in logs[keep:]:
+        try:
+            lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            for part in ("", "-wal", "-shm", ".lock"):  # removed while the lock is held
+                Path(f"{path}{part}").unlink(missing_ok=True)
+            removed.append(path)
+        except BlockingIOError:
+            pass  # a running node's
+        finally:
+            os.close(lock)
+    return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile: oldest of all
+        return 0.0
 
 
 class AuditStore:

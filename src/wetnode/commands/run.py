@@ -73,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
         require_boot=len(local) == len(layers) and not config.stem,
         limits=config.layer_limits,
     )
-    key, _ = keys.resolve_identity(config.identity, os.environ, merged.host_paths)
+    key, source = keys.resolve_identity(config.identity, os.environ, merged.host_paths)
     config.run_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="node-", dir=config.run_dir) as work:
         roots = ImageRoots(layers, Path(work), stem=bool(config.stem), limits=config.layer_limits)
-        return trio.run(_run, config, key, roots, peers, bootstrap)
+        ephemeral = source == keys.EPHEMERAL
+        return trio.run(_run, config, key, roots, peers, bootstrap, ephemeral)
 
 
 def parse_peers(config: NodeConfig, *, bootstrap: bool = False) -> list[tuple[ID, Multiaddr]]:
@@ -120,11 +121,12 @@ async def _run(
     roots: ImageRoots,
     peers: list[tuple[ID, Multiaddr]],
     bootstrap: list[tuple[ID, Multiaddr]],
+    ephemeral: bool,
 ) -> int:
     from wetnode.node import run_node  # imports libp2p and wasmtime: only here
 
     try:
-        return await run_node(config, key, roots, peers, bootstrap)
+        return await run_node(config, key, roots, peers, bootstrap, ephemeral_key=ephemeral)
     except OSError as exc:
         raise NetError(f"cannot start the node: {exc}") from exc
     except BaseExceptionGroup as group:  # the node's nurseries wrap a WetnodeError

@@ -58,10 +58,11 @@ class ExportedMembrane(_stem.Membrane.Server):
             pass_on_graft(answer, _context.results)
             return
         self._tap.event("graft", epoch)
+        back = self._tap.facing("pid0")  # records pid0's calls on what the peer passes in
         for name in GRAFT_RESULTS:
             if answer._has(name):
                 interface = _GRAFT_RESULTS.fields[name].schema
-                cap = forwarder(getattr(answer, name), interface, self._tap, epoch)
+                cap = forwarder(getattr(answer, name), interface, self._tap, back, epoch)
                 setattr(_context.results, name, cap)
 
     async def _graft(self, signer: Any) -> Any:
