@@ -46,7 +46,7 @@ def built_kernel(work: Path) -> Path:
     from wetnode.cell.python_guest import build_project
 
     kernel = work / "kernel"
-    shutil.copytree(KERNEL, kernel, ignore=shutil.ignore_patterns("boot", "__pycache__"))
+    shutil.copytree(KERNEL, kernel, ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))
     build_project(kernel)
     return kernel
 
