@@ -176,7 +176,7 @@ def main() -> None:
                 chain.mine(DEPTH - 1)
                 start = time.monotonic()
                 chain.mine()
-                texts = [text.format(seq=seq) for _, text in STAGES]
+                texts = [text.replace("{seq}", str(seq)) for _, text in STAGES]
                 times = cluster.wait_each(*texts, timeout=SWITCH_TIMEOUT)
                 for stage, at in enumerate(times):
                     slowest[stage].append(max(at) - start)
