@@ -23,6 +23,13 @@ Rule: pycapnp objects never cross to trio.  What ``vat.run`` returns must be
 plain Python data (or a ``Connection``, which the vat closes when it stops):
 a pycapnp object freed on another thread aborts the process.
 
+The same rule holds for objects no code holds any more: a reference cycle
+that reaches a pycapnp object (an exception's traceback keeps its frame's
+locals: the request, the params) is freed by Python's cycle collector on
+whichever thread happens to trigger it, usually trio's.  So while a vat is
+open, automatic collection is off and the vat thread runs the collector
+itself, on CPython's own generation thresholds (``_CycleCollector``).
+
 Nothing else in the node starts threads for Cap'n Proto.
 """
 
@@ -30,9 +37,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
@@ -46,6 +55,76 @@ from wetnode.rpc import reasons
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+COLLECT_EVERY = 0.05  # seconds between the vat's checks of the collector's counts
+FULL_AT_MOST_EVERY = 5.0  # seconds; see `generation_due`
+
+
+def generation_due(
+    counts: tuple[int, int, int], thresholds: tuple[int, int, int], full_allowed: bool
+) -> int | None:
+    """The generation to collect at these allocation ``counts``, or None.
+
+    As the interpreter does: nothing until the youngest generation passed its
+    threshold, then the oldest generation that passed its own.  CPython also
+    holds back a full collection until the objects that survived into the old
+    generation since the last one exceed a quarter of it, a figure Python code
+    cannot read; ``full_allowed`` (a time floor) stands in for that bound.
+    """
+    if thresholds[0] == 0 or counts[0] <= thresholds[0]:
+        return None
+    if counts[2] > thresholds[2] and full_allowed:
+        return 2
+    return 1 if counts[1] > thresholds[1] else 0
+
+
+class _CycleCollector:
+    """Automatic cycle collection handed to the vat threads for as long as one is open.
+
+    Process-wide, as the collector is: the first vat to open turns automatic
+    collection off and the last to close restores it as it found it.  With
+    several vats open at once (tests do that), any of them may collect; a
+    cycle holding another vat's objects is then freed on a thread with a KJ
+    loop, though not its own, which is still far better than trio's thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._was_enabled = False
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._open == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._open += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0 and self._was_enabled:
+                gc.enable()
+
+    @staticmethod
+    async def run() -> None:
+        """On a vat thread: collect whenever the counts say the interpreter would have."""
+        thresholds = gc.get_threshold()
+        last_full = time.monotonic()
+        while True:
+            await asyncio.sleep(COLLECT_EVERY)
+            now = time.monotonic()
+            generation = generation_due(
+                gc.get_count(), thresholds, now - last_full >= FULL_AT_MOST_EVERY
+            )
+            if generation is not None:
+                gc.collect(generation)
+                if generation == 2:
+                    last_full = now
+
+
+_collector = _CycleCollector()
 
 
 class VatClosed(RuntimeError):
@@ -108,11 +187,14 @@ class Vat:
         async def body() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
+            collecting = asyncio.ensure_future(_collector.run())
             self._ready.set()
             await self._stop.wait()
+            collecting.cancel()
             for connection in list(self._connections):
                 connection.close()
             self._connections.clear()
+            gc.collect()  # this vat's last cycles, while its loop still runs
 
         try:
             asyncio.run(capnp.run(body()))
@@ -241,12 +323,16 @@ async def open_vat() -> AsyncIterator[Vat]:
     thread, which cancels whatever still runs on the asyncio side.
     """
     reasons.install()
-    async with trio.open_nursery() as nursery:
-        vat = Vat(nursery)
-        await trio.to_thread.run_sync(vat._start)
-        try:
-            yield vat
-        finally:
-            nursery.cancel_scope.cancel()
-            with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(vat._shutdown)
+    _collector.acquire()
+    try:
+        async with trio.open_nursery() as nursery:
+            vat = Vat(nursery)
+            await trio.to_thread.run_sync(vat._start)
+            try:
+                yield vat
+            finally:
+                nursery.cancel_scope.cancel()
+                with trio.CancelScope(shield=True):
+                    await trio.to_thread.run_sync(vat._shutdown)
+    finally:
+        _collector.release()

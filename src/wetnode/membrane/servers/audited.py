@@ -99,9 +99,10 @@ def _forward(
         try:
             response = await request.send()
         except capnp.KjException as exc:
-            refusal = _refusal(exc)
-            self._tap.call(self._epoch, label, str(refusal), size_in, 0, started)
-            raise refusal from None
+            # No local may hold the refusal: its traceback holds this frame, and a
+            # cycle through the request would wait for the collector (see rpc/vat.py).
+            self._tap.call(self._epoch, label, str(_refusal(exc)), size_in, 0, started)
+            raise _refusal(exc) from None
         results = context.results
         results_fields.copy(response, results, self)
         self._tap.call(self._epoch, label, None, size_in, payload_size(results), started)
