@@ -47,7 +47,7 @@ from wetnode.membrane.servers.export import export_of
 from wetnode.net import protocol
 from wetnode.net.dht import Dht, DHTMode, open_dht
 from wetnode.net.network import SwarmNetwork
-from wetnode.net.routing import DhtContentRouting, DhtRouting, provide_pins
+from wetnode.net.routing import DhtContentRouting, DhtRouting, PinProvider
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
@@ -129,8 +129,9 @@ async def run_node(
         ):
             await connect_peers(swarm, peers)
             await join_dht(config, dht, bootstrap, children)
-            children.start_soon(provide_pins, ipfs, dht)
-            supervisor = Pid0Supervisor(config, roots, engine, vat, swarm, membranes, ipfs)
+            pins = PinProvider(ipfs, dht)
+            children.start_soon(pins.run)
+            supervisor = Pid0Supervisor(config, roots, engine, vat, swarm, membranes, ipfs, pins)
             code = await supervisor.run()
             children.cancel_scope.cancel()
     return code
@@ -223,10 +224,12 @@ class Pid0Supervisor:
         swarm: Swarm,
         membranes: MembraneHost,
         ipfs: IpfsBackend,
+        pins: PinProvider,
     ) -> None:
         self._config = config
         self._roots = roots
         self._ipfs = ipfs
+        self._pins = pins
         self._stdin = node_stdin()
         self._engine = engine
         self._vat = vat
@@ -321,6 +324,7 @@ class Pid0Supervisor:
                 audit.node_event("exit", self._membranes.clock.current.seq, f"code {code}", "pid0")
 
     async def _on_epoch(self, epoch: Epoch) -> None:
+        self._pins.wake()  # the pipeline has pinned the new head: provide it now
         self._membranes.advance_epoch(epoch)
         self._adopted += 1
         self._pending = epoch

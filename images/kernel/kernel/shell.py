@@ -4,6 +4,9 @@
 PATH as `<dir>/<cmd>.wasm`, then `<dir>/<cmd>/main.wasm`, and run as a
 child with `executor.loadPath` and `binary.spawn` (on a remote node's
 executor, `ww dial --shell`, the tool's bytes go with `executor.load`).
+Built-ins (`find`, `dial`, `cd`, ...) and capability names win over PATH
+tools of the same name, as a POSIX shell's built-ins do; a command with a
+`/` is a path, never a built-in, so `(/bin/find ...)` runs the tool.
 One line of output per error; the shell keeps going.
 """
 
@@ -41,6 +44,7 @@ HELP = """\
 (help)                       this text
 (exit)                       stop the kernel
 (<cmd> args...)              run <dir>/<cmd>.wasm or <dir>/<cmd>/main.wasm from PATH
+(/bin/<cmd> args...)         run that tool by its path (also one named like a built-in)
 """
 
 
@@ -136,6 +140,8 @@ class Shell:
         if not isinstance(head, Symbol):
             raise ShellError(f"{show(head)} is not a command: a form starts with a name")
         name = head.name
+        if "/" in name:  # a path names the tool itself, even one called like a built-in
+            return await self.run_path(name, [str(await self.eval(a)) for a in rest])
         if name == "exit":
             raise Exit(int(rest[0]) if rest else 0)
         if name == "help":
@@ -248,23 +254,27 @@ class Shell:
         entries = (await self.caps.ipfs.unixfs().api.ls(str(path))).entries
         return [e.name + ("/" if str(e.type) == "directory" else "") for e in entries]
 
-    def find(self, name: str) -> str | None:
-        """The first `<dir>/<name>.wasm`, `<dir>/<name>/main.wasm` or agent image
-        `<dir>/<name>/boot/main.wasm` on PATH."""
+    def locate(self, name: str) -> str | None:
+        """The tool ``name`` runs: for a path (it holds a `/`, relative to the working
+        directory), that file, else `<path>.wasm`, `<path>/main.wasm` or an agent image's
+        `<path>/boot/main.wasm`; for a bare name, the first of those in a PATH dir."""
         if "/" in name:
-            return None
-        for directory in self.env.get("PATH", "/bin").split(":"):
-            if not directory:
-                continue
-            base = posixpath.join(self.cwd, directory)
-            for candidate in (f"{base}/{name}.wasm", f"{base}/{name}/main.wasm",
-                              f"{base}/{name}/boot/main.wasm"):
-                if os.path.isfile(self._host(candidate)):
-                    return candidate
+            bases = [posixpath.normpath(posixpath.join(self.cwd, name))]
+            suffixes: tuple[str, ...] = ("", ".wasm", "/main.wasm", "/boot/main.wasm")
+        else:
+            dirs = [d for d in self.env.get("PATH", "/bin").split(":") if d]
+            bases = [posixpath.join(self.cwd, d, name) for d in dirs]
+            suffixes = (".wasm", "/main.wasm", "/boot/main.wasm")
+        for base in bases:
+            for suffix in suffixes:
+                if os.path.isfile(self._host(base + suffix)):
+                    return base + suffix
         return None
 
     async def run_path(self, name: str, args: list[str]) -> None:
-        path = self.find(name)
+        path = self.locate(name)
+        if path is None and "/" in name:
+            raise ShellError(f"{name}: no such tool (a .wasm file, or a dir with main.wasm)")
         if path is None:
             raise ShellError(f"{name}: command not found (not a capability, nor on PATH)")
         env = [f"PATH={self.env.get('PATH', '/bin')}"]

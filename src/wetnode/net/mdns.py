@@ -37,30 +37,40 @@ async def discover(dht: Dht, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> 
             token.run_sync_soon(_offer, reports, info)
 
     port = int(swarm.addrs()[0].value_for_protocol("tcp"))
-    try:
-        mdns = await trio.to_thread.run_sync(
-            lambda: MDNSDiscovery(swarm.host.get_network(), port=port, host=swarm.host)
-        )
-        await trio.to_thread.run_sync(mdns.broadcaster.register)
-    except OSError as exc:
-        log.warning("mDNS is off: the local network does not take it (%s)", exc)
-        task_status.started()
-        return
+    # Listen before zeroconf starts browsing (its constructor does): a peer heard while
+    # this node registers (a second or more of probing) would otherwise be lost, and of
+    # two nodes only the one up first would find the other.
     peerDiscovery.register_peer_discovered_handler(heard)
-    log.info("mDNS: announcing %s on port %d", swarm.peer_id, port)
-    task_status.started()
     try:
-        async with inbox:
-            async for info in inbox:
-                if info.peer_id == swarm.peer_id:
-                    continue
-                log.info("mDNS: found peer %s at %s", info.peer_id, info.addrs)
-                if info.peer_id not in _connected(dht):  # else it found us first
-                    await dht.bootstrap([(info.peer_id, addr) for addr in info.addrs[:1]])
+        try:
+            mdns = await trio.to_thread.run_sync(
+                lambda: MDNSDiscovery(swarm.host.get_network(), port=port, host=swarm.host)
+            )
+            await trio.to_thread.run_sync(mdns.broadcaster.register)
+        except OSError as exc:
+            log.warning("mDNS is off: the local network does not take it (%s)", exc)
+            task_status.started()
+            return
+        log.info("mDNS: announcing %s on port %d", swarm.peer_id, port)
+        task_status.started()
+        try:
+            await _join_heard(dht, inbox)
+        finally:
+            with trio.CancelScope(shield=True), trio.move_on_after(5):
+                await trio.to_thread.run_sync(mdns.stop, abandon_on_cancel=True)
     finally:
         peerDiscovery.unregister_peer_discovered_handler(heard)
-        with trio.CancelScope(shield=True), trio.move_on_after(5):
-            await trio.to_thread.run_sync(mdns.stop, abandon_on_cancel=True)
+
+
+async def _join_heard(dht: Dht, inbox: trio.MemoryReceiveChannel[PeerInfo]) -> None:
+    """Join the DHT through each peer reported, unless it is us or already connected."""
+    async with inbox:
+        async for info in inbox:
+            if info.peer_id == dht.swarm.peer_id:
+                continue
+            log.info("mDNS: found peer %s at %s", info.peer_id, info.addrs)
+            if info.peer_id not in _connected(dht):  # else it found us first
+                await dht.bootstrap([(info.peer_id, addr) for addr in info.addrs[:1]])
 
 
 def _connected(dht: Dht) -> set[Any]:

@@ -3,7 +3,7 @@
 Two kinds of key, both multihash bytes as the DHT takes them:
 
 - content: a CID's multihash.  The node provides the roots it holds
-  (`provide_pins`); bitswap finds the holder of a root it lacks through
+  (`PinProvider`); bitswap finds the holder of a root it lacks through
   `DhtContentRouting`.
 - names: `name_key`, the reference node's derivation, so a name means the
   same key to a Rust peer: CIDv1, raw codec, BLAKE3-256 of the name's UTF-8
@@ -142,19 +142,43 @@ class DhtContentRouting:
         return connected
 
 
-async def provide_pins(
-    ipfs: IpfsBackend, dht: Dht, *, interval: float = REPROVIDE_INTERVAL
-) -> None:
-    """Provide every pinned root (what `ww push` added, stem heads), now and each
-    ``interval``: roots pinned since the last pass, and those no peer took then
-    (no peer yet), are provided again; the DHT itself re-provides the rest
-    before their records expire."""
-    taken: set[bytes] = set()
-    while True:
-        for cid in await ipfs.pin_ls():
-            if cid.multihash not in taken:
-                ok = await dht.provide(cid.multihash)
-                log.info("providing %s on the DHT%s", cid, "" if ok else " (no peer took it yet)")
-                if ok:
-                    taken.add(cid.multihash)
-        await trio.sleep(interval)
+class PinProvider:
+    """Provides every pinned root (what `ww push` added, stem heads) on the DHT.
+
+    A pass runs at start, every ``interval``, and at once after `wake`: the
+    node wakes it when an epoch advances, so the new head is findable as soon
+    as the node runs it, not up to ``interval`` later.  Each pass provides the
+    roots pinned since the last one, and those no peer took then (no peer
+    yet); the DHT itself re-provides the rest before their records expire.
+    """
+
+    def __init__(
+        self, ipfs: IpfsBackend, dht: Dht, *, interval: float = REPROVIDE_INTERVAL
+    ) -> None:
+        self._ipfs = ipfs
+        self._dht = dht
+        self._interval = interval
+        self._woken = trio.Event()
+
+    def wake(self) -> None:
+        """Run a pass now (or right after the one running: it may have listed the pins
+        before the newest was added)."""
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Provide passes until cancelled."""
+        taken: set[bytes] = set()  # roots some peer took a record of
+        while True:
+            self._woken = trio.Event()
+            await self._provide_new(taken)
+            with trio.move_on_after(self._interval):
+                await self._woken.wait()
+
+    async def _provide_new(self, taken: set[bytes]) -> None:
+        for cid in await self._ipfs.pin_ls():
+            if cid.multihash in taken:
+                continue
+            ok = await self._dht.provide(cid.multihash)
+            log.info("providing %s on the DHT%s", cid, "" if ok else " (no peer took it yet)")
+            if ok:
+                taken.add(cid.multihash)
