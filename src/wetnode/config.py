@@ -23,7 +23,7 @@ from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, MEMORY_BUDGET, Limi
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
-from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
+from wetnode.net.limits import DEFAULT_CONN_LIMITS, DEFAULT_FLOW_LIMITS, ConnLimits, FlowLimits
 from wetnode.paths import data_dir
 
 DEFAULT_PORT = 2025
@@ -270,6 +270,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--net-idle", "WW_NET_IDLE", parse_seconds, DEFAULT_CONN_LIMITS.idle_seconds,
            "a connection this old with no open stream gives its slot to a newcomer at a limit",
            "SECONDS"),
+    Option("--rpc-max-calls", "WW_RPC_MAX_CALLS", parse_count, DEFAULT_FLOW_LIMITS.max_calls,
+           "a peer's calls in flight on one RPC stream (past it the node stops reading it)",
+           "N"),
+    Option("--rpc-max-bytes", "WW_RPC_MAX_BYTES", parse_size, DEFAULT_FLOW_LIMITS.max_bytes,
+           "bytes of a peer's calls in flight on one RPC stream (the same)", "SIZE",
+           shown="16M"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -332,6 +338,7 @@ class NodeConfig:
     audit_keep: int = DEFAULT_AUDIT_KEEP
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
+    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
     guest_memory_max: int = MEMORY_BUDGET
@@ -406,5 +413,8 @@ class NodeConfig:
                 max_per_peer=value("net-max-per-peer"),
                 max_streams=value("net-max-streams"),
                 idle_seconds=value("net-idle"),
+            ),
+            flow_limits=FlowLimits(
+                max_calls=value("rpc-max-calls"), max_bytes=value("rpc-max-bytes")
             ),
         )

@@ -26,6 +26,7 @@ PER_ADDRESS = 4  # --net-max-pending-per-address
 LIMIT = 8  # --net-max-connections
 IDLE = 1.0  # --net-idle
 STREAMS = 16  # --net-max-streams
+FLOW_CALLS = 4  # --rpc-max-calls
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.harden.attack import (
+    FLOW_CALLS,
     HANDSHAKE,
     IDLE,
     LIMIT,
@@ -35,6 +36,7 @@ def node(kernel_image, ww_home) -> Iterator[Node]:
         NET_MAX_CONNECTIONS=LIMIT,
         NET_IDLE=IDLE,
         NET_MAX_STREAMS=STREAMS,
+        RPC_MAX_CALLS=FLOW_CALLS,
     )
     with running_node([str(kernel_image)], env) as running:
         yield running

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KIB = 1 << 10
+MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,16 @@ class ConnLimits:
 
 
 DEFAULT_CONN_LIMITS = ConnLimits()
+
+
+@dataclass(frozen=True)
+class FlowLimits:
+    """Per RPC connection (one `/ww` stream): a peer's questions (calls, bootstraps)
+    open at once, and their bytes; past either the node stops reading the stream
+    until answers go back (`net/flow.py`)."""
+
+    max_calls: int = 64
+    max_bytes: int = 16 * MIB
+
+
+DEFAULT_FLOW_LIMITS = FlowLimits()

@@ -6,9 +6,10 @@ bootstrap capability is the node's export, and nothing else: the raw host
 capabilities are never offered, so a remote peer reaches only what the export
 itself hands out.
 
-Frames flow as opaque bytes (see wetnode.net.pump); pycapnp parses them on the
-vat.  Garbage or a truncated frame makes pycapnp abort that one connection,
-which ends that stream only; other streams and the node carry on.
+Frames flow as opaque bytes (see wetnode.net.pump), counted but not parsed
+past their heads (wetnode.net.flow); pycapnp parses them on the vat.
+Garbage or a truncated frame makes pycapnp abort that one connection, which
+ends that stream only; other streams and the node carry on.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.peer.id import ID
 
+from wetnode.net.flow import DEFAULT_FLOW_LIMITS, FlowLimits
 from wetnode.net.pump import pump
 from wetnode.net.swarm import Swarm
 from wetnode.rpc.vat import Connection, Vat, VatClosed
@@ -37,8 +39,15 @@ PROTOCOL = "/ww/0.1.0"
 Export = Callable[[ID], Any]
 
 
-def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> None:
-    """Serve ``export()`` on ``protocol`` until the swarm stops."""
+def serve(
+    swarm: Swarm,
+    vat: Vat,
+    export: Export,
+    protocol: str = PROTOCOL,
+    flow: FlowLimits = DEFAULT_FLOW_LIMITS,
+) -> None:
+    """Serve ``export()`` on ``protocol`` until the swarm stops; each stream's calls in
+    flight bounded by ``flow``."""
 
     async def handle(stream: INetStream) -> None:
         peer = stream.muxed_conn.peer_id
@@ -54,7 +63,7 @@ def serve(swarm: Swarm, vat: Vat, export: Export, protocol: str = PROTOCOL) -> N
             return
         log.debug("peer %s opened %s", peer, protocol)
         try:
-            await pump(stream, pump_end)
+            await pump(stream, pump_end, flow)
         finally:
             with trio.CancelScope(shield=True), suppress(VatClosed):
                 await vat.drop(connection)

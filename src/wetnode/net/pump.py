@@ -8,7 +8,10 @@ stream.  Bytes from the vat go out in whole messages (``Coalescer``: pycapnp
 writes each message in two pieces, and one stream frame per message halves
 the frames of a small call); bytes from the peer are passed on untouched:
 framing errors are pycapnp's to find, and when it drops the connection the
-pump sees end-of-file.
+pump sees end-of-file.  Both directions are counted (``wetnode.net.flow``):
+while the peer has too many calls open, the pump stops reading its stream
+until Returns go back; bytes from the peer that cannot be counted reset the
+stream.
 
 Shutdown order matters:
 
@@ -28,11 +31,13 @@ from __future__ import annotations
 
 import logging
 import socket
+from contextlib import suppress
 
 import trio
 from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
 
+from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits
 from wetnode.net.framing import Coalescer
 
 log = logging.getLogger(__name__)
@@ -41,16 +46,38 @@ CHUNK = 256 * 1024  # bytes per read; Cap'n Proto messages arrive whole when sma
 CLOSE_TIMEOUT = 2.0  # seconds a stream close may take before we reset it
 
 
-async def pump(stream: INetStream, sock: socket.socket) -> None:
+class _Window:
+    """The pump's side of a `CallFlow`: the stream reader waits here for room."""
+
+    def __init__(self, limits: FlowLimits) -> None:
+        self.flow = CallFlow(limits)
+        self._room = trio.Event()
+
+    async def wait_for_room(self) -> None:
+        while self.flow.full:
+            self._room = trio.Event()
+            await self._room.wait()
+
+    def returned(self, data: bytes) -> None:
+        """``data`` from the vat is on its way to the peer: its Returns close calls."""
+        self.flow.from_vat(data)
+        if not self.flow.full:
+            self._room.set()
+
+
+async def pump(
+    stream: INetStream, sock: socket.socket, limits: FlowLimits = DEFAULT_FLOW_LIMITS
+) -> None:
     """Copy bytes both ways until the vat's side ends; then close the stream.
 
     Takes ownership of both.  Returns normally whatever way the link ended.
     """
     tsock = trio.socket.from_stdlib_socket(sock)
+    window = _Window(limits)
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_stream_to_socket, stream, tsock)
-            await _socket_to_stream(tsock, stream)
+            nursery.start_soon(_stream_to_socket, stream, tsock, window)
+            await _socket_to_stream(tsock, stream, window)
             nursery.cancel_scope.cancel()  # only the stream read can still be waiting
     finally:
         tsock.close()
@@ -58,12 +85,23 @@ async def pump(stream: INetStream, sock: socket.socket) -> None:
             await _close_stream(stream)
 
 
-async def _stream_to_socket(stream: INetStream, sock: trio.socket.SocketType) -> None:
+async def _stream_to_socket(
+    stream: INetStream, sock: trio.socket.SocketType, window: _Window
+) -> None:
     try:
-        while data := await stream.read(CHUNK):
+        while True:
+            await window.wait_for_room()
+            data = await stream.read(CHUNK)
+            if not data:
+                break
+            window.flow.from_peer(data)
             view = memoryview(data)
             while view:
                 view = view[await sock.send(view) :]
+    except FlowError as exc:  # the bytes that cannot be counted were not passed on
+        log.info("peer %s: %s; stream reset", stream.muxed_conn.peer_id, exc)
+        with trio.CancelScope(shield=True), suppress(Exception):
+            await stream.reset()
     except (IOException, OSError) as exc:
         log.debug("stream -> vat ended: %r", exc)
     try:
@@ -72,10 +110,13 @@ async def _stream_to_socket(stream: INetStream, sock: trio.socket.SocketType) ->
         log.debug("socket already closed: %r", exc)
 
 
-async def _socket_to_stream(sock: trio.socket.SocketType, stream: INetStream) -> None:
+async def _socket_to_stream(
+    sock: trio.socket.SocketType, stream: INetStream, window: _Window
+) -> None:
     coalescer = Coalescer()
     try:
         while data := await sock.recv(CHUNK):
+            window.returned(data)
             if ready := coalescer.feed(data):
                 with trio.CancelScope(shield=True):
                     await stream.write(ready)

@@ -1,0 +1,143 @@
+"""Cap'n Proto flow control for one RPC connection: how many of a peer's calls are open (sans-IO).
+
+pycapnp reads every call a peer sends as fast as the socket delivers it and
+queues it for the capability (pid0, on its own thread); it exposes no
+``setFlowLimit``.  A peer that sends calls faster than pid0 answers them, or
+never reads the answers, made the node hold gigabytes (issue 12, attack 4).
+So the pump counts: each Call or Bootstrap the peer sends opens a question,
+its Return from the vat closes it.  While the peer has ``max_calls``
+questions open, or their messages add up to ``max_bytes``, the pump stops
+reading the peer's stream; yamux's window then stops the peer's sender.
+Reading resumes as Returns go back.
+
+Only a message's kind and question number are read, from its first
+``HEAD`` bytes (both RPC implementations the node meets put the root, the
+Message and the Call at the start of the first segment); the rest passes
+through uncopied.  A peer message whose head does not decode, or a segment
+table that is not plausible, raises ``FlowError``: pycapnp would drop the
+connection for it anyway, and a call that cannot be counted must not pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wetnode.capnproto.schemas import rpc as R
+from wetnode.capnproto.wire import DecodeError, MessageReader, frame_header
+from wetnode.errors import NetError
+from wetnode.net.limits import DEFAULT_FLOW_LIMITS, FlowLimits
+
+__all__ = ["DEFAULT_FLOW_LIMITS", "CallFlow", "FlowError", "FlowLimits"]
+
+HEAD = 1024  # bytes of a message's first segment kept to read its kind and question
+
+
+class FlowError(NetError):
+    """A peer's RPC bytes cannot be counted (bad framing or a message that does not decode)."""
+
+
+class _Messages:
+    """Splits one direction of a framed Cap'n Proto byte stream into messages.
+
+    Keeps only the head of the message being read; yields (head of segment
+    0, whole message length) as each message ends.
+    """
+
+    def __init__(self) -> None:
+        self._table = bytearray()  # the current message's bytes, up to its head
+        self._length: int | None = None  # the current message's length once its table is here
+        self._header = 0  # bytes of its segment table
+        self._seen = 0  # bytes of the current message fed so far
+
+    def feed(self, data: bytes | memoryview) -> Iterator[tuple[bytes, int]]:
+        view = memoryview(data)
+        while True:
+            if self._length is None:
+                if not view:
+                    return
+                view = self._read_table(view)
+                continue
+            take = min(len(view), self._length - self._seen)
+            keep = self._header + HEAD - len(self._table)
+            if keep > 0:
+                self._table += view[: min(take, keep)]
+            self._seen += take
+            view = view[take:]
+            if self._seen < self._length:
+                return  # every byte fed is taken: the message goes on in the next feed
+            yield bytes(self._table[self._header :]), self._length
+            self._table.clear()
+            self._length = None
+
+    def _read_table(self, view: memoryview) -> memoryview:
+        """Take the segment table a word at a time until it is whole; return what is left.
+
+        (A table is whole words; most are one.)
+        """
+        take = 8 - len(self._table) % 8
+        self._table += view[:take]
+        if len(self._table) % 8 == 0:
+            table = frame_header(self._table)  # DecodeError: more segments than KJ accepts
+            if table is not None:
+                self._header, words = table
+                self._length = self._header + 8 * words
+                self._seen = self._header
+        return view[take:]
+
+
+class CallFlow:
+    """Open questions of one peer on one RPC connection, fed both directions' bytes."""
+
+    def __init__(self, limits: FlowLimits = DEFAULT_FLOW_LIMITS) -> None:
+        self.limits = limits
+        self._open: dict[int, int] = {}  # question id -> bytes of its message
+        self.open_bytes = 0
+        self._from_peer = _Messages()
+        self._from_vat = _Messages()
+
+    @property
+    def open_calls(self) -> int:
+        return len(self._open)
+
+    @property
+    def full(self) -> bool:
+        """True while the pump must not read more of the peer's bytes."""
+        return len(self._open) >= self.limits.max_calls or self.open_bytes >= self.limits.max_bytes
+
+    def from_peer(self, data: bytes | memoryview) -> None:
+        """Bytes the peer sent, on their way to the vat: count each question they open."""
+        try:
+            for head, length in self._from_peer.feed(data):
+                kind, question = _kind_and_id(head)
+                if kind in ("call", "bootstrap"):
+                    if question in self._open:
+                        raise DecodeError(f"question {question} opened twice")
+                    self._open[question] = length
+                    self.open_bytes += length
+        except DecodeError as error:
+            raise FlowError(f"peer sent an RPC message that does not decode: {error}") from error
+
+    def from_vat(self, data: bytes | memoryview) -> None:
+        """Bytes the vat sent, on their way to the peer: each Return closes a question."""
+        try:
+            for head, _length in self._from_vat.feed(data):
+                kind, answer = _kind_and_id(head)
+                if kind == "return":
+                    self.open_bytes -= self._open.pop(answer, 0)
+        except DecodeError:  # the vat's own framing: trusted, but never fatal to count
+            self._from_vat = _Messages()
+
+
+def _kind_and_id(head: bytes) -> tuple[str, int]:
+    """The Message union member of a message and its first u32 (the question or answer id
+    of a Call, Bootstrap, Return or Finish).
+
+    A member this schema does not know is legal (a newer peer; pycapnp answers
+    it ``unimplemented``): it opens no question here.
+    """
+    if len(head) < 8:
+        raise DecodeError("empty first segment")
+    message = R.Message.read(MessageReader([head[: len(head) & ~7]]))
+    kind = message.which()
+    body = getattr(message, kind, None)  # None: a kind newer than our schema (``unknown(N)``)
+    return kind, getattr(body, "questionId", getattr(body, "answerId", 0))
