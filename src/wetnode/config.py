@@ -197,7 +197,7 @@ OPTIONS: tuple[Option, ...] = (
            "child guests running at once, node-wide (more spawns are refused)", "N"),
     Option("--guest-memory-max", "WW_GUEST_MEMORY_MAX", parse_size, MEMORY_BUDGET,
            "the memory limits of all running guests (pid0's too) added up; a spawn past it "
-           "is refused", "SIZE", shown="32G"),
+           "is refused (default: --max-guests and pid0 at 1G each)", "SIZE", shown="257G"),
     Option("--compile-cache-max", "WW_COMPILE_CACHE_MAX", parse_size, CACHE_MAX_BYTES,
            "compiled guests kept on disk (least recently used removed first)", "SIZE",
            shown="2G"),

@@ -15,7 +15,12 @@ MiB = 1024 * 1024
 # the spawner's modules do).
 CACHE_MAX_BYTES = 2 << 30  # compiled artifacts on disk (the kernel's is ~40 MB)
 MAX_GUESTS = 256  # child guests running at once, node-wide
-MEMORY_BUDGET = 32 << 30  # the running guests' memory limits added up, node-wide
+GUEST_MEMORY = 1024 * MiB  # one guest's linear memory limit
+# The running guests' memory limits added up, node-wide.  By default every guest
+# --max-guests allows (and pid0) fits at the default limit: a budget of limits,
+# not of use, refuses idle guests whose memory is only reserved, so a tighter
+# one is the operator's choice (with a lower --guest-memory).
+MEMORY_BUDGET = (MAX_GUESTS + 1) * GUEST_MEMORY
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class Limits:
         is blocked on its channel or stdio.
     """
 
-    memory_bytes: int | None = 1024 * MiB
+    memory_bytes: int | None = GUEST_MEMORY
     cpu_seconds: float | None = None
     wall_seconds: float | None = None
 
