@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -123,3 +124,15 @@ def test_a_grant_with_an_empty_peer_list_grants_nobody_and_one_without_grants_ev
     anyone = load('[[export.grant]]\nmethods = ["host.id"]\n').decider.grants
     assert nobody is not None and nobody[0].peers == frozenset()
     assert anyone is not None and anyone[0].peers == {"*"}
+
+
+def _documented_policies() -> list[str]:
+    """Every ```toml block of docs/policy.md, its elided peer IDs made real."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    return [re.sub(r"16Uiu2\w*\.\.\.", P, block) for block in blocks]
+
+
+@pytest.mark.parametrize("text", _documented_policies())
+def test_every_policy_shown_in_the_docs_is_read_by_the_kernel(text: str) -> None:
+    load(text)  # raises PolicyError, naming the line, if the docs drifted
