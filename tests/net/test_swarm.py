@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import trio
+from libp2p.network.stream.exceptions import StreamEOF, StreamReset
 
 from wetnode.errors import PortInUse
 from wetnode.net.swarm import open_swarm
@@ -28,3 +30,34 @@ async def test_a_taken_port_is_refused_instead_of_shared():
         with pytest.raises(PortInUse, match=str(port)):
             async with open_swarm(port=port, host="127.0.0.1"):
                 pass
+
+
+async def test_a_stream_handler_that_fails_ends_its_stream_only():
+    """One stream's failure (a bug a peer's bytes reach) must not end the peer's connection,
+    nor anyone else's: it resets that stream."""
+
+    async def broken(stream) -> None:
+        await stream.read(1)
+        raise AttributeError("a handler bug")
+
+    async def echo(stream) -> None:
+        await stream.write(await stream.read(100))
+        await stream.close()
+
+    async with (
+        open_swarm(port=0, host="127.0.0.1") as server,
+        open_swarm(port=0, host="127.0.0.1") as client,
+    ):
+        server.handle("/broken/1", broken)
+        server.handle("/echo/1", echo)
+        (addr,) = server.addrs()
+        await client.connect(server.peer_id, [addr.decapsulate(f"/p2p/{server.peer_id}")])
+        with trio.fail_after(30):
+            bad = await client.open_stream(server.peer_id, "/broken/1")
+            await bad.write(b"x")
+            with pytest.raises((StreamReset, StreamEOF)):  # the server reset it
+                while await bad.read(100):
+                    pass
+            good = await client.open_stream(server.peer_id, "/echo/1")
+            await good.write(b"still here")
+            assert await good.read(100) == b"still here"

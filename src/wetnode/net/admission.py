@@ -175,6 +175,9 @@ class Admission:
 
         (py-libp2p sets no bound here; its opener side blocks at 256, so a
         py-libp2p peer hung where another could open streams without end.)
+        A handler that fails resets its own stream: the exception would
+        otherwise leave through py-libp2p's connection task and stop the swarm,
+        every peer's connection with it.
         """
         conn = stream.muxed_conn
         open_now = self._streams.get(conn, 0)
@@ -186,6 +189,11 @@ class Admission:
         self._streams[conn] = open_now + 1
         try:
             await self._serve_stream(stream)
+        except Exception as exc:  # a handler's bug: py-libp2p would end the whole swarm with it
+            log.warning("a stream of peer %s failed and was reset: %r", conn.peer_id, exc)
+            log.debug("the stream's failure", exc_info=True)
+            with trio.CancelScope(shield=True), suppress(Exception):
+                await stream.reset()
         finally:
             left = self._streams.pop(conn) - 1
             if left:
