@@ -36,6 +36,7 @@ import trio
 from libp2p.peer.id import ID
 
 from bench.timing import echo_round_trips
+from tests.support.procfs import rss_bytes
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
@@ -241,8 +242,7 @@ async def _graft_calls(caps: Any, n: int) -> list[float]:
 
 
 def _rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    return rss_bytes(pid) / (1 << 20)
 
 
 COMPILE_CACHE = Path(tempfile.gettempdir()) / "wetnode-bench-compile-cache"

@@ -16,6 +16,7 @@ from typing import Any
 import trio
 
 from tests.kernel.node_process import free_port, ready_line, start_node
+from tests.support.procfs import rss_bytes
 from wetnode.client import dial
 
 BYSTANDER_BOUND = 1.0  # seconds within which the node must answer an honest peer
@@ -38,11 +39,7 @@ class Node:
 
     def rss(self) -> int:
         """The node's resident memory now, in bytes (from /proc)."""
-        with open(f"/proc/{self.proc.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS line: the node is gone")
+        return rss_bytes(self.proc.pid)
 
     def fds(self) -> int:
         """How many file descriptors the node holds now."""
