@@ -62,9 +62,12 @@ class StreamRecorder:
         self._from_peer: dict[int, _Open] = {}  # the peer's questions, by question id
         self._from_vat: dict[int, _Open] = {}  # the vat's questions to the peer
         self._bootstrap: int | None = None  # the peer's Bootstrap question, until its Finish
-        self._membrane: set[int] = set()  # export ids of the bootstrap capability
+        # References to the bootstrap capability (vat export ids) and to the Signers
+        # passed to grafts on it (peer export ids), by id: an id is free for another
+        # capability once Releases bring its count to zero.
+        self._membrane: dict[int, int] = {}
+        self._signers: dict[int, int] = {}
         self._grafts: set[int] = set()  # open grafts on the bootstrap
-        self._signers: set[int] = set()  # import ids of the Signers those grafts passed
 
     def peer_sent(self, kind: str, body: Any, length: int) -> None:
         try:
@@ -76,6 +79,8 @@ class StreamRecorder:
                 self._bootstrap = body.questionId
             elif kind == "finish" and body.questionId == self._bootstrap:
                 self._bootstrap = None  # its id is free again: a later Call may take it
+            elif kind == "release":
+                _release(self._membrane, body)
         except DecodeError as error:  # past the head flow.py keeps: the rest is unread
             log.debug("audit: a peer message not recorded: %s", error)
 
@@ -85,6 +90,8 @@ class StreamRecorder:
                 self._vat_return(body, length)
             elif kind == "call" and not self._on_signer(body.target):
                 self._open(self._from_vat, body, length)
+            elif kind == "release":
+                _release(self._signers, body)
         except DecodeError as error:
             log.debug("audit: a node message not recorded: %s", error)
 
@@ -98,7 +105,7 @@ class StreamRecorder:
     def _peer_call(self, body: Any, length: int) -> None:
         if body.interfaceId == Membrane.ID and body.methodId == GRAFT and self._on_bootstrap(body):
             self._grafts.add(body.questionId)
-            self._signers.update(_cap_ids(body.params))
+            _hold(self._signers, _cap_ids(body.params))
             return
         self._open(self._from_peer, body, length)
 
@@ -106,7 +113,7 @@ class StreamRecorder:
         answer = body.answerId
         if answer == self._bootstrap:
             if body.which() == "results":
-                self._membrane.update(_cap_ids(body.results))
+                _hold(self._membrane, _cap_ids(body.results))
             return
         if answer in self._grafts:
             self._grafts.discard(answer)
@@ -134,6 +141,26 @@ class StreamRecorder:
 
     def _on_signer(self, target: Any) -> bool:
         return bool(target.which() == "importedCap" and target.importedCap in self._signers)
+
+
+def _hold(counts: dict[int, int], ids: list[int]) -> None:
+    for id_ in ids:
+        counts[id_] = counts.get(id_, 0) + 1
+
+
+def _release(counts: dict[int, int], release: Any) -> None:
+    """A Release of ``counts``' ids: an id whose references all went is forgotten.
+
+    Only the references seen here are counted, so an id is forgotten no later
+    than its capability is gone: a call on a reused id is recorded, never hidden.
+    """
+    id_ = release.id
+    if id_ in counts:
+        left = counts[id_] - release.referenceCount
+        if left > 0:
+            counts[id_] = left
+        else:
+            del counts[id_]
 
 
 def _cap_ids(payload: Any) -> list[int]:
