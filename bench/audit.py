@@ -17,6 +17,9 @@
   remote ``executor.echo`` calls alternate between them (each call crosses
   libp2p, pid0's export in wasm, and the host; with the log on it is
   recorded twice: the peer's call and pid0's);
+* the pump's record alone: CPU per call of the flow count over one echo's
+  real Call and Return frames, with and without the recorder (what the log
+  adds to each call on the pump's thread, apart from the writer);
 * the writer: events/s the log sustains (numbering, hashing, signing, one
   SQLite transaction per batch, synchronous=FULL) and the recording cost per
   event on the caller's thread.
@@ -44,7 +47,9 @@ from bench.timing import echo_round_trips
 from tests.kernel.node_process import serving_node
 from tests.support.echo import Echo
 from wetnode.audit.log import AuditLog, open_audit_log
+from wetnode.capnproto import messages, wire
 from wetnode.client import dial
+from wetnode.guest.schemas.system import Executor
 from wetnode.keys import NodeKey
 from wetnode.membrane import OfflineNetwork, open_membrane_host
 from wetnode.membrane.epoch import EpochClock
@@ -52,8 +57,9 @@ from wetnode.membrane.servers.export import export_of
 from wetnode.membrane.servers.identity import SignerServer
 from wetnode.membrane.signing import GRAFT
 from wetnode.net import protocol
-from wetnode.net.audit_tap import recorders
+from wetnode.net.audit_tap import StreamRecorder, recorders
 from wetnode.net.dial import Remote, open_remote
+from wetnode.net.flow import CallFlow
 from wetnode.net.swarm import open_swarm
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, open_vat
@@ -62,6 +68,7 @@ T = TypeVar("T")
 
 EVENTS = 50_000
 BLOCK = 200  # remote calls per block, alternating between the two real nodes
+ECHO = 1  # Executor.echo's ordinal
 PLAIN, AUDITED = "/ww/0.1.0", "/ww-bench-audited/0.1.0"  # the export, recorded or not
 
 _stem = schema.stem()
@@ -174,6 +181,34 @@ async def _writer(directory: Path) -> tuple[float, float]:
     return written, recorded
 
 
+def _echo_frames(question: int) -> tuple[bytes, bytes]:
+    """One ``Executor.echo("ping")``: its Call frame and its Return's."""
+    call, _payload, params = messages.call(question, ("import", 1), Executor.ID, ECHO)
+    wire.set_bytes(call, params.init_struct(0, 1).ptr_index, b"ping", nul=True)
+    answer, _payload, results = messages.results_return(question)
+    wire.set_bytes(answer, results.init_struct(0, 1).ptr_index, b"ping", nul=True)
+    return call.to_bytes(), answer.to_bytes()
+
+
+def _pump_record(key: NodeKey, directory: Path) -> tuple[float, float]:
+    """Seconds of CPU per call the flow count takes over an echo's frames: alone, and with
+    the recorder (its events queued on a log that is never written)."""
+    frames = [_echo_frames(question) for question in range(64)]
+    audit = AuditLog(directory / "record.sqlite", key, sign_every=1000)
+    tap = audit.tap("16Uiu2HAmPeer")
+    rounds = EVENTS // len(frames)
+    timed = []
+    for watcher in (None, StreamRecorder(tap, tap.facing("pid0"), lambda: 0)):
+        flow = CallFlow(watcher=watcher)
+        cpu = time.process_time()
+        for _ in range(rounds):
+            for call, answer in frames:
+                flow.from_peer(call)
+                flow.from_vat(answer)
+        timed.append((time.process_time() - cpu) / (rounds * len(frames)))
+    return timed[0], timed[1]
+
+
 async def _block(caps: Any) -> list[float]:
     return await echo_round_trips(caps.executor, BLOCK, "ping")
 
@@ -218,6 +253,7 @@ async def _run() -> None:
             export = _medians([wall for wall, _ in off], [wall for wall, _ in on])
             off_cpu, on_cpu = _medians([cpu for _, cpu in off], [cpu for _, cpu in on])
         written, recorded = await _writer(directory / "writer")
+        counted, record = _pump_record(NodeKey.generate(), directory)
         nodes = await _real_nodes(directory / "nodes")
     print(f"audit: {ROUNDS} rounds x {CALLS} sequential echo calls, median of per-call means")
     for label, (off, on) in (
@@ -232,6 +268,10 @@ async def _run() -> None:
     print(
         f"  {'remote graft (export), CPU':30} off {off_cpu * 1e6:7.1f} us  "
         f"on {on_cpu * 1e6:7.1f} us  ratio {on_cpu / off_cpu:5.2f}  goal <= 1.10"
+    )
+    print(
+        f"  pump record: flow count {counted * 1e6:5.1f} us per call, with the recorder "
+        f"{record * 1e6:5.1f} us (+{(record - counted) * 1e6:.1f} us)"
     )
     print(f"  writer: {written:,.0f} events/s written; recording {recorded:,.0f} ns per event")
 
