@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, MEMORY_BUDGET, Limits
+from wetnode.cell.limits import CACHE_MAX_BYTES, DRAIN_TIMEOUT, MAX_GUESTS, MEMORY_BUDGET, Limits
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
@@ -276,6 +276,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--rpc-max-bytes", "WW_RPC_MAX_BYTES", parse_size, DEFAULT_FLOW_LIMITS.max_bytes,
            "bytes of a peer's calls in flight on one RPC stream (the same)", "SIZE",
            shown="16M"),
+    Option("--guest-drain-timeout", "WW_GUEST_DRAIN_TIMEOUT", parse_seconds, DRAIN_TIMEOUT,
+           "seconds a guest may take none of the results the host writes it before its "
+           "channel is closed (its calls in flight: --rpc-max-calls, --rpc-max-bytes)",
+           "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -338,7 +342,8 @@ class NodeConfig:
     audit_keep: int = DEFAULT_AUDIT_KEEP
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
-    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS
+    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS  # each /ww stream's, and each guest channel's
+    guest_drain_timeout: float = DRAIN_TIMEOUT
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
     guest_memory_max: int = MEMORY_BUDGET
@@ -417,4 +422,5 @@ class NodeConfig:
             flow_limits=FlowLimits(
                 max_calls=value("rpc-max-calls"), max_bytes=value("rpc-max-bytes")
             ),
+            guest_drain_timeout=value("guest-drain-timeout"),
         )

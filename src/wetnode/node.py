@@ -34,6 +34,7 @@ from libp2p.peer.id import ID
 from wetnode.approvals.desk import open_approval_desk
 from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
+from wetnode.cell.channel_pump import ChannelLimits
 from wetnode.cell.children import CellSpawner
 from wetnode.config import NodeConfig
 from wetnode.image import BOOT
@@ -125,6 +126,7 @@ async def run_node(
                 approvals=approvals,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),
+                channel=ChannelLimits(config.flow_limits, config.guest_drain_timeout),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)

@@ -21,6 +21,9 @@ GUEST_MEMORY = 1024 * MiB  # one guest's linear memory limit
 # not of use, refuses idle guests whose memory is only reserved, so a tighter
 # one is the operator's choice (with a lower --guest-memory).
 MEMORY_BUDGET = (MAX_GUESTS + 1) * GUEST_MEMORY
+# Seconds a guest may leave its channel full (taking none of the results the host
+# writes it) before the host closes the channel (`wetnode.cell.channel_pump`).
+DRAIN_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
