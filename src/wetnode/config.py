@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetnode.cell.limits import CACHE_MAX_BYTES, DRAIN_TIMEOUT, MAX_GUESTS, MEMORY_BUDGET, Limits
+from wetnode.cell.limits import (
+    CACHE_MAX_BYTES,
+    DRAIN_TIMEOUT,
+    GUEST_FLOW_LIMITS,
+    GUEST_MAX_BYTES,
+    GUEST_MAX_CALLS,
+    MAX_GUESTS,
+    MEMORY_BUDGET,
+    Limits,
+)
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
@@ -276,10 +285,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("--rpc-max-bytes", "WW_RPC_MAX_BYTES", parse_size, DEFAULT_FLOW_LIMITS.max_bytes,
            "bytes of a peer's calls in flight on one RPC stream (the same)", "SIZE",
            shown="16M"),
+    Option("--guest-max-calls", "WW_GUEST_MAX_CALLS", parse_count, GUEST_MAX_CALLS,
+           "a guest's calls to the host in flight (past it the host stops reading its channel)",
+           "N"),
+    Option("--guest-max-bytes", "WW_GUEST_MAX_BYTES", parse_size, GUEST_MAX_BYTES,
+           "bytes of a guest's calls to the host in flight (the same)", "SIZE", shown="16M"),
     Option("--guest-drain-timeout", "WW_GUEST_DRAIN_TIMEOUT", parse_seconds, DRAIN_TIMEOUT,
            "seconds a guest may take none of the results the host writes it before its "
-           "channel is closed (its calls in flight: --rpc-max-calls, --rpc-max-bytes)",
-           "SECONDS"),
+           "channel is closed", "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -342,7 +355,8 @@ class NodeConfig:
     audit_keep: int = DEFAULT_AUDIT_KEEP
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
-    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS  # each /ww stream's, and each guest channel's
+    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS  # each /ww stream's
+    guest_flow_limits: FlowLimits = GUEST_FLOW_LIMITS
     guest_drain_timeout: float = DRAIN_TIMEOUT
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
@@ -421,6 +435,9 @@ class NodeConfig:
             ),
             flow_limits=FlowLimits(
                 max_calls=value("rpc-max-calls"), max_bytes=value("rpc-max-bytes")
+            ),
+            guest_flow_limits=FlowLimits(
+                max_calls=value("guest-max-calls"), max_bytes=value("guest-max-bytes")
             ),
             guest_drain_timeout=value("guest-drain-timeout"),
         )

@@ -127,7 +127,7 @@ async def run_node(
                 approvals=approvals,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),
-                channel=ChannelLimits(config.flow_limits, config.guest_drain_timeout),
+                channel=ChannelLimits(config.guest_flow_limits, config.guest_drain_timeout),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)

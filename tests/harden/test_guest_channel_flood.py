@@ -4,7 +4,7 @@ Issue 12, attack 11: pid0 sending 3,000 x 1 MiB echo calls without reading
 the answers grew the node to 2.4 GB.  pycapnp read every call from the
 guest's channel and queued every result for it, outside the guest's own
 memory limit.  The channel is now pumped (`wetnode.cell.channel_pump`): the
-guest's calls in flight are bounded by `--rpc-max-calls`/`--rpc-max-bytes`
+guest's calls in flight are bounded by `--guest-max-calls`/`--guest-max-bytes`
 (a question closes when its result has been written to the guest), so past
 the bound the guest's next write blocks, and a guest that then takes none
 of its results for `--guest-drain-timeout` seconds has its channel closed
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 MIB = 1 << 20
 CALLS = 300  # 1 MiB echo calls the guest writes: 300 MiB
-FLOW_BYTES = 4 * MIB  # the test node's --rpc-max-bytes
+FLOW_BYTES = 4 * MIB  # the test node's --guest-max-bytes
 DRAIN = 2.0  # the test node's --guest-drain-timeout
 ENDS_WITHIN = 60.0  # seconds from "grafted" to the node's exit (the drain timeout, and slack)
 # What the node may hold for the guest: the calls the bound lets in (and one more
@@ -89,7 +89,7 @@ def flooding_guest(tmp_path_factory) -> Path:
 def test_a_guest_that_does_not_read_its_results_is_held_back_then_ended(
     flooding_guest, ww_home
 ):
-    env = loopback_env(ww_home, RPC_MAX_BYTES=FLOW_BYTES, GUEST_DRAIN_TIMEOUT=DRAIN)
+    env = loopback_env(ww_home, GUEST_MAX_BYTES=FLOW_BYTES, GUEST_DRAIN_TIMEOUT=DRAIN)
     proc = start_node(["--port", "0", str(flooding_guest)], env)
     stderr: list[str] = []
     try:
@@ -124,7 +124,7 @@ def test_a_guest_pipelining_far_past_the_bound_gets_every_answer(tmp_path_factor
     """The bound holds calls back; it never drops one: 1,000 pipelined echoes through a
     channel that lets 4 in at a time all come back, in order."""
     project = _agent(tmp_path_factory, "pipeliner", PIPELINING_PY)
-    env = loopback_env(ww_home, RPC_MAX_CALLS=4, GUEST_DRAIN_TIMEOUT=DRAIN)
+    env = loopback_env(ww_home, GUEST_MAX_CALLS=4, GUEST_DRAIN_TIMEOUT=DRAIN)
     ran = subprocess.run(
         [*WW, "run", "--port", "0", str(project)], capture_output=True, text=True, env=env,
         stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,

@@ -10,8 +10,8 @@ when its Return has been read from the vat, but the room it makes opens
 only once the Return has been written to the guest's socket, and nothing
 more is read from the vat until then.  The results the host holds for a
 guest are therefore those of its open calls (and of one read), and the
-calls are bounded (``--rpc-max-calls``,
-``--rpc-max-bytes``): past the bound the pump stops reading the guest, whose
+calls are bounded (``--guest-max-calls``,
+``--guest-max-bytes``): past the bound the pump stops reading the guest, whose
 next write then blocks (backpressure).
 
 A guest that still does not read (its socket full, no byte taken for
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import trio
 
-from wetnode.cell.limits import DRAIN_TIMEOUT
-from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits
+from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS
+from wetnode.net.flow import CallFlow, FlowError, FlowLimits
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ CHUNK = 64 * 1024  # bytes per read: the guest writes at most this much per chan
 class ChannelLimits:
     """What a guest's channel may hold: its calls in flight, and how long a stall may last."""
 
-    flow: FlowLimits = DEFAULT_FLOW_LIMITS
+    flow: FlowLimits = GUEST_FLOW_LIMITS
     drain_timeout: float = DRAIN_TIMEOUT
 
 
