@@ -2,8 +2,9 @@
 
 One real Helia peer, one agent runtime cache, one anvil chain, the kernel
 image and the echo-args tool built once by the real `ww build`, the probe
-guest and one engine for the cell tests, and one node data dir whose compile
-cache every node of the session shares (`tests.support.guests`).  Defined
+guest and one engine for the cell tests, one node data dir whose compile
+cache every node of the session shares (`tests.support.guests`), and one
+node serving the plain kernel for the tests that only dial it.  Defined
 here, not imported into each directory's conftest: a fixture imported into
 two conftests is two fixtures, set up (built, compiled) twice.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kernel.node_process import ServingNode, serving_node
 from tests.support import helia as helia_peer
 from tests.support.devchain import Anvil
 from tests.support.guests import loopback_env, ww_build
@@ -87,6 +89,19 @@ def kernel_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "images" / "kernel", image, ignore=SOURCES)
     ww_build(image)
     return image
+
+
+@pytest.fixture(scope="session")
+def kernel_node(kernel_image: Path, ww_home: Path) -> Iterator[ServingNode]:
+    """One daemon `ww run` of the plain kernel on `ww_home`, for tests that only dial it.
+
+    A node start costs seconds of imports and a boot; a test that needs a
+    fresh node's state (its log, its stop, its own flags) starts its own.
+    Its block store is `ww_home`'s, read from disk at each want, so blocks a
+    test pushes there later are served too.
+    """
+    with serving_node([str(kernel_image)], loopback_env(ww_home)) as node:
+        yield node
 
 
 @pytest.fixture(scope="session")
