@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.kernel.node_process import ServingNode, serving_node
+from tests.kernel.node_process import ServingNode, drain_stderr, serving_node
 from tests.support import helia as helia_peer
 from tests.support.devchain import Anvil
-from tests.support.guests import loopback_env, ww_build
+from tests.support.guests import home_sharing_cache, loopback_env, ww_build
 from tests.support.stem_node import StemHeads
 from wetnode.cell import Engine, GuestSpec, Limits, Stdio
 
@@ -92,15 +92,19 @@ def kernel_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def kernel_node(kernel_image: Path, ww_home: Path) -> Iterator[ServingNode]:
-    """One daemon `ww run` of the plain kernel on `ww_home`, for tests that only dial it.
+def kernel_node(
+    kernel_image: Path, ww_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServingNode]:
+    """One daemon `ww run` of the plain kernel, for tests that only dial it.
 
     A node start costs seconds of imports and a boot; a test that needs a
     fresh node's state (its log, its stop, its own flags) starts its own.
-    Its block store is `ww_home`'s, read from disk at each want, so blocks a
-    test pushes there later are served too.
+    Its data dir is its own, sharing `ww_home`'s compile cache: its audit log
+    stays out of the logs the audit tests count in `ww_home`.
     """
-    with serving_node([str(kernel_image)], loopback_env(ww_home)) as node:
+    home = home_sharing_cache(tmp_path_factory.mktemp("kernel-node") / "home", ww_home)
+    with serving_node([str(kernel_image)], loopback_env(home)) as node:
+        drain_stderr(node.proc)
         yield node
 
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from node_process import WW, ServingNode, Terminal, start_node, wait_for_stderr
+from node_process import WW, Terminal, serving_node, start_node, wait_for_stderr
 
 from tests.support.guests import home_sharing_cache
 
@@ -31,7 +31,7 @@ def _fresh_home(tmp_path: Path, ww_home: Path, env: dict[str, str]) -> dict[str,
 
 
 def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(
-    kernel_image, kernel_node: ServingNode, node_env, ww_home, tmp_path
+    kernel_image, node_env, ww_home, tmp_path
 ):
     image = tmp_path / "image"
     shutil.copytree(kernel_image, image)
@@ -45,17 +45,17 @@ def test_a_node_boots_an_image_only_its_peer_has_and_cats_its_files(
 
     env_b = _fresh_home(tmp_path, ww_home, node_env)
     assert not (Path(env_b["WW_HOME"]) / "ipfs").exists()
-    provider = kernel_node  # its block store is node_env's, where the pushes went
-    argv = [*WW, "run", "--port", "0", "--peer", provider.address, f"/ipfs/{image_cid}"]
-    with Terminal(argv, env_b) as term:
-        term.expect("\u276f ")
-        greeting = term.send(f'(ipfs cat "/ipfs/{image_cid}/share/greeting.txt")')
-        assert "hello from the image" in greeting, greeting
-        note = term.send(f'(ipfs cat "/ipfs/{notes_cid}/note.txt")')
-        assert "fetched at run time" in note, note
-        assert '"note.txt"' in term.send(f'(ipfs ls "/ipfs/{notes_cid}")')
-        os.write(term.fd, b"(exit)\n")
-        assert term.wait() == 0
+    with serving_node([str(kernel_image)], node_env) as provider:
+        argv = [*WW, "run", "--port", "0", "--peer", provider.address, f"/ipfs/{image_cid}"]
+        with Terminal(argv, env_b) as term:
+            term.expect("\u276f ")
+            greeting = term.send(f'(ipfs cat "/ipfs/{image_cid}/share/greeting.txt")')
+            assert "hello from the image" in greeting, greeting
+            note = term.send(f'(ipfs cat "/ipfs/{notes_cid}/note.txt")')
+            assert "fetched at run time" in note, note
+            assert '"note.txt"' in term.send(f'(ipfs ls "/ipfs/{notes_cid}")')
+            os.write(term.fd, b"(exit)\n")
+            assert term.wait() == 0
 
 
 def test_an_image_no_peer_has_is_a_one_line_error_after_a_bounded_wait(
