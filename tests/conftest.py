@@ -126,9 +126,10 @@ def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The compile cache of the in-process `engine`."""
-    return tmp_path_factory.mktemp("ww-cache")
+def cache_dir(ww_home: Path) -> Path:
+    """The compile cache of the in-process `engine`: `ww_home`'s, so the runtime a node
+    compiled loads here too (the cache's entries are written atomically)."""
+    return ww_home / "cache"
 
 
 @pytest.fixture(scope="session")
