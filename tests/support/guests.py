@@ -20,9 +20,10 @@ BUILD_TIMEOUT = 600.0  # a --standalone build runs componentize-py (about a minu
 
 
 def ww_build(project: Path, *flags: str) -> Path:
-    """`ww build FLAGS PROJECT`, asserted to succeed; the built boot/main.wasm."""
+    """`ww build FLAGS .` in ``project``, as its author would, asserted to succeed;
+    the built boot/main.wasm."""
     result = subprocess.run(
-        [*WW, "build", *flags, str(project)], capture_output=True, text=True,
+        [*WW, "build", *flags, "."], cwd=project, capture_output=True, text=True,
         timeout=BUILD_TIMEOUT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
