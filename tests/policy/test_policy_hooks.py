@@ -1,7 +1,8 @@
 """Hooks in a real kernel: Python hooks built with `ww build`, called by a remote peer.
 
-One image holds four hooks: `guard` blocks an echo it dislikes and shouts
-a result it is asked to (pre-call and post-call), `gate` refuses one of the
+One image holds five hooks: `guard` (`ww init --template hook` as it is)
+blocks an echo it dislikes, `shout` changes a result it is asked to
+(post-call), `gate` refuses one of the
 image's services and every dial pid0 makes (spawn and dial), `spin` loops
 forever and `trap` aborts.  The last two deny within their budget (fail
 closed) and the node keeps serving; with `--hooks-fail-open` they let the
@@ -38,7 +39,8 @@ pytestmark = pytest.mark.slow
 BUDGET_MS = 1000  # spin's budget: the call it holds must come back refused after about this
 
 HOOKS = {
-    "guard": """
+    "guard": None,  # `ww init --template hook` as it is: blocks params with "forbidden"
+    "shout": """
         import json
 
         import wetnode.guest as ww
@@ -46,12 +48,8 @@ HOOKS = {
         from wetnode.guest.schemas import system
 
 
-        class Guard(system.Hook.Server):
+        class Shout(system.Hook.Server):
             async def check(self, event):
-                if event.phase == system.HookPhase.preCall:
-                    if "forbidden" in json.loads(event.params)["message"]:
-                        return hooks.block("no forbidden words")
-                    return hooks.allow()
                 response = json.loads(event.result)["response"]
                 if response.startswith("shout: "):
                     return hooks.transform({"response": response.upper()}, "shouted")
@@ -59,7 +57,7 @@ HOOKS = {
 
 
         async def main():
-            ww.export(Guard())
+            ww.export(Shout())
             await ww.serve_forever()
         """,
     "spin": """
@@ -118,7 +116,12 @@ POLICY = f"""\
 [[export.hook]]
 name = "guard"
 methods = ["executor.echo"]
-phases = ["pre_call", "post_call"]
+params = true
+
+[[export.hook]]
+name = "shout"
+methods = ["executor.echo"]
+phases = ["post_call"]
 params = true
 
 [[export.hook]]
@@ -143,7 +146,10 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     layer = tmp_path_factory.mktemp("hooked")
     etc = layer / "etc"
     for name, source in HOOKS.items():
-        agent(etc / "hooks" / name, textwrap.dedent(source))
+        if source is None:
+            agent(etc / "hooks" / name, template="hook")
+        else:
+            agent(etc / "hooks" / name, textwrap.dedent(source))
     for service in ("allowed", "refused"):  # services the spawn hook is asked about
         agent(layer / "svc" / service)
     (etc / "membrane.allow").write_text("host.id\nhost.addrs\nexecutor.echo\n")
@@ -152,11 +158,12 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return layer
 
 
-def agent(project: Path, main_py: str | None = None) -> None:
-    """An agent scaffolded by `ww init` (its `boot/main.py` replaced), built by `ww build`."""
+def agent(project: Path, main_py: str | None = None, template: str = "agent") -> None:
+    """A project scaffolded by `ww init --template` (its `boot/main.py` replaced when
+    given), built by `ww build`."""
     made = subprocess.run(
-        [sys.executable, "-m", "wetnode", "init", str(project)], capture_output=True, text=True,
-        timeout=60,
+        [sys.executable, "-m", "wetnode", "init", "--template", template, str(project)],
+        capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     if main_py is not None:
@@ -227,7 +234,7 @@ async def test_hooks_block_allow_transform_and_fail_closed_within_their_budget(
                 spun_again, _ = await peer.run(addrs)  # a fresh spin child, refused again
                 trapped_again, _ = await peer.run(host_id)
     assert allowed == "hello"
-    assert "policyDenied: hook guard executor.echo: no forbidden words" in blocked, blocked
+    assert "policyDenied: hook guard executor.echo: the word 'forbidden' is not allowed" in blocked
     assert shouted == "SHOUT: HI"
     assert "policyDenied: hook spin host.addrs: the hook failed" in spun, spun
     assert f"hookTimeout: the hook did not answer within its {BUDGET_MS} ms budget" in spun
@@ -260,4 +267,4 @@ async def test_with_hooks_fail_open_a_failing_hook_lets_the_call_through(
     assert int(trapped, 16) > 0, trapped  # the node's peer ID, as hex
     assert "hook spin host.addrs failed (" in stderr and "--hooks-fail-open" in stderr, stderr
     # Fail-open covers hooks that fail, not their verdicts: guard's block still holds.
-    assert "policyDenied: hook guard executor.echo: no forbidden words" in blocked, blocked
+    assert "policyDenied: hook guard executor.echo: the word 'forbidden'" in blocked, blocked
