@@ -109,7 +109,7 @@ def test_a_parent_reaches_its_childs_export_starts_it_bare_and_bounds_its_hook(
     project(parent / "bin" / "child", CHILD)  # a PATH tool is an agent image in bin/
     ran = subprocess.run(
         [*WW, "run", str(parent)], capture_output=True, text=True, timeout=600,
-        stdin=subprocess.DEVNULL, env=loopback_env(ww_home),
+        stdin=subprocess.DEVNULL, env=loopback_env(ww_home, PORT=0),
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     lines = ran.stdout.splitlines()

@@ -33,12 +33,12 @@ import wetnode.guest as ww
 from kernel.approval import canonical
 from wetnode import codec
 from wetnode.capnproto import schema
-from wetnode.capnproto.caps import Cap, Delivery, Pending, as_cap, reread
+from wetnode.capnproto.caps import Cap, Delivery, Pending, as_cap
 from wetnode.capnproto.errors import as_rpc_error
 from wetnode.capnproto.loop import current_loop
 from wetnode.guest.policy import ANY, PolicyDenied
 from wetnode.guest.policy.hooks import PHASES
-from wetnode.guest.policy.membrane import encoded_size
+from wetnode.guest.policy.membrane import encode, encoded_size, method_of, plain
 from wetnode.guest.schemas import system
 
 HOOKS_DIR = "etc/hooks"
@@ -114,12 +114,19 @@ class HookChild:
         self._hook: Any = None
 
     async def start(self) -> None:
-        self._process = (await self._binary.spawnBare([], [])).process
+        """Start the child and wait until it runs (a failure is an `RpcError`)."""
+        await self._launch()
+
+    def _launch(self) -> Any:
+        """A new child; pipelined, so no await: events that arrive together share it."""
+        spawned = self._binary.spawnBare([], [])
+        self._process = spawned.process
         self._hook = self._process.hook(self.spec.budget_ms).hook
+        return spawned
 
     async def check(self, event: dict[str, Any]) -> Any:
         if self._hook is None:
-            await self.start()
+            self._launch()
         hook = self._hook
         try:
             return (await hook.check(event)).verdict
@@ -184,7 +191,10 @@ class Hooks:
             await self.ask(child, event)
 
     def wrap(self, target: Any, peer: str) -> Any:
-        """``target`` with these hooks on its calls from ``peer`` (a client stays a client)."""
+        """``target`` with these hooks on its calls from ``peer`` (a client stays a client;
+        None, a capability the graft did not give, stays None)."""
+        if target is None:
+            return None
         cap = HookGate(as_cap(target), self, peer)
         return type(target)(cap) if isinstance(target, schema.TypedClient) else cap
 
@@ -212,7 +222,7 @@ class HookGate(Cap):
             for child in hooks.covering(_PRE, method):
                 event = self._event(_PRE, method, child, d, params)
                 if (changes := await hooks.ask(child, event)) is not None:
-                    params = _changed(params, _schema(d).params, changes)
+                    params = _changed(params, method_of(d, "hook").params, changes)
             relay = Pending()
             self.inner.deliver(Delivery(d.interface_id, d.method_id, params, relay))
             result = await relay
@@ -220,9 +230,9 @@ class HookGate(Cap):
                 event = self._event(_POST, method, child, d, params)
                 event["resultBytes"] = encoded_size(result)
                 if child.spec.params:
-                    event["result"] = _json(result, _schema(d).results)
+                    event["result"] = _json(result, method_of(d, "hook").results)
                 if (changes := await hooks.ask(child, event)) is not None:
-                    result = _changed(result, _schema(d).results, changes)
+                    result = _changed(result, method_of(d, "hook").results, changes)
         except Exception as exc:
             d.answer.set_exception(as_rpc_error(exc))
             return
@@ -237,7 +247,7 @@ class HookGate(Cap):
             "paramsBytes": encoded_size(params),
         }  # fmt: skip
         if child.spec.params:
-            event["params"] = _json(params, _schema(d).params)
+            event["params"] = _json(params, method_of(d, "hook").params)
         return event
 
     def __repr__(self) -> str:
@@ -280,11 +290,14 @@ class LocalGate(Cap):
 
     async def _call(self, d: Delivery, key: tuple[int, int]) -> None:
         try:
-            fields = _fields(d.params, _schema(d).params)
+            # A reader, not a dict: runBytes' and load's params hold a whole component.
+            cls = schema.struct_class(method_of(d, "hook").params)
+            params = cls.Reader(d.params.struct() or schema.empty_struct(d.params.msg))
             if key in _DIALS:
-                await self.hooks.allows(_DIAL, _DIALS[key], peer=codec.b58encode(fields["peerId"]))
+                peer = codec.b58encode(bytes(params.peerId))
+                await self.hooks.allows(_DIAL, _DIALS[key], peer=peer)
             elif key in _SPAWNS:
-                await self.hooks.allows(_SPAWN, self.path, args=fields.get("args") or ())
+                await self.hooks.allows(_SPAWN, self.path, args=list(params.args))
             relay = Pending()
             self.inner.deliver(Delivery(d.interface_id, d.method_id, d.params, relay))
             result = await relay
@@ -292,7 +305,7 @@ class LocalGate(Cap):
             d.answer.set_exception(as_rpc_error(exc))
             return
         if key in _BINARIES:
-            path = fields.get("path", BYTES)
+            path = str(params.path) if "path" in cls.FIELD_MAP else BYTES
             result.msg.caps = [LocalGate(c, self.hooks, path) for c in result.msg.caps]
         d.answer.set_result(result)
 
@@ -311,39 +324,24 @@ class OwnCaps:
         return getattr(self._caps, name)
 
 
-def _schema(d: Delivery) -> schema.Method:
-    iface = schema.REGISTRY.get(d.interface_id)
-    method = getattr(iface, "BY_ORDINAL", {}).get(d.method_id)
-    if method is None:  # fail closed: a hook that must see the call cannot
-        raise PolicyDenied(f"hook: method {d.method_id} of 0x{d.interface_id:x} is unknown")
-    return method
-
-
-def _fields(ptr: Any, type_id: int) -> dict[str, Any]:
-    cls = schema.struct_class(type_id)
-    return cls.Reader(ptr.struct() or schema.empty_struct(ptr.msg)).to_dict()
-
-
 def _json(ptr: Any, type_id: int) -> str:
     """Params or results as the JSON a hook reads (`Data` as "0x" + hex)."""
-    return canonical(_fields(ptr, type_id))
+    return canonical(plain(ptr, type_id))
 
 
 def _changed(ptr: Any, type_id: int, changes: dict[str, Any]) -> Any:
     """``ptr``'s struct with a transform's ``changes`` (JSON values) applied."""
-    cls = schema.struct_class(type_id)
-    values = _fields(ptr, type_id)
+    fields = schema.struct_class(type_id).FIELD_MAP
+    values = plain(ptr, type_id)
     for name, value in changes.items():
-        field = cls.FIELD_MAP.get(name)
+        field = fields.get(name)
         if field is None:
             raise PolicyDenied(f"hook: a transform names {name!r}, which is not a field "
-                               f"(fields: {', '.join(cls.FIELD_MAP)})")  # fmt: skip
+                               f"(fields: {', '.join(fields)})")  # fmt: skip
         if field.type[0] == "data" and isinstance(value, str):
             value = bytes.fromhex(value.removeprefix("0x"))
         values[name] = value
-    mb, builder = cls.new_message()
-    schema.fill(builder, values)
-    return reread(mb).root()
+    return encode(values, type_id)
 
 
 def _say(text: str) -> None:

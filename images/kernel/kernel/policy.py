@@ -25,12 +25,16 @@ The file composes the guest SDK's policy library (`wetnode.guest.policy`)::
     pattern = '\\b\\d(?:[ -]?\\d){12,15}\\b'
     action = "block"                 # or "redact" (with `replacement`)
     on = "params"                    # or "results", "both"
+    [[export.hook]]                  # policy code in a child guest (`kernel.hooks`)
+    name = "guard"                   # etc/hooks/guard/boot/main.wasm, built by `ww build`
+    phases = ["pre_call"]            # and "post_call", "spawn", "dial"
 
 `etc/membrane.allow` still says what is exported at all; the policy narrows
 it.  Without `[[export.grant]]` tables every exported method is granted to
 every peer and only the rules apply.  Anything the kernel cannot read (TOML
-that does not parse, an unknown table, key, rule or method) is a
-`PolicyError` naming the file and the line, and pid0 does not boot.
+that does not parse, an unknown table, key, rule or method, a hook the
+image lacks) is a `PolicyError` naming the file and the line, and pid0 does
+not boot.
 docs/policy.md is the reference.
 """
 
