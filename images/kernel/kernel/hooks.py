@@ -188,7 +188,9 @@ class Hooks:
         """A spawn or dial event for every hook covering it (`PolicyDenied` refuses it)."""
         for child in self.covering(phase, method):
             event = {"phase": phase, "method": method, "peer": peer, "args": list(args)}
-            await self.ask(child, event)
+            if await self.ask(child, event) is not None:  # nothing to transform: fail closed
+                raise PolicyDenied(f"hook {child.spec.name} {method}: a {PHASES[phase]} event "
+                                   "is allowed or blocked, not transformed")  # fmt: skip
 
     def wrap(self, target: Any, peer: str) -> Any:
         """``target`` with these hooks on its calls from ``peer`` (a client stays a client;
@@ -216,27 +218,29 @@ class HookGate(Cap):
 
     async def _call(self, d: Delivery) -> None:
         hooks = self.hooks
-        method = hooks.names(d.interface_id, d.method_id)
         try:
+            method = hooks.names(d.interface_id, d.method_id)
             params = d.params
             for child in hooks.covering(_PRE, method):
                 event = self._event(_PRE, method, child, d, params)
                 if (changes := await hooks.ask(child, event)) is not None:
                     params = _changed(params, method_of(d, "hook").params, changes)
+            post = hooks.covering(_POST, method)
+            # The params as delivered, read before they go: the post-call events' part.
+            seen = [self._event(_POST, method, child, d, params) for child in post]
             relay = Pending()
             self.inner.deliver(Delivery(d.interface_id, d.method_id, params, relay))
             result = await relay
-            for child in hooks.covering(_POST, method):
-                event = self._event(_POST, method, child, d, params)
+            for child, event in zip(post, seen, strict=True):
                 event["resultBytes"] = encoded_size(result)
                 if child.spec.params:
                     event["result"] = _json(result, method_of(d, "hook").results)
                 if (changes := await hooks.ask(child, event)) is not None:
                     result = _changed(result, method_of(d, "hook").results, changes)
-        except Exception as exc:
+            result.msg.caps = [HookGate(c, hooks, self.peer) for c in result.msg.caps]
+        except Exception as exc:  # every outcome answers the call
             d.answer.set_exception(as_rpc_error(exc))
             return
-        result.msg.caps = [HookGate(c, hooks, self.peer) for c in result.msg.caps]
         d.answer.set_result(result)
 
     def _event(
@@ -298,15 +302,15 @@ class LocalGate(Cap):
                 await self.hooks.allows(_DIAL, _DIALS[key], peer=peer)
             elif key in _SPAWNS:
                 await self.hooks.allows(_SPAWN, self.path, args=list(params.args))
+            path = str(params.path) if "path" in cls.FIELD_MAP else BYTES
             relay = Pending()
             self.inner.deliver(Delivery(d.interface_id, d.method_id, d.params, relay))
             result = await relay
-        except Exception as exc:
+            if key in _BINARIES:
+                result.msg.caps = [LocalGate(c, self.hooks, path) for c in result.msg.caps]
+        except Exception as exc:  # every outcome answers the call
             d.answer.set_exception(as_rpc_error(exc))
             return
-        if key in _BINARIES:
-            path = str(params.path) if "path" in cls.FIELD_MAP else BYTES
-            result.msg.caps = [LocalGate(c, self.hooks, path) for c in result.msg.caps]
         d.answer.set_result(result)
 
 
