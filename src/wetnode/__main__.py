@@ -1,5 +1,5 @@
 """`python -m wetnode` is the `ww` command."""
 
-from wetnode.cli import main
+from wetnode.cli import entry
 
-raise SystemExit(main())
+entry()

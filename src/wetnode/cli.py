@@ -10,16 +10,20 @@ Errors are the library's (`wetnode.errors`) or the CLI's (`UsageError`);
 only here do they become one line and an exit code (`EXIT_CODES`): 0
 success, 1 a failure, 2 a wrong command line or value, 130 Ctrl-C; `ww run`
 exits with pid0's own code.
+
+The process ends through `entry`, which skips the interpreter's teardown.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from wetnode import __version__
 from wetnode.commands import UsageError
@@ -137,6 +141,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
     except KeyboardInterrupt:
         return INTERRUPTED
+
+
+def entry() -> NoReturn:
+    """The `ww` executable: `main`, then exit without the interpreter's teardown.
+
+    Everything a command opens is closed by its own scopes before `main`
+    returns; what the teardown then frees (wasmtime's engine and stores,
+    pycapnp, py-libp2p's state, a guest thread abandoned in a host call)
+    writes nothing, yet took 1.1 s of a node's 1.8 s stop on a loaded
+    machine.  Logs and the standard streams are flushed first.
+    """
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say to it
+            stream.flush()
+    os._exit(code)
 
 
 def exit_code(exc: Exception) -> int:

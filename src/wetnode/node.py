@@ -45,6 +45,7 @@ from wetnode.membrane.epoch import Epoch
 from wetnode.membrane.host import MembraneHost, open_membrane_host
 from wetnode.membrane.servers.export import export_of
 from wetnode.net import protocol
+from wetnode.net.audit_tap import recorders
 from wetnode.net.dht import Dht, DHTMode, open_dht
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.routing import DhtContentRouting, DhtRouting, PinProvider
@@ -311,8 +312,10 @@ class Pid0Supervisor:
         assert cell.channel is not None
         link = await self._membranes.attach_pid0(cell.channel.dup(), self._stdin, root)
         audit = self._membranes.audit
-        export = export_of(link, audit, self._membranes.clock)
-        protocol.serve(self._swarm, self._vat, export, flow=self._config.flow_limits)
+        clock = self._membranes.clock
+        export = export_of(link, audit, clock)
+        watch = recorders(audit, clock) if audit is not None else None
+        protocol.serve(self._swarm, self._vat, export, flow=self._config.flow_limits, watch=watch)
         log.info("node %s up; pid0 booted", self._swarm.peer_id)
         if self._pending is not None or self._interrupts.requested:
             cell.stop("the node is shutting down")

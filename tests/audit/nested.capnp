@@ -1,6 +1,6 @@
 # A schema with capabilities where the real ones have none yet: inside
 # structs, groups, unions and lists of results, and in parameters.
-# Only tests/audit/test_forwarder.py loads it.
+# Only tests/audit/test_stream_record.py loads it.
 @0xd5a1c3b2e4f60718;
 
 interface Counter {

@@ -134,7 +134,7 @@ def test_a_remote_peers_calls_are_listed_with_its_peer_id_and_tampering_is_named
 async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers_record(
     kernel_image, node_env, tmp_path
 ):
-    """``Host.dial`` returns an untyped capability: the forwarder records calls on it too."""
+    """``Host.dial`` returns an untyped capability: the pump records calls on it too."""
     allow = tmp_path / "allow"
     (allow / "etc").mkdir(parents=True)
     (allow / "etc" / "membrane.allow").write_text("host.dial\n")

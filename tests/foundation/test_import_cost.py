@@ -14,12 +14,12 @@ import sys
 HEAVY = ("libp2p", "wasmtime", "trio")
 
 
-def _loaded_after(code: str) -> set[str]:
-    """The HEAVY packages a fresh interpreter has loaded after running ``code``."""
+def _loaded_after(code: str, heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    """The ``heavy`` packages a fresh interpreter has loaded after running ``code``."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=120, check=True)  # fmt: skip
-    return {name for name in json.loads(done.stdout.splitlines()[-1]) if name in HEAVY}
+    return {name for name in json.loads(done.stdout.splitlines()[-1]) if name in heavy}
 
 
 def test_the_node_config_loads_neither_libp2p_nor_wasmtime_nor_trio():
@@ -33,6 +33,12 @@ def test_a_key_and_its_identities_load_none_of_them():
         "print(key.peer_id_text, key.evm_address, key.sign(b'x').hex())"
     )
     assert _loaded_after(code) == set()
+
+
+def test_a_keys_evm_address_loads_no_ethereum_library():
+    """`ww keygen` prints the address: eth_keys would bring eth_utils and pydantic (~1 s)."""
+    code = "from wetnode.keys import NodeKey\nprint(NodeKey.generate().evm_address)"
+    assert _loaded_after(code, ("eth_keys", "eth_utils", "pydantic")) == set()
 
 
 def test_the_peer_id_text_is_libp2ps():

@@ -44,6 +44,15 @@ def test_peer_id_and_address_agree_with_libp2p_and_eth_keys():
     assert key.evm_address == eth_keys.PrivateKey(key.secret).public_key.to_checksum_address()
 
 
+def test_the_evm_address_is_eip55_checksummed_as_eth_keys_writes_it():
+    """Our keccak and checksum against eth_keys' on many keys, and one known answer."""
+    for _ in range(100):
+        key = NodeKey.generate()
+        assert key.evm_address == eth_keys.PrivateKey(key.secret).public_key.to_checksum_address()
+    one = NodeKey((1).to_bytes(32, "big"))
+    assert one.evm_address == "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
+
+
 @pytest.mark.parametrize("form", ["base58", "hex", "0xhex", "padded"])
 def test_key_files_accept_base58_and_hex(tmp_path: Path, form: str):
     key = NodeKey.generate()

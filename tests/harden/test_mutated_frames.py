@@ -158,11 +158,15 @@ async def test_mutated_frames_on_the_exported_membrane_end_only_their_stream(nod
     async with bystander(node), open_swarm(port=0, host="127.0.0.1") as swarm:
         await swarm.connect(peer_id, [transport])
         limiter = trio.CapacityLimiter(8)  # within the node's streams per connection
+        delivered = 0
 
         async def send(frame: bytes) -> None:
+            nonlocal delivered
             async with limiter:
-                await send_garbage(swarm, peer_id, frame)
+                delivered += await send_garbage(swarm, peer_id, frame)
 
         async with trio.open_nursery() as nursery:
             for frame in frames:
                 nursery.start_soon(send, frame)
+    # A loaded node may refuse a stream at negotiation; most frames must still reach it.
+    assert delivered > len(frames) // 2, f"{delivered} of {len(frames)} frames reached the node"

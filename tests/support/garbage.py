@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import trio
+from libp2p.host.exceptions import StreamFailure
 from libp2p.io.exceptions import IOException
 
 from wetnode.net.protocol import PROTOCOL
 
 
-async def send_garbage(swarm: Any, peer_id: Any, frame: bytes) -> None:
+async def send_garbage(swarm: Any, peer_id: Any, frame: bytes) -> bool:
     """Write ``frame`` on a fresh `/ww/0.1.0` stream, half-close, and wait
-    (bounded) for the node to end the stream; a reset counts as ending it."""
-    stream = await swarm.open_stream(peer_id, PROTOCOL)
+    (bounded) for the node to end the stream; a reset counts as ending it.
+
+    Returns False when the node refused the stream before its protocol was
+    agreed (a loaded node may: the frame then never reached it), True when the
+    frame went out.
+    """
+    try:
+        stream = await swarm.open_stream(peer_id, PROTOCOL)
+    except StreamFailure:
+        return False
     with trio.fail_after(10):
         try:
             await stream.write(frame)
@@ -22,3 +31,4 @@ async def send_garbage(swarm: Any, peer_id: Any, frame: bytes) -> None:
                 pass
         except IOException:
             pass  # reset or EOF: the node dropped this stream, as it should
+    return True

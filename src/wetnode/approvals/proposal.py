@@ -27,11 +27,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_utils import is_address, keccak, to_checksum_address
-
 from wetnode.approvals.errors import SignatureRefused
+from wetnode.keys import keccak256
+
+# eth_account and eth_utils are imported by the functions that use them: they cost
+# every node ~1 s of start-up and ~18 MB of RSS (pydantic, py_ecc), and only a node
+# whose guest asks for an approval, or `ww approve`, needs them.
 
 RISKS = ("low", "medium", "high", "critical")
 DEFAULT_TTL = 900  # seconds: the design's 15 minutes
@@ -57,6 +58,8 @@ class Proposal:
         approvers: Sequence[str], threshold: int, node: str, now: float,
     ) -> Proposal:  # fmt: skip
         """A checked proposal created at ``now``; ``ValueError`` names what is wrong."""
+        from eth_utils import is_address, to_checksum_address
+
         if risk not in RISKS:
             raise ValueError(f"risk {risk!r} is not one of {', '.join(RISKS)}")
         bad = [a for a in approvers if not is_address(a)]
@@ -90,7 +93,7 @@ class Proposal:
 
     @property
     def id(self) -> str:
-        return "0x" + keccak(self.encode()).hex()
+        return "0x" + keccak256(self.encode()).hex()
 
 
 def message(proposal_id: str, decision: str) -> str:
@@ -100,6 +103,9 @@ def message(proposal_id: str, decision: str) -> str:
 
 def sign(proposal_id: str, decision: str, secret: bytes) -> bytes:
     """A 65-byte ``personal_sign`` signature of `message` with key ``secret``."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
     signed = Account.sign_message(encode_defunct(text=message(proposal_id, decision)), secret)
     return bytes(signed.signature)
 
@@ -120,6 +126,9 @@ def check(
     now: float,
 ) -> Signature:
     """The signature if it counts for ``proposal`` in ``status``; else `SignatureRefused`."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
     pid = proposal.id
     if decision not in DECISIONS:
         raise SignatureRefused(f"decision {decision!r} is neither approve nor deny")

@@ -21,19 +21,32 @@ connection for it anyway, and a call that cannot be counted must not pass.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, Protocol
 
 from wetnode.capnproto.schemas import rpc as R
 from wetnode.capnproto.wire import DecodeError, MessageReader, frame_header
 from wetnode.errors import NetError
 from wetnode.net.limits import DEFAULT_FLOW_LIMITS, FlowLimits
 
-__all__ = ["DEFAULT_FLOW_LIMITS", "CallFlow", "FlowError", "FlowLimits"]
+__all__ = ["DEFAULT_FLOW_LIMITS", "CallFlow", "FlowError", "FlowLimits", "Watcher"]
 
 HEAD = 1024  # bytes of a message's first segment kept to read its kind and question
 
 
 class FlowError(NetError):
     """A peer's RPC bytes cannot be counted (bad framing or a message that does not decode)."""
+
+
+class Watcher(Protocol):
+    """Sees each message `CallFlow` decodes: its kind, its body read from the head, its length.
+
+    The audit log's recorder (`wetnode.net.audit_tap`) is one; it must not
+    raise, since a peer's message it cannot read is still passed on.
+    """
+
+    def peer_sent(self, kind: str, body: Any, length: int) -> None: ...
+
+    def vat_sent(self, kind: str, body: Any, length: int) -> None: ...
 
 
 class _Messages:
@@ -88,8 +101,11 @@ class _Messages:
 class CallFlow:
     """Open questions of one peer on one RPC connection, fed both directions' bytes."""
 
-    def __init__(self, limits: FlowLimits = DEFAULT_FLOW_LIMITS) -> None:
+    def __init__(
+        self, limits: FlowLimits = DEFAULT_FLOW_LIMITS, watcher: Watcher | None = None
+    ) -> None:
         self.limits = limits
+        self.watcher = watcher
         self._open: dict[int, int] = {}  # question id -> bytes of its message
         self.open_bytes = 0
         self._from_peer = _Messages()
@@ -108,29 +124,33 @@ class CallFlow:
         """Bytes the peer sent, on their way to the vat: count each question they open."""
         try:
             for head, length in self._from_peer.feed(data):
-                kind, question = _kind_and_id(head)
+                kind, body, question = _read(head)
                 if kind in ("call", "bootstrap"):
                     if question in self._open:
                         raise DecodeError(f"question {question} opened twice")
                     self._open[question] = length
                     self.open_bytes += length
+                if self.watcher is not None:
+                    self.watcher.peer_sent(kind, body, length)
         except DecodeError as error:
             raise FlowError(f"peer sent an RPC message that does not decode: {error}") from error
 
     def from_vat(self, data: bytes | memoryview) -> None:
         """Bytes the vat sent, on their way to the peer: each Return closes a question."""
         try:
-            for head, _length in self._from_vat.feed(data):
-                kind, answer = _kind_and_id(head)
+            for head, length in self._from_vat.feed(data):
+                kind, body, answer = _read(head)
                 if kind == "return":
                     self.open_bytes -= self._open.pop(answer, 0)
+                if self.watcher is not None:
+                    self.watcher.vat_sent(kind, body, length)
         except DecodeError:  # the vat's own framing: trusted, but never fatal to count
             self._from_vat = _Messages()
 
 
-def _kind_and_id(head: bytes) -> tuple[str, int]:
-    """The Message union member of a message and its first u32 (the question or answer id
-    of a Call, Bootstrap, Return or Finish).
+def _read(head: bytes) -> tuple[str, Any, int]:
+    """The Message union member of a message, its body, and the body's first u32 (the
+    question or answer id of a Call, Bootstrap, Return or Finish).
 
     A member this schema does not know is legal (a newer peer; pycapnp answers
     it ``unimplemented``): it opens no question here.
@@ -140,4 +160,4 @@ def _kind_and_id(head: bytes) -> tuple[str, int]:
     message = R.Message.read(MessageReader([head[: len(head) & ~7]]))
     kind = message.which()
     body = getattr(message, kind, None)  # None: a kind newer than our schema (``unknown(N)``)
-    return kind, getattr(body, "questionId", getattr(body, "answerId", 0))
+    return kind, body, getattr(body, "questionId", getattr(body, "answerId", 0))

@@ -7,7 +7,9 @@ capabilities are never offered, so a remote peer reaches only what the export
 itself hands out.
 
 Frames flow as opaque bytes (see wetnode.net.pump), counted but not parsed
-past their heads (wetnode.net.flow); pycapnp parses them on the vat.
+past their heads (wetnode.net.flow); pycapnp parses them on the vat.  With
+``watch``, each stream's calls are recorded from those heads
+(wetnode.net.audit_tap).
 Garbage or a truncated frame makes pycapnp abort that one connection, which
 ends that stream only; other streams and the node carry on.
 """
@@ -24,6 +26,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.peer.id import ID
 
+from wetnode.net.audit_tap import StreamRecorder
 from wetnode.net.flow import DEFAULT_FLOW_LIMITS, FlowLimits
 from wetnode.net.pump import pump
 from wetnode.net.swarm import Swarm
@@ -37,6 +40,8 @@ PROTOCOL = "/ww/0.1.0"
 # peer ID; returns the pycapnp server object to offer as that connection's
 # bootstrap capability.
 Export = Callable[[ID], Any]
+# Called on trio for each inbound stream: what records that peer's calls on it.
+Watch = Callable[[ID], StreamRecorder]
 
 
 def serve(
@@ -45,9 +50,10 @@ def serve(
     export: Export,
     protocol: str = PROTOCOL,
     flow: FlowLimits = DEFAULT_FLOW_LIMITS,
+    watch: Watch | None = None,
 ) -> None:
     """Serve ``export()`` on ``protocol`` until the swarm stops; each stream's calls in
-    flight bounded by ``flow``."""
+    flight bounded by ``flow``, and recorded by ``watch(peer)`` when given."""
 
     async def handle(stream: INetStream) -> None:
         peer = stream.muxed_conn.peer_id
@@ -62,9 +68,12 @@ def serve(
                 await stream.reset()
             return
         log.debug("peer %s opened %s", peer, protocol)
+        recorder = watch(peer) if watch is not None else None
         try:
-            await pump(stream, pump_end, flow)
+            await pump(stream, pump_end, flow, recorder)
         finally:
+            if recorder is not None:
+                recorder.ended()
             with trio.CancelScope(shield=True), suppress(VatClosed):
                 await vat.drop(connection)
             log.debug("peer %s closed %s", peer, protocol)

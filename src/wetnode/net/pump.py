@@ -11,7 +11,8 @@ framing errors are pycapnp's to find, and when it drops the connection the
 pump sees end-of-file.  Both directions are counted (``wetnode.net.flow``):
 while the peer has too many calls open, the pump stops reading its stream
 until Returns go back; bytes from the peer that cannot be counted reset the
-stream.
+stream.  A ``watcher`` (the audit log's, `wetnode.net.audit_tap`) sees each
+message the count decodes, so recording a call costs no second decode.
 
 Shutdown order matters:
 
@@ -37,7 +38,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
 
-from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits
+from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits, Watcher
 from wetnode.net.framing import Coalescer
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ CLOSE_TIMEOUT = 2.0  # seconds a stream close may take before we reset it
 class _Window:
     """The pump's side of a `CallFlow`: the stream reader waits here for room."""
 
-    def __init__(self, limits: FlowLimits) -> None:
-        self.flow = CallFlow(limits)
+    def __init__(self, limits: FlowLimits, watcher: Watcher | None) -> None:
+        self.flow = CallFlow(limits, watcher)
         self._room = trio.Event()
 
     async def wait_for_room(self) -> None:
@@ -66,14 +67,17 @@ class _Window:
 
 
 async def pump(
-    stream: INetStream, sock: socket.socket, limits: FlowLimits = DEFAULT_FLOW_LIMITS
+    stream: INetStream,
+    sock: socket.socket,
+    limits: FlowLimits = DEFAULT_FLOW_LIMITS,
+    watcher: Watcher | None = None,
 ) -> None:
     """Copy bytes both ways until the vat's side ends; then close the stream.
 
     Takes ownership of both.  Returns normally whatever way the link ended.
     """
     tsock = trio.socket.from_stdlib_socket(sock)
-    window = _Window(limits)
+    window = _Window(limits, watcher)
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_stream_to_socket, stream, tsock, window)

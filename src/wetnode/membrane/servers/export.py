@@ -8,10 +8,11 @@ sign a fresh graft challenge with the key behind the peer's Noise-verified
 ID, within the challenge's time bound.  So pid0's export is only ever grafted
 by the peer the connection belongs to, and pid0 gets a `CheckedSigner` whose
 `peer()` says which.  The capabilities pid0's graft returns travel back
-unchanged: remote peers reach exactly what pid0 chose to hand out.  With
-the audit log on, each goes back inside a recording forwarder
-(`audited.forwarder`), so every call the peer makes, and every graft it
-tries, is on record under its peer ID.
+unchanged: remote peers reach exactly what pid0 chose to hand out, and
+pycapnp passes their calls through in C++.  With the audit log on, each
+graft the peer tries is recorded here; its calls are recorded from the
+stream's frames in the pump (`wetnode.net.audit_tap`), which sees every
+capability the peer holds, wherever it came from.
 """
 
 from __future__ import annotations
@@ -24,15 +25,12 @@ from libp2p.peer.id import ID
 from wetnode.keys import peer_public_key
 from wetnode.membrane.epoch import EpochClock
 from wetnode.membrane.errors import GraftRefused
-from wetnode.membrane.servers.audited import forwarder
-from wetnode.membrane.servers.membrane import GRAFT_RESULTS, challenge, pass_on_graft
+from wetnode.membrane.servers.membrane import challenge, pass_on_graft
 from wetnode.rpc.reasons import wire_reason
 from wetnode.schemas import stem as _stem
 
 if TYPE_CHECKING:
     from wetnode.audit.log import AuditLog, Tap
-
-_GRAFT_RESULTS = _stem.Membrane.schema.methods["graft"].result_type
 
 
 class ExportedMembrane(_stem.Membrane.Server):
@@ -54,16 +52,9 @@ class ExportedMembrane(_stem.Membrane.Server):
             if self._tap is not None:
                 self._tap.event("graft", epoch, reason=wire_reason(exc))
             raise
-        if self._tap is None:
-            pass_on_graft(answer, _context.results)
-            return
-        self._tap.event("graft", epoch)
-        back = self._tap.facing("pid0")  # records pid0's calls on what the peer passes in
-        for name in GRAFT_RESULTS:
-            if answer._has(name):
-                interface = _GRAFT_RESULTS.fields[name].schema
-                cap = forwarder(getattr(answer, name), interface, self._tap, back, epoch)
-                setattr(_context.results, name, cap)
+        if self._tap is not None:
+            self._tap.event("graft", epoch)
+        pass_on_graft(answer, _context.results)
 
     async def _graft(self, signer: Any) -> Any:
         try:
@@ -101,7 +92,7 @@ def export_of(
     ``connection`` attribute that has `bootstrap`).  pid0 is bootstrapped once,
     lazily, and its export is shared by every remote connection; everything
     lives on the vat like every pycapnp object.  With ``audit``, the peer's
-    grafts and calls are recorded, under the epoch of ``clock`` at the graft.
+    grafts are recorded, under the epoch of ``clock`` at the graft.
     """
     targets: list[Any] = []
 

@@ -1,0 +1,60 @@
+"""What an idle kernel node loads: not the packages it does not use (issue 21's memory).
+
+One real `ww run` of the kernel, started with Python's import-time report on
+(``PYTHONPROFILEIMPORTTIME``: every module the process imports is one stderr
+line), read up to pid0's ready line.  A node with no ``--stem``, no approvals
+asked for and no ``--mcp`` needs none of the Ethereum stack or the MCP SDK:
+eth_account and eth_keys brought eth_utils, pydantic and py_ecc, ~18 MB of every
+node's RSS.  The RSS itself is measured by `python -m bench net` (docs/performance.md):
+a bound on it here would flap, since how much of the mapped runtime artifact is
+resident moves by ~6 MiB from boot to boot (the kernel's page-cache fault-around).
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from node_process import free_port, start_node
+
+from tests.support.guests import loopback_env
+
+pytestmark = pytest.mark.slow
+
+UNUSED_AT_IDLE = ("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp")
+
+
+def _imports_until_ready(proc: subprocess.Popen, timeout: float = 180) -> set[str]:
+    """The top-level packages the node imported before its ready line (bounded)."""
+    assert proc.stderr is not None
+    deadline = time.monotonic() + timeout
+    packages: set[str] = set()
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([proc.stderr], [], [], left)[0]:
+            break
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if line.startswith('{"event"'):
+            return packages
+        if line.startswith("import time:") and "|" in line:
+            packages.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    proc.kill()
+    raise AssertionError("the node printed no ready line")
+
+
+def test_an_idle_node_loads_neither_the_ethereum_stack_nor_the_mcp_sdk(
+    kernel_image: Path, ww_home: Path
+):
+    env = {**loopback_env(ww_home), "PYTHONPROFILEIMPORTTIME": "1"}
+    proc = start_node(["--port", str(free_port()), str(kernel_image)], env)
+    try:
+        packages = _imports_until_ready(proc)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert "libp2p" in packages  # the report is read: the node did import its stack
+    assert sorted(packages.intersection(UNUSED_AT_IDLE)) == []
