@@ -20,9 +20,10 @@ BUILD_TIMEOUT = 600.0  # a --standalone build runs componentize-py (about a minu
 
 
 def ww_build(project: Path, *flags: str) -> Path:
-    """`ww build FLAGS PROJECT`, asserted to succeed; the built boot/main.wasm."""
+    """`ww build FLAGS .` in ``project``, as its author would, asserted to succeed;
+    the built boot/main.wasm."""
     result = subprocess.run(
-        [*WW, "build", *flags, str(project)], capture_output=True, text=True,
+        [*WW, "build", *flags, "."], cwd=project, capture_output=True, text=True,
         timeout=BUILD_TIMEOUT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -34,6 +35,24 @@ def home_sharing_cache(path: Path, shared: Path) -> Path:
     (shared / "cache").mkdir(parents=True, exist_ok=True)
     path.mkdir(parents=True)
     (path / "cache").symlink_to(shared / "cache")
+    return path
+
+
+def home_with_compiled(path: Path, shared: Path, wasm: Path) -> Path:
+    """A new data dir at ``path`` whose compile cache holds only the data dir ``shared``'s
+    compiled ``wasm`` (hard links: the artifact and its checksum).
+
+    For tests that count what their own nodes compile: the count starts at that
+    one entry, without compiling it again.
+    """
+    from wetnode.cell.cache import cache_key
+    from wetnode.cell.engine import ENGINE_FINGERPRINT
+
+    key = cache_key(wasm.read_bytes(), ENGINE_FINGERPRINT)
+    components = path / "cache" / "components"
+    components.mkdir(parents=True)
+    for suffix in (".cwasm", ".crc32"):
+        os.link(shared / "cache" / "components" / f"{key}{suffix}", components / f"{key}{suffix}")
     return path
 
 

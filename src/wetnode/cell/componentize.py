@@ -32,6 +32,7 @@ def componentize(module: str, paths: list[Path], output: Path, what: str) -> Non
 
     `what` names the build in progress lines.  Raises `CellError` with
     componentize-py's own cause (a syntax error's file and line, say).
+    componentize-py runs in an empty directory, so every path it gets is absolute.
     """
     command = [
         componentize_py(),
@@ -39,11 +40,11 @@ def componentize(module: str, paths: list[Path], output: Path, what: str) -> Non
         "-w", WORLD,
         "--quiet",
         "componentize", module,
-        *[arg for path in paths for arg in ("-p", str(path))],
+        *[arg for path in paths for arg in ("-p", str(path.resolve()))],
         "-p", str(SDK_PATH),
         "-o",
     ]
-    handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    handle, partial = tempfile.mkstemp(dir=output.parent.resolve(), prefix=f".{output.name}.")
     os.close(handle)
     started = time.monotonic()
     try:
