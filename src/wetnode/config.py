@@ -221,6 +221,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--mdns", "WW_MDNS", parse_bool, False,
            "find peers on the local network by mDNS and join the DHT through them", "",
            shown="off (WW_MDNS=1 turns it on)", switch=True),
+    Option("--hooks-fail-open", "WW_HOOKS_FAIL_OPEN", parse_bool, False,
+           "debugging only: a policy hook that fails, traps or misses its budget allows the "
+           "call instead of refusing it (docs/policy.md); an image cannot turn this on", "",
+           shown="off: a failing hook refuses", switch=True),
     Option("--ipfs-api", "WW_IPFS_API", str, None,
            "a Kubo RPC API such as http://127.0.0.1:5001", "URL",
            shown="the embedded block store (with bitswap in a running node)"),
@@ -348,6 +352,7 @@ class NodeConfig:
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     bootstrap: tuple[str, ...] = ()  # DHT bootstrap peers, the same form
     mdns: bool = False
+    hooks_fail_open: bool = False  # a failing policy hook allows (a debugging switch)
     layer_limits: LayerLimits = DEFAULT_LIMITS
     audit: bool = True
     audit_flush: float = DEFAULT_AUDIT_FLUSH
@@ -411,6 +416,7 @@ class NodeConfig:
             peers=value("peer"),
             bootstrap=value("bootstrap"),
             mdns=value("mdns"),
+            hooks_fail_open=value("hooks-fail-open"),
             layer_limits=LayerLimits(
                 max_bytes=value("layer-max-bytes"),
                 max_files=value("layer-max-files"),

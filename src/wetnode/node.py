@@ -286,6 +286,8 @@ class Pid0Supervisor:
         # WW_EPOCHS: how many new heads the node has adopted since it started, so a
         # policy grant can end after N epochs (docs/policy.md).
         env = {"PATH": "/bin", "WW_EPOCHS": str(self._adopted)}
+        if self._config.hooks_fail_open:  # the node's switch, never the image's
+            env["WW_HOOKS_FAIL_OPEN"] = "1"
         if sys.stdin.isatty():
             env["WW_TTY"] = "1"
         spec = GuestSpec(

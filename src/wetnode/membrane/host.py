@@ -108,8 +108,10 @@ class MembraneHost:
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
-        async def spawn(wasm: bytes | Path, args: Sequence[str], env: dict[str, str]) -> Child:
-            return await self._spawn_child(link, wasm, args, env)
+        async def spawn(
+            wasm: bytes | Path, args: Sequence[str], env: dict[str, str], grants: Grants | None
+        ) -> Child:
+            return await self._spawn_child(link, wasm, args, env, grants)
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
@@ -154,14 +156,20 @@ class MembraneHost:
             self._links.discard(link)
 
     async def _spawn_child(
-        self, parent: GuestLink, wasm: bytes | Path, args: Sequence[str], env: dict[str, str]
+        self,
+        parent: GuestLink,
+        wasm: bytes | Path,
+        args: Sequence[str],
+        env: dict[str, str],
+        grants: Grants | None = None,
     ) -> Child:
         if self._spawner is None:
             raise NotAvailable("spawn: this node has no guest runtime to run children")
         self._serial += 1
         name = f"{parent.name}/{self._serial}"
         host_end, guest_end = socket.socketpair()
-        link = await self._attach(host_end, name, NodeKey.generate(), self._child_grants)
+        grants = self._child_grants if grants is None else grants
+        link = await self._attach(host_end, name, NodeKey.generate(), grants)
         try:
             process = await self._spawner.spawn(wasm, args, env, guest_end)
         except BaseException:
