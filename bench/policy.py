@@ -11,10 +11,15 @@ calls alternate between them so the machine's load falls on each alike:
   that redacts results (neither matches "ping": the cost is the scan).
 
 Each call crosses libp2p, the host's export, pid0's policy in wasm and back.
-The figure is the median round trip, and its ratio to (a) (goals: (b) <=
-1.1, (c) <= 1.2).  Case (d), a hook, is not measured: hooks are not built yet.
+* (d) plus a hook on executor.echo (`etc/hooks/pass/`, a Python hook built
+  with `ww build` that allows every call): each call also crosses to the
+  hook's child guest and back.
 
-In process, the same three policies (read by the kernel's own
+The figure is the median round trip, and its ratio to (a) (goals: (b) <=
+1.1, (c) <= 1.2, (d) <= 2); the slowest call of each case says what a
+hook's time budget must allow for on a loaded machine.
+
+In process, the first three policies (read by the kernel's own
 `kernel.policy.parse`) wrap an echo server behind the pure-Python RPC of the
 guest SDK, natively: the policy's own cost per call, without the network's
 noise (median of rounds of sequential calls).
@@ -76,8 +81,32 @@ action = "redact"
 on = "results"
 """
 
+HOOK = """
+[[export.hook]]
+name = "pass"
+methods = ["executor.echo"]
+"""
+
+PASS_HOOK = """\
+import wetnode.guest as ww
+from wetnode.guest.policy import hooks
+from wetnode.guest.schemas import system
+
+
+class Pass(system.Hook.Server):
+    async def check(self, event):
+        return hooks.allow()
+
+
+async def main():
+    ww.export(Pass())
+    await ww.serve_forever()
+"""
+
 CASES = {"(a) allow list only": None, "(b) + rate, byte budget": LIMITS,
-         "(c) + content rules": LIMITS + CONTENT}  # fmt: skip
+         "(c) + content rules": LIMITS + CONTENT,
+         "(d) + a hook": LIMITS + CONTENT + HOOK}  # fmt: skip
+IN_PROCESS = ("(a) allow list only", "(b) + rate, byte budget", "(c) + content rules")
 
 
 def _layer(work: Path, name: str, policy: str | None) -> str:
@@ -86,6 +115,13 @@ def _layer(work: Path, name: str, policy: str | None) -> str:
     (etc / "membrane.allow").write_text("executor.echo\n")
     if policy is not None:
         (etc / "policy.toml").write_text(policy)
+    if policy is not None and "[[export.hook]]" in policy:
+        from wetnode.cell.python_guest import build_project
+
+        project = etc / "hooks" / "pass"
+        (project / "boot").mkdir(parents=True)
+        (project / "boot" / "main.py").write_text(PASS_HOOK)
+        build_project(project)
     return str(work / name)
 
 
@@ -101,9 +137,10 @@ def _in_process() -> dict[str, float]:
     from kernel.policy import parse
 
     names = AllowList(set()).name
-    rounds: dict[str, list[float]] = {name: [] for name in CASES}
+    rounds: dict[str, list[float]] = {name: [] for name in IN_PROCESS}
     for _ in range(ROUNDS):
-        for name, text in CASES.items():
+        for name in IN_PROCESS:
+            text = CASES[name]
             server: Any = _Echo()
             if text is not None:
                 server = parse(text, METHOD_NAMES.values(), names).wrap(server, "bench")
@@ -153,12 +190,15 @@ async def _run() -> None:
                     for name, remote in remotes.items():
                         samples[name] += await remote.run(_block)
     base = statistics.median(samples["(a) allow list only"])
-    print(f"policy: {ROUNDS} x {BLOCK} remote echo calls per case, median round trip")
-    goals = {"(b) + rate, byte budget": "<= 1.10", "(c) + content rules": "<= 1.20"}
+    print(f"policy: {ROUNDS} x {BLOCK} remote echo calls per case, median (and slowest) "
+          "round trip")  # fmt: skip
+    goals = {"(b) + rate, byte budget": "<= 1.10", "(c) + content rules": "<= 1.20",
+             "(d) + a hook": "<= 2"}  # fmt: skip
     for name, calls in samples.items():
         median = statistics.median(calls)
         goal = f"  goal {goals[name]}" if name in goals else ""
-        print(f"  {name:26} {median * 1e3:7.2f} ms  ratio {median / base:5.2f}{goal}")
+        print(f"  {name:26} {median * 1e3:7.2f} ms ({max(calls) * 1e3:6.1f})  "
+              f"ratio {median / base:5.2f}{goal}")  # fmt: skip
     local = _in_process()
     base = local["(a) allow list only"]
     print(f"in process (the SDK's RPC, native): {ROUNDS} rounds x {LOCAL_CALLS} calls, median")

@@ -2,8 +2,9 @@
 
 One real Helia peer, one agent runtime cache, one anvil chain, the kernel
 image and the echo-args tool built once by the real `ww build`, the probe
-guest and one engine for the cell tests, and one node data dir whose compile
-cache every node of the session shares (`tests.support.guests`).  Defined
+guest and one engine for the cell tests, one node data dir whose compile
+cache every node of the session shares (`tests.support.guests`), and one
+node serving the plain kernel for the tests that only dial it.  Defined
 here, not imported into each directory's conftest: a fixture imported into
 two conftests is two fixtures, set up (built, compiled) twice.
 """
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.kernel.node_process import ServingNode, drain_stderr, serving_node
 from tests.support import helia as helia_peer
 from tests.support.devchain import Anvil
-from tests.support.guests import loopback_env, ww_build
+from tests.support.guests import home_sharing_cache, loopback_env, ww_build
 from tests.support.stem_node import StemHeads
 from wetnode.cell import Engine, GuestSpec, Limits, Stdio
 
@@ -90,6 +92,23 @@ def kernel_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def kernel_node(
+    kernel_image: Path, ww_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServingNode]:
+    """One daemon `ww run` of the plain kernel, for tests that only dial it.
+
+    A node start costs seconds of imports and a boot; a test that needs a
+    fresh node's state (its log, its stop, its own flags) starts its own.
+    Its data dir is its own, sharing `ww_home`'s compile cache: its audit log
+    stays out of the logs the audit tests count in `ww_home`.
+    """
+    home = home_sharing_cache(tmp_path_factory.mktemp("kernel-node") / "home", ww_home)
+    with serving_node([str(kernel_image)], loopback_env(home)) as node:
+        drain_stderr(node.proc)
+        yield node
+
+
+@pytest.fixture(scope="session")
 def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A layer with bin/echo-args.wasm (images/examples/echo-args, built) and an allow list.
 
@@ -107,9 +126,10 @@ def tools_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The compile cache of the in-process `engine`."""
-    return tmp_path_factory.mktemp("ww-cache")
+def cache_dir(ww_home: Path) -> Path:
+    """The compile cache of the in-process `engine`: `ww_home`'s, so the runtime a node
+    compiled loads here too (the cache's entries are written atomically)."""
+    return ww_home / "cache"
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetnode.cell.limits import CACHE_MAX_BYTES, MAX_GUESTS, MEMORY_BUDGET, Limits
+from wetnode.cell.limits import (
+    CACHE_MAX_BYTES,
+    DRAIN_TIMEOUT,
+    GUEST_FLOW_LIMITS,
+    GUEST_MAX_BYTES,
+    GUEST_MAX_CALLS,
+    MAX_GUESTS,
+    MEMORY_BUDGET,
+    Limits,
+)
 from wetnode.errors import ConfigError
 from wetnode.layer_limits import DEFAULT_LIMITS, LayerLimits
 from wetnode.mcp.spec import ServerSpec, parse_spec
@@ -212,6 +221,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--mdns", "WW_MDNS", parse_bool, False,
            "find peers on the local network by mDNS and join the DHT through them", "",
            shown="off (WW_MDNS=1 turns it on)", switch=True),
+    Option("--hooks-fail-open", "WW_HOOKS_FAIL_OPEN", parse_bool, False,
+           "debugging only: a policy hook that fails, traps or misses its budget allows the "
+           "call instead of refusing it (docs/policy.md); an image cannot turn this on", "",
+           shown="off: a failing hook refuses", switch=True),
     Option("--ipfs-api", "WW_IPFS_API", str, None,
            "a Kubo RPC API such as http://127.0.0.1:5001", "URL",
            shown="the embedded block store (with bitswap in a running node)"),
@@ -276,6 +289,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("--rpc-max-bytes", "WW_RPC_MAX_BYTES", parse_size, DEFAULT_FLOW_LIMITS.max_bytes,
            "bytes of a peer's calls in flight on one RPC stream (the same)", "SIZE",
            shown="16M"),
+    Option("--guest-max-calls", "WW_GUEST_MAX_CALLS", parse_count, GUEST_MAX_CALLS,
+           "a guest's calls to the host in flight (past it the host stops reading its channel)",
+           "N"),
+    Option("--guest-max-bytes", "WW_GUEST_MAX_BYTES", parse_size, GUEST_MAX_BYTES,
+           "bytes of a guest's calls to the host in flight (the same)", "SIZE", shown="16M"),
+    Option("--guest-drain-timeout", "WW_GUEST_DRAIN_TIMEOUT", parse_seconds, DRAIN_TIMEOUT,
+           "seconds a guest may take none of the results the host writes it before its "
+           "channel is closed", "SECONDS"),
 )  # fmt: skip
 _BY_NAME = {opt.name: opt for opt in OPTIONS}
 
@@ -331,6 +352,7 @@ class NodeConfig:
     peers: tuple[str, ...] = ()  # multiaddrs ending in /p2p/<id>, dialled at boot
     bootstrap: tuple[str, ...] = ()  # DHT bootstrap peers, the same form
     mdns: bool = False
+    hooks_fail_open: bool = False  # a failing policy hook allows (a debugging switch)
     layer_limits: LayerLimits = DEFAULT_LIMITS
     audit: bool = True
     audit_flush: float = DEFAULT_AUDIT_FLUSH
@@ -338,7 +360,9 @@ class NodeConfig:
     audit_keep: int = DEFAULT_AUDIT_KEEP
     mcp: tuple[ServerSpec, ...] = ()  # local MCP servers the node runs (`--mcp`)
     conn_limits: ConnLimits = DEFAULT_CONN_LIMITS
-    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS
+    flow_limits: FlowLimits = DEFAULT_FLOW_LIMITS  # each /ww stream's
+    guest_flow_limits: FlowLimits = GUEST_FLOW_LIMITS
+    guest_drain_timeout: float = DRAIN_TIMEOUT
     compile_cache_max: int = CACHE_MAX_BYTES
     max_guests: int = MAX_GUESTS
     guest_memory_max: int = MEMORY_BUDGET
@@ -392,6 +416,7 @@ class NodeConfig:
             peers=value("peer"),
             bootstrap=value("bootstrap"),
             mdns=value("mdns"),
+            hooks_fail_open=value("hooks-fail-open"),
             layer_limits=LayerLimits(
                 max_bytes=value("layer-max-bytes"),
                 max_files=value("layer-max-files"),
@@ -417,4 +442,8 @@ class NodeConfig:
             flow_limits=FlowLimits(
                 max_calls=value("rpc-max-calls"), max_bytes=value("rpc-max-bytes")
             ),
+            guest_flow_limits=FlowLimits(
+                max_calls=value("guest-max-calls"), max_bytes=value("guest-max-bytes")
+            ),
+            guest_drain_timeout=value("guest-drain-timeout"),
         )

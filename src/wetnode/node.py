@@ -34,6 +34,7 @@ from libp2p.peer.id import ID
 from wetnode.approvals.desk import open_approval_desk
 from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
+from wetnode.cell.channel_pump import ChannelLimits
 from wetnode.cell.children import CellSpawner
 from wetnode.config import NodeConfig
 from wetnode.image import BOOT
@@ -126,6 +127,7 @@ async def run_node(
                 approvals=approvals,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),
+                channel=ChannelLimits(config.guest_flow_limits, config.guest_drain_timeout),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)
@@ -284,6 +286,8 @@ class Pid0Supervisor:
         # WW_EPOCHS: how many new heads the node has adopted since it started, so a
         # policy grant can end after N epochs (docs/policy.md).
         env = {"PATH": "/bin", "WW_EPOCHS": str(self._adopted)}
+        if self._config.hooks_fail_open:  # the node's switch, never the image's
+            env["WW_HOOKS_FAIL_OPEN"] = "1"
         if sys.stdin.isatty():
             env["WW_TTY"] = "1"
         spec = GuestSpec(

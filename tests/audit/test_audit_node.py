@@ -16,7 +16,8 @@ import pytest
 import trio
 from multiaddr import Multiaddr
 
-from tests.kernel.node_process import WW, free_port, ready_line, start_node
+from tests.kernel.node_process import WW, ServingNode, free_port, ready_line, start_node
+from wetnode import codec
 from wetnode.audit.chain import encode
 from wetnode.audit.errors import AuditError
 from wetnode.audit.log import open_audit_log
@@ -132,7 +133,7 @@ def test_a_remote_peers_calls_are_listed_with_its_peer_id_and_tampering_is_named
 
 
 async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers_record(
-    kernel_image, node_env, tmp_path
+    kernel_image, kernel_node: ServingNode, node_env, tmp_path
 ):
     """``Host.dial`` returns an untyped capability: the pump records calls on it too."""
     allow = tmp_path / "allow"
@@ -140,12 +141,12 @@ async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers
     (allow / "etc" / "membrane.allow").write_text("host.dial\n")
     client = NodeKey.generate()
     relay = Node(kernel_image, node_env, _key(tmp_path, "relay"), layers=(allow,))
-    far = Node(kernel_image, node_env, _key(tmp_path, "far"))
     try:
-        far_addr = Multiaddr(far.address.rpartition("/p2p/")[0]).to_bytes()
+        far_addr = Multiaddr(kernel_node.address.rpartition("/p2p/")[0]).to_bytes()
+        far_id = codec.b58decode(kernel_node.peer_id)
 
         async def graft_through(caps: Any) -> str:
-            dialled = (await caps.host.dial(far.key.peer_id_bytes, [far_addr])).cap
+            dialled = (await caps.host.dial(far_id, [far_addr])).cap
             try:
                 await dialled.as_interface(_stem.Membrane).graft(SignerServer(GRAFT, client))
             except capnp.KjException as exc:  # the relay's kernel refuses: not on its list
@@ -159,7 +160,6 @@ async def test_a_refused_call_on_a_capability_host_dial_returned_is_on_the_peers
         relay.stop()
     finally:
         relay.close()
-        far.close()
     calls = _events(node_env, relay.log, "--caller", str(client.peer_id), "--kind", "call")
     assert [(e["method"], e["outcome"]) for e in calls] == [
         ("Host.dial", "returned"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from libp2p.peer.id import ID
 
-from tests.discovery.nodes import home, node, push
+from tests.discovery.nodes import Node, home, node, push
 from tests.kernel.node_process import WW, free_port
 from tests.support.devchain import Anvil
 from wetnode.ipfs.cid import Cid
@@ -22,14 +22,12 @@ DEPTH = 2  # confirmations before a head is final
 
 
 def test_a_node_boots_an_image_it_finds_through_its_bootstrap_peer(
-    kernel_image: Path, node_env: dict[str, str], ww_home: Path, tmp_path: Path
+    kernel_image: Path, hub: Node, node_env: dict[str, str], ww_home: Path, tmp_path: Path
 ) -> None:
+    b = hub
     env_a = home(tmp_path, "a", ww_home, node_env)
     cid = push(kernel_image, env_a)  # only A holds it
-    with (
-        node([str(kernel_image)], home(tmp_path, "b", ww_home, node_env)) as b,
-        node(["--bootstrap", b.address, str(kernel_image)], env_a) as a,
-    ):
+    with node(["--bootstrap", b.address, str(kernel_image)], env_a) as a:
         a.wait_for(f"providing {cid} on the DHT")
         env_c = home(tmp_path, "c", ww_home, node_env)
         with node(["--bootstrap", b.address, f"/ipfs/{cid}"], env_c) as c:  # pid0 is up
@@ -40,8 +38,9 @@ def test_a_node_boots_an_image_it_finds_through_its_bootstrap_peer(
 
 
 def test_a_new_stem_head_is_provided_as_the_epoch_advances_and_found_by_a_fresh_node(
-    kernel_image: Path, node_env: dict[str, str], ww_home: Path, tmp_path: Path
+    kernel_image: Path, hub: Node, node_env: dict[str, str], ww_home: Path, tmp_path: Path
 ) -> None:
+    b = hub
     env_a = home(tmp_path, "a", ww_home, node_env)
     first = Cid.parse(push(kernel_image, env_a)).to_bytes()
     head = tmp_path / "v2" / "image"
@@ -52,10 +51,7 @@ def test_a_new_stem_head_is_provided_as_the_epoch_advances_and_found_by_a_fresh_
         key = chain.private_keys[0]
         stem = ["--stem", contract.deploy(chain.url, key, first), "--rpc-url", chain.url]
         follow = [*stem, "--ws-url", chain.ws_url, "--confirmation-depth", str(DEPTH)]
-        with (
-            node([str(kernel_image)], home(tmp_path, "b", ww_home, node_env)) as b,
-            node(["--bootstrap", b.address, *follow], env_a) as a,
-        ):
+        with node(["--bootstrap", b.address, *follow], env_a) as a:
             pushed = subprocess.run(
                 [*WW, "push", str(head), *stem, "--key", key],
                 env=env_a, capture_output=True, text=True, timeout=300,

@@ -1,4 +1,9 @@
-"""The SDK inside a real guest: a component built by `ww build` talks to pycapnp in the host."""
+"""The SDK inside a real guest: an agent built by `ww build` talks to pycapnp in the host.
+
+The agent runs on the shared runtime, whose compile every node of the
+session shares (`ww_home`'s cache): a standalone build of its own would be a
+componentize-py run and a 27 MB compile, a minute or more, for the same SDK.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,6 @@ APP = textwrap.dedent(
     '''
     """Test guest: calls the host's Root, pipelines, serves an Echo back and as its bootstrap."""
 
-    import wit_world
-
     import interop_schema as S
     import wetnode.guest as ww
 
@@ -29,7 +32,7 @@ APP = textwrap.dedent(
             return message.upper()
 
 
-    async def main():
+    async def serve():
         root = await ww.connect(S.Root)
         print((await root.echo().echo.echo("pipelined from the guest")).response, flush=True)
         print((await root.callBack(Shout(), "served by the guest")).response, flush=True)
@@ -44,30 +47,37 @@ APP = textwrap.dedent(
         return 7
 
 
-    class WitWorld(wit_world.WitWorld):
-        def run(self) -> int:
-            return ww.run(main, bootstrap=Shout())
+    def main():
+        return ww.run(serve, bootstrap=Shout())
     '''
 )
 
 
 @pytest.fixture(scope="session")
-def guest_wasm(tmp_path_factory: pytest.TempPathFactory, generator: types.ModuleType) -> Path:
+def guest_image(tmp_path_factory: pytest.TempPathFactory, generator: types.ModuleType) -> Path:
+    """The agent's image: boot/main.py, its schema module in lib/python, and boot/main.wasm."""
     project = tmp_path_factory.mktemp("sdk-guest")
-    (project / "app.py").write_text(APP)
+    (project / "boot").mkdir()
+    (project / "boot" / "main.py").write_text(APP)
     files = generator.generate({"interop": (HERE / "interop.capnp", [HERE])})
-    (project / "interop_schema.py").write_text(files["interop.py"])
+    (project / "lib" / "python").mkdir(parents=True)
+    (project / "lib" / "python" / "interop_schema.py").write_text(files["interop.py"])
     assert ww(["build", str(project)]) == 0
-    return project / "boot" / "main.wasm"
+    return project
 
 
 @pytest.mark.slow
 async def test_guest_calls_host_pycapnp_and_serves_a_capability_back(
-    guest_wasm: Path, capnp_schema: Any, tmp_path: Path
+    guest_image: Path, capnp_schema: Any, ww_home: Path
 ) -> None:
     servers = pycapnp_servers(capnp_schema)
-    with Engine(tmp_path / "cache") as engine:
-        spec = GuestSpec(guest_wasm, name="sdk-guest", stdio=Stdio(stdout="pipe", stderr="pipe"))
+    with Engine(ww_home / "cache") as engine:
+        spec = GuestSpec(
+            guest_image / "boot" / "main.wasm",
+            name="sdk-guest",
+            root=guest_image,
+            stdio=Stdio(stdout="pipe", stderr="pipe"),
+        )
         async with open_cell(engine, spec) as cell:
             peer = await trio.to_thread.run_sync(PycapnpPeer, cell.channel, servers["Root"])
             try:

@@ -29,6 +29,7 @@ from wetnode.net.swarm import open_swarm
 SEED = 20261201
 FRAMES = 12_000
 OVER_THE_WIRE = 400  # of them, each on its own stream to the node
+RESENDS = 100  # times a frame is sent again after the node refused its stream
 
 
 def _seeds() -> list[bytes]:
@@ -161,12 +162,17 @@ async def test_mutated_frames_on_the_exported_membrane_end_only_their_stream(nod
         delivered = 0
 
         async def send(frame: bytes) -> None:
+            # A stream the client saw end may still be open on a loaded node, which
+            # then resets new ones at its limit: back off and send the frame again.
             nonlocal delivered
             async with limiter:
-                delivered += await send_garbage(swarm, peer_id, frame)
+                for _ in range(RESENDS):
+                    if await send_garbage(swarm, peer_id, frame):
+                        delivered += 1
+                        return
+                    await trio.sleep(0.1)  # sleep-ok: a client's backoff after a refusal
 
         async with trio.open_nursery() as nursery:
             for frame in frames:
                 nursery.start_soon(send, frame)
-    # A loaded node may refuse a stream at negotiation; most frames must still reach it.
-    assert delivered > len(frames) // 2, f"{delivered} of {len(frames)} frames reached the node"
+    assert delivered == len(frames), f"{delivered} of {len(frames)} frames reached the node"

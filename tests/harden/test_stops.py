@@ -20,31 +20,36 @@ from tests.support.guests import loopback_env, ww_build
 pytestmark = pytest.mark.slow
 
 STOP_BOUND = 2.0  # seconds from the signal to the node's exit
-APP = """\
+AGENT = """\
 import time
 
-import wit_world
 
-
-class WitWorld(wit_world.WitWorld):
-    def run(self) -> int:
-        print("started", flush=True)
+def main() -> int:
+    print("started", flush=True)
 {body}
-        return 0
+    return 0
 """
 GUESTS = {  # pid0's body after it says "started"
-    "sleeps": "        time.sleep(600)",  # sleep-ok: the guest under test blocks in a host call
-    "spins": "        while True:\n            pass",
+    "sleeps": "    time.sleep(600)",  # sleep-ok: the guest under test blocks in a host call
+    "spins": "    while True:\n        pass",
 }
 
 
 @pytest.fixture(scope="session")
-def guests(tmp_path_factory) -> dict[str, Path]:
-    """Images whose pid0 says "started" on stdout, then sleeps or spins for good."""
+def guests(tmp_path_factory, kernel_node) -> dict[str, Path]:
+    """Images whose pid0 says "started" on stdout, then sleeps or spins for good.
+
+    Agents on the shared runtime: the same CPython blocking in the same WASI
+    call as a standalone build, and the runtime is compiled once a session
+    where each standalone guest would be built and compiled (a minute each).
+    `kernel_node`'s boot compiled it into the shared cache, so no stop timed
+    here comes just after a compile (which held one over the bound, CI70).
+    """
     images = {}
     for name, body in GUESTS.items():
         project = tmp_path_factory.mktemp(name)
-        (project / "app.py").write_text(APP.format(body=body))
+        (project / "boot").mkdir()
+        (project / "boot" / "main.py").write_text(AGENT.format(body=body))
         ww_build(project)
         images[name] = project
     return images

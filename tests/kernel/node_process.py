@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import termios
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -61,6 +62,17 @@ def serving_node(args: list[str], env: dict[str, str]) -> Iterator[ServingNode]:
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def drain_stderr(proc: subprocess.Popen) -> None:
+    """Read and drop the rest of ``proc``'s stderr in a daemon thread.
+
+    A node shared by many tests logs a line per graft, and nobody reads them:
+    once the pipe's 64 KiB are full, its next write would block the node.
+    """
+    stream = proc.stderr
+    assert stream is not None
+    threading.Thread(target=stream.readlines, daemon=True).start()
 
 
 def ready_line(proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:

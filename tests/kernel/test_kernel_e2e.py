@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,19 +13,28 @@ import trio
 from node_process import (
     WW,
     LiveSigner,
+    ServingNode,
     Terminal,
-    free_port,
     ready_line,
     serving_node,
     start_node,
     wait_for_stderr,
 )
 
+from tests.support.guests import loopback_env
 from wetnode.client import dial
 from wetnode.keys import NodeKey
 from wetnode.rpc import schema
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tools_node(kernel_image, tools_layer, ww_home) -> Iterator[ServingNode]:
+    """One node of the kernel and the tools layer (which exports executor.echo alone) for
+    the tests that only dial it: each grafts with a key of its own."""
+    with serving_node([str(kernel_image), str(tools_layer)], loopback_env(ww_home)) as node:
+        yield node
 
 
 def test_a_detached_daemon_stays_up_until_sigterm_and_its_ready_address_answers_dial(
@@ -100,69 +110,59 @@ def test_interactive_shell_through_a_pseudo_terminal(kernel_image, tools_layer, 
 
 
 async def test_exported_membrane_serves_only_allowed_methods_to_a_remote_peer(
-    kernel_image, tools_layer, node_env
+    tools_node: ServingNode, node_env
 ):
-    port = free_port()
-    proc = start_node(["--port", str(port), str(kernel_image), str(tools_layer)], node_env)
-    try:
-        ready = await trio.to_thread.run_sync(ready_line, proc)
-        address = f"/ip4/127.0.0.1/tcp/{port}/p2p/{ready['peer_id']}"
+    address, proc = tools_node.address, tools_node.proc
 
-        async def call(caps: Any) -> tuple[str, str]:
-            echoed = (await caps.executor.echo("over the network")).response
-            try:
-                await caps.host.id()
-                refused = "host.id was allowed"
-            except Exception as exc:  # the attenuation's refusal, as a remote exception
-                refused = str(exc)
-            return echoed, refused
+    async def call(caps: Any) -> tuple[str, str]:
+        echoed = (await caps.executor.echo("over the network")).response
+        try:
+            await caps.host.id()
+            refused = "host.id was allowed"
+        except Exception as exc:  # the attenuation's refusal, as a remote exception
+            refused = str(exc)
+        return echoed, refused
 
-        async def impostor(membrane: Any) -> str:
-            try:
-                await membrane.graft(LiveSigner())  # live, but not this peer's key
-            except Exception as exc:
-                return str(exc)
-            return "grafted"
+    async def impostor(membrane: Any) -> str:
+        try:
+            await membrane.graft(LiveSigner())  # live, but not this peer's key
+        except Exception as exc:
+            return str(exc)
+        return "grafted"
 
-        client = NodeKey.generate()
-        with trio.fail_after(120):
-            async with dial(address, graft=True, secret=client.secret) as remote:
-                echoed, refused = await remote.run(call)
-            grafted = f"kernel: peer {client.peer_id} grafted onto the export"
-            await trio.to_thread.run_sync(wait_for_stderr, proc, grafted)
-            async with dial(address, interface=schema.stem().Membrane) as remote:
-                impostor_refused = await remote.run(impostor)
-        assert echoed == "over the network"
-        assert "notAllowed: host.id is not exported by this node" in refused
-        assert "graftRefused: the signer does not hold the key of peer" in impostor_refused
+    client = NodeKey.generate()
+    with trio.fail_after(120):
+        async with dial(address, graft=True, secret=client.secret) as remote:
+            echoed, refused = await remote.run(call)
+        grafted = f"kernel: peer {client.peer_id} grafted onto the export"
+        await trio.to_thread.run_sync(wait_for_stderr, proc, grafted)
+        async with dial(address, interface=schema.stem().Membrane) as remote:
+            impostor_refused = await remote.run(impostor)
+    assert echoed == "over the network"
+    assert "notAllowed: host.id is not exported by this node" in refused
+    assert "graftRefused: the signer does not hold the key of peer" in impostor_refused
 
-        def ww_dial(*argv: str) -> subprocess.CompletedProcess:
-            return subprocess.run(
-                [*WW, "dial", address, *argv], env=node_env, capture_output=True, text=True,
-                timeout=120,
-            )  # fmt: skip
+    def ww_dial(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*WW, "dial", address, *argv], env=node_env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
 
-        echo, host_id = await trio.to_thread.run_sync(
-            lambda: (ww_dial("executor.echo", "from the CLI"), ww_dial("host.id"))
-        )
-        assert (echo.returncode, echo.stdout) == (0, "from the CLI\n"), echo.stderr
-        assert host_id.returncode == 1
-        assert "host.id failed on" in host_id.stderr
-        assert "notAllowed: host.id is not exported by this node" in host_id.stderr
-        assert "Traceback" not in host_id.stderr
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
+    echo, host_id = await trio.to_thread.run_sync(
+        lambda: (ww_dial("executor.echo", "from the CLI"), ww_dial("host.id"))
+    )
+    assert (echo.returncode, echo.stdout) == (0, "from the CLI\n"), echo.stderr
+    assert host_id.returncode == 1
+    assert "host.id failed on" in host_id.stderr
+    assert "notAllowed: host.id is not exported by this node" in host_id.stderr
+    assert "Traceback" not in host_id.stderr
 
 
 def test_one_nodes_pid0_dials_anothers_export_and_meets_its_allow_list(
-    kernel_image, tools_layer, node_env
+    kernel_image, tools_node: ServingNode, node_env
 ):
-    with (
-        serving_node([str(kernel_image), str(tools_layer)], node_env) as server,
-        Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env) as term,
-    ):
-        address = server.address
+    with Terminal([*WW, "run", "--port", "0", str(kernel_image)], node_env) as term:
+        address = tools_node.address
         term.expect("\u276f ")
         echoed = term.send(f'(dial "{address}" echo "across nodes")')
         assert '\n"across nodes"\r\n' in echoed, echoed

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "kernel"
 
 from kernel.export import METHOD_NAMES, AllowList
 from kernel.policy import PolicyError, parse
+from kernel.policy import load as load_file
 
 from wetnode.guest.policy import ByteBudget, Content, Rate
 from wetnode.keys import NodeKey
@@ -73,7 +74,7 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
         (
             "[[export.rate]]\ncalls = 1\n\n[[export.throttle]]\ncalls = 1\n",
             "etc/policy.toml line 4: unknown rule [[export.throttle]] (rules: grant, rate, "
-            "params_bytes, result_bytes, byte_budget, content)",
+            "params_bytes, result_bytes, byte_budget, content, hook)",
         ),
         (
             "[[export.rate]]\ncalls = 1\nbrust = 2\n",
@@ -106,10 +107,25 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
             "# limits\n[export]\nrate = 1\n",
             "etc/policy.toml line 3: export.rate is written [[export.rate]] (one table per rule)",
         ),
+        (
+            "[[export.hook]]\nname = \"guard\"\nphases = [\"precall\"]\n",
+            "etc/policy.toml line 1: phases is a list of 'pre_call', 'post_call', 'spawn', "
+            "'dial', not ['precall']",
+        ),
+        (
+            "[[export.hook]]\nname = \"guard\"\nbudget_ms = 0\n",
+            "etc/policy.toml line 1: budget_ms is a whole number of milliseconds, 1 to 60000, "
+            "not 0",
+        ),
+        (
+            "[[export.hook]]\nname = \"../bin\"\n",
+            "etc/policy.toml line 1: a hook's name is letters, digits, - and _ (its directory), "
+            "not '../bin'",
+        ),
     ],
     ids=[
         "toml", "method", "rule", "key", "missing", "regex", "naive-time", "table", "peer",
-        "not-a-table",
+        "not-a-table", "hook-phase", "hook-budget", "hook-name",
     ],
 )
 def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: str) -> None:
@@ -136,3 +152,16 @@ def _documented_policies() -> list[str]:
 @pytest.mark.parametrize("text", _documented_policies())
 def test_every_policy_shown_in_the_docs_is_read_by_the_kernel(text: str) -> None:
     load(text)  # raises PolicyError, naming the line, if the docs drifted
+
+
+def test_a_hook_missing_from_the_image_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "policy.toml").write_text(
+        '[[export.rate]]\ncalls = 1\n\n[[export.hook]]\nname = "guard"\n'
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_file(str(tmp_path), METHOD_NAMES.values(), AllowList(set()).name)
+    assert str(caught.value) == (
+        "etc/policy.toml line 4: hook 'guard' is missing: no etc/hooks/guard/boot/main.wasm in "
+        "the image (write etc/hooks/guard/boot/main.py, then `ww build etc/hooks/guard`)"
+    )

@@ -2,7 +2,8 @@
 
 Every node these tests start shares one data dir, so its compile cache holds
 the runtime compiled once: an agent that compiles anything else shows up as a
-second entry there.
+second entry there.  That one entry is the session's own compile of the
+runtime (the kernel is an agent on it), linked in, not a second compile.
 """
 
 from __future__ import annotations
@@ -15,11 +16,24 @@ from pathlib import Path
 import pytest
 from agents import TIMEOUT, WW, Ww
 
+from tests.kernel.node_process import ServingNode
+from tests.support.guests import home_with_compiled
+
 
 @pytest.fixture(scope="session")
-def agents_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The data dir (compile cache) of every node these tests start."""
-    return tmp_path_factory.mktemp("agents-home")
+def agents_home(
+    tmp_path_factory: pytest.TempPathFactory,
+    kernel_image: Path,
+    kernel_node: ServingNode,
+    ww_home: Path,
+) -> Path:
+    """The data dir (compile cache) of every node these tests start: the compiled runtime.
+
+    `kernel_node` booted the kernel, whose boot/main.wasm is the runtime, on
+    `ww_home`'s cache.
+    """
+    home = tmp_path_factory.mktemp("agents") / "home"
+    return home_with_compiled(home, ww_home, kernel_image / "boot" / "main.wasm")
 
 
 @pytest.fixture

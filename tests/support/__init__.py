@@ -5,7 +5,7 @@
 - ``devchain``: a local anvil chain on a kernel-chosen port.
 - ``echo``: a pycapnp ``Executor.echo`` server to call through the layers under test.
 - ``guests``: `ww build` of a test guest, a node's loopback env, data dirs sharing one
-  compile cache.
+  compile cache or starting with one of its compiled entries.
 - ``stem_node``: the kernel as an Atom's heads and a `ww run --stem` node following them.
 
 Imported as ``tests.support``: pytest puts the checkout's root on ``sys.path``

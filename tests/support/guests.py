@@ -38,6 +38,24 @@ def home_sharing_cache(path: Path, shared: Path) -> Path:
     return path
 
 
+def home_with_compiled(path: Path, shared: Path, wasm: Path) -> Path:
+    """A new data dir at ``path`` whose compile cache holds only the data dir ``shared``'s
+    compiled ``wasm`` (hard links: the artifact and its checksum).
+
+    For tests that count what their own nodes compile: the count starts at that
+    one entry, without compiling it again.
+    """
+    from wetnode.cell.cache import cache_key
+    from wetnode.cell.engine import ENGINE_FINGERPRINT
+
+    key = cache_key(wasm.read_bytes(), ENGINE_FINGERPRINT)
+    components = path / "cache" / "components"
+    components.mkdir(parents=True)
+    for suffix in (".cwasm", ".crc32"):
+        os.link(shared / "cache" / "components" / f"{key}{suffix}", components / f"{key}{suffix}")
+    return path
+
+
 def loopback_env(home: Path, **settings: object) -> dict[str, str]:
     """This environment without its ``WW_*`` settings, on data dir ``home`` and loopback,
     plus ``settings`` (``NET_IDLE=1`` sets ``WW_NET_IDLE``)."""

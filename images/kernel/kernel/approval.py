@@ -86,7 +86,7 @@ class ApprovalGate(Cap):
         proposal = {
             "intent": f"peer {self.peer} calls {method} on this node's export",
             "action": method,
-            "parameters": _canonical({"peer": self.peer, **arguments(d)}),
+            "parameters": canonical({"peer": self.peer, **arguments(d)}),
             "risk": "high",
             "ttlSeconds": rule.ttl,
             "approvers": list(rule.approvers),
@@ -114,14 +114,14 @@ def arguments(d: Delivery) -> dict[str, Any]:
     method = interface_class(d.interface_id).BY_ORDINAL[d.method_id]
     params = struct_class(method.params)
     fields = params.Reader(d.params.struct() or empty_struct(d.params.msg)).to_dict()
-    text = _canonical(fields)
+    text = canonical(fields)
     if len(text) <= MAX_ARGUMENTS:
         return {"arguments": json.loads(text)}
     digest = hashlib.sha256(text.encode()).hexdigest()
     return {"arguments_cut": {"bytes": len(text), "sha256": digest, "head": text[:MAX_ARGUMENTS]}}
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_plain
     )

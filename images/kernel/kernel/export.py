@@ -21,6 +21,7 @@ from typing import Any
 
 import wetnode.guest as ww
 from kernel.approval import Rule, gated, parse_rule
+from kernel.hooks import Hooks
 from wetnode import codec
 from wetnode.guest.policy import Policy
 from wetnode.guest.schemas import ipfs, stem, system
@@ -121,13 +122,21 @@ class ExportedMembrane(stem.Membrane.Server):
     """The Membrane remote peers graft onto (through the host).
 
     A call meets the allow list first, then the image's `etc/policy.toml`
-    (`kernel.policy`, if any) for the grafting peer, then any approval rule.
+    (`kernel.policy`, if any) for the grafting peer, then its hooks
+    (`kernel.hooks`), then any approval rule.
     """
 
-    def __init__(self, grafted: Any, policy: AllowList, rules: Policy | None = None) -> None:
+    def __init__(
+        self,
+        grafted: Any,
+        policy: AllowList,
+        rules: Policy | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
         self._caps = grafted
         self._policy = policy
         self._rules = rules
+        self._hooks = hooks
 
     async def graft(self, signer: Any) -> dict[str, Any]:
         # The host has checked the signer against the connection's peer key;
@@ -142,6 +151,8 @@ class ExportedMembrane(stem.Membrane.Server):
         caps = {}
         for name in names:
             cap = gated(getattr(self._caps, name), policy.rules, policy.name, approvals, peer)
+            if self._hooks is not None:
+                cap = self._hooks.wrap(cap, peer)
             if self._rules is not None:
                 cap = self._rules.wrap(cap, peer)
             caps[name] = ww.attenuate(cap, policy)

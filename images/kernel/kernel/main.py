@@ -24,6 +24,8 @@ from typing import Any
 import wetnode.guest as ww
 from kernel import policy as policy_file
 from kernel.export import METHOD_NAMES, ExportedMembrane, load_policy
+from kernel.hooks import OwnCaps
+from kernel.hooks import start as start_hooks
 from kernel.routing import bootstrap_peers, connect_bootstrap
 from kernel.shell import LineReader, Shell
 from wetnode import codec
@@ -42,12 +44,17 @@ async def main(root: str = "/") -> int:
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     try:
         policy = load_policy(root)
-        rules = policy_file.load(root, METHOD_NAMES.values(), policy.name)
+        rules, specs = policy_file.load(root, METHOD_NAMES.values(), policy.name)
         bootstrap = bootstrap_peers(root)
-    except ValueError as exc:  # a bad etc/ file: say which line, do not boot
+        hooks = None
+        if specs:
+            hooks = await start_hooks(caps.executor, specs, policy.name, policy_file.POLICY_FILE)
+    except ValueError as exc:  # a bad etc/ file or hook: say which line, do not boot
         print(f"kernel: {exc}", file=sys.stderr, flush=True)
         return 1
-    ww.export(ExportedMembrane(caps, policy, rules))
+    ww.export(ExportedMembrane(caps, policy, rules, hooks))
+    if hooks is not None:  # pid0's own dials and spawns meet the hooks too
+        caps = OwnCaps(caps, hooks)
     await connect_bootstrap(caps, bootstrap)
     await start_services(caps, root)
     if os.environ.get("WW_TTY") == "1":

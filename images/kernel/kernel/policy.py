@@ -25,12 +25,16 @@ The file composes the guest SDK's policy library (`wetnode.guest.policy`)::
     pattern = '\\b\\d(?:[ -]?\\d){12,15}\\b'
     action = "block"                 # or "redact" (with `replacement`)
     on = "params"                    # or "results", "both"
+    [[export.hook]]                  # policy code in a child guest (`kernel.hooks`)
+    name = "guard"                   # etc/hooks/guard/boot/main.wasm, built by `ww build`
+    phases = ["pre_call"]            # and "post_call", "spawn", "dial"
 
 `etc/membrane.allow` still says what is exported at all; the policy narrows
 it.  Without `[[export.grant]]` tables every exported method is granted to
 every peer and only the rules apply.  Anything the kernel cannot read (TOML
-that does not parse, an unknown table, key, rule or method) is a
-`PolicyError` naming the file and the line, and pid0 does not boot.
+that does not parse, an unknown table, key, rule or method, a hook the
+image lacks) is a `PolicyError` naming the file and the line, and pid0 does
+not boot.
 docs/policy.md is the reference.
 """
 
@@ -44,6 +48,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from kernel.hooks import HOOK_KEYS, HookSpec, hook_spec, missing
 from wetnode import codec
 from wetnode.guest.policy import (
     ANY,
@@ -100,6 +105,7 @@ RULES: dict[str, tuple[set[str], set[str], Callable[[dict[str, Any], Any], Rule]
     ),
 }
 GRANT_KEYS = {"peers", "methods", "expires", "epochs", "name"}
+KINDS = ["grant", *RULES, "hook"]
 
 
 class _Lines:
@@ -173,6 +179,16 @@ def parse(
     epochs: Callable[[], int] = lambda: 0,
 ) -> Policy:
     """The `Policy` a policy file's text describes; `PolicyError` says file and line."""
+    return parse_file(text, known_methods, names, epochs)[0]
+
+
+def parse_file(
+    text: str,
+    known_methods: Iterable[str],
+    names: Callable[[int, int], str],
+    epochs: Callable[[], int] = lambda: 0,
+) -> tuple[Policy, list[HookSpec]]:
+    """The `Policy` and the hooks (`kernel.hooks`) a policy file's text describes."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -192,16 +208,19 @@ def parse(
     export = doc.get("export", {})
     grants: list[Grant] | None = None
     rules: list[Rule] = []
+    hooks: list[HookSpec] = []
     for kind, tables in export.items():
         table = f"export.{kind}"
-        if kind != "grant" and kind not in RULES:
-            rule_names = ", ".join(["grant", *RULES])
-            raise fail(table, 0, None, f"unknown rule [[{table}]] (rules: {rule_names})")
+        if kind not in KINDS:
+            raise fail(table, 0, None, f"unknown rule [[{table}]] (rules: {', '.join(KINDS)})")
         if not isinstance(tables, list):
             raise fail(table, 0, None, f"{table} is written [[{table}]] (one table per rule)")
-        allowed, required, build = (
-            (GRANT_KEYS, {"methods"}, None) if kind == "grant" else RULES[kind]
-        )
+        if kind == "grant":
+            allowed, required, build = GRANT_KEYS, {"methods"}, None
+        elif kind == "hook":
+            allowed, required, build = HOOK_KEYS, {"name"}, None
+        else:
+            allowed, required, build = RULES[kind]
         for index, t in enumerate(tables):
             for key in t:
                 if key != "methods" and key not in allowed:
@@ -222,13 +241,16 @@ def parse(
                     name = f"grant {t['name']}" if "name" in t else "grant"
                     grants = grants or []
                     grants.append(Grant(frozenset(methods or ()), frozenset(peers), expires, name))
+                elif kind == "hook":
+                    key = None
+                    hooks.append(hook_spec(t, methods, lines.of(table, index)))
                 else:
                     assert build is not None
                     key = None
                     rules.append(build(t, methods))
             except (ValueError, TypeError) as exc:
                 raise fail(table, index, key, str(exc)) from None
-    return Policy(grants, rules, names=names, epochs=epochs, on_change=_report)
+    return Policy(grants, rules, names=names, epochs=epochs, on_change=_report), hooks
 
 
 def _report(peer: str, change: Any) -> None:
@@ -237,16 +259,22 @@ def _report(peer: str, change: Any) -> None:
 
 def load(
     root: str, known_methods: Iterable[str], names: Callable[[int, int], str]
-) -> Policy | None:
-    """The image's policy, or None when it has no `etc/policy.toml`.
+) -> tuple[Policy | None, list[HookSpec]]:
+    """The image's policy (None when it has no `etc/policy.toml`) and its hooks.
 
     A grant's `epochs` counts the epochs the node adopted since it started
-    (`WW_EPOCHS`, set by the host each time it boots pid0).
+    (`WW_EPOCHS`, set by the host each time it boots pid0).  A hook whose
+    component the image lacks is a `PolicyError` naming its table's line.
     """
     try:
         with open(f"{root.rstrip('/')}/{POLICY_FILE}", encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
-        return None
+        return None, []
     adopted = int(os.environ.get("WW_EPOCHS", "0"))
-    return parse(text, known_methods, names, lambda: adopted)
+    policy, hooks = parse_file(text, known_methods, names, lambda: adopted)
+    absent = missing(root, hooks)
+    if absent is not None:
+        spec, why = absent
+        raise PolicyError(f"{POLICY_FILE} line {spec.line}: {why}")
+    return policy, hooks

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wetnode.net.limits import FlowLimits
+
 MiB = 1024 * 1024
 
 # Node-wide bounds, kept here with the per-guest ones so the node config can
@@ -21,6 +23,14 @@ GUEST_MEMORY = 1024 * MiB  # one guest's linear memory limit
 # not of use, refuses idle guests whose memory is only reserved, so a tighter
 # one is the operator's choice (with a lower --guest-memory).
 MEMORY_BUDGET = (MAX_GUESTS + 1) * GUEST_MEMORY
+# Seconds a guest may leave its channel full (taking none of the results the host
+# writes it) before the host closes the channel (`wetnode.cell.channel_pump`).
+DRAIN_TIMEOUT = 30.0
+# A guest's calls to the host in flight, and their bytes.  pid0 calls the host on
+# behalf of every peer it serves at once, so its bound is wider than one stream's.
+GUEST_MAX_CALLS = 256
+GUEST_MAX_BYTES = 16 * MiB
+GUEST_FLOW_LIMITS = FlowLimits(GUEST_MAX_CALLS, GUEST_MAX_BYTES)
 
 
 @dataclass(frozen=True)

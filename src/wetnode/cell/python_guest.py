@@ -60,10 +60,10 @@ A Wetware agent in Python: edit `boot/main.py` (and add modules under
 """
 
 
-def init_project(path: Path) -> list[Path]:
-    """Write a new project's files; refuse to overwrite existing ones."""
+def init_project(path: Path, agent: str = AGENT_TEMPLATE) -> list[Path]:
+    """Write a new project's files (``agent`` its `boot/main.py`); refuse to overwrite."""
     files = {
-        path / AGENT: AGENT_TEMPLATE,
+        path / AGENT: agent,
         path / "README.md": README_TEMPLATE.format(name=path.resolve().name),
     }
     for file in files:

@@ -34,6 +34,12 @@ class GraftRefused(CapabilityError):
     word = "graftRefused"
 
 
+class HookTimeout(CapabilityError):
+    """A hook child did not answer a check within its time budget."""
+
+    word = "hookTimeout"
+
+
 class NotAvailable(CapabilityError):
     """The node lacks the backend this call needs (IPFS, a guest runtime...)."""
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from wetnode.cell.channel_pump import DEFAULT_CHANNEL_LIMITS, ChannelLimits, pump_channel
 from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
@@ -55,6 +56,7 @@ class MembraneHost:
         approvals: ApprovalDesk | None = None,
         mcp: LocalServers | None = None,
         routing: Routing | None = None,
+        channel: ChannelLimits = DEFAULT_CHANNEL_LIMITS,
     ) -> None:
         self.vat = vat
         self.audit = audit
@@ -68,6 +70,7 @@ class MembraneHost:
         self._ipfs = ipfs
         self._child_grants = child_grants
         self._routing = routing
+        self._channel = channel
         self._links: set[GuestLink] = set()
         self._serial = 0
 
@@ -105,15 +108,26 @@ class MembraneHost:
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
-        async def spawn(wasm: bytes | Path, args: Sequence[str], env: dict[str, str]) -> Child:
-            return await self._spawn_child(link, wasm, args, env)
+        async def spawn(
+            wasm: bytes | Path, args: Sequence[str], env: dict[str, str], grants: Grants | None
+        ) -> Child:
+            return await self._spawn_child(link, wasm, args, env, grants)
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
             approvals=self._approvals, mcp=mcp, routing=self._routing,
         )  # fmt: skip
-        link.connection = await self.vat.run(_serve, self.vat, sock, session)
+        # The guest's bytes reach the vat through a pump that bounds its calls in flight
+        # and the results it leaves unread (`wetnode.cell.channel_pump`).
+        vat_end, pump_end = socket.socketpair()
+        try:
+            link.connection = await self.vat.run(_serve, self.vat, vat_end, session)
+        except BaseException:
+            for end in (sock, vat_end, pump_end):
+                end.close()
+            raise
+        self._nursery.start_soon(pump_channel, name, sock, pump_end, self._channel)
         self._links.add(link)
         self._nursery.start_soon(self._watch, link)
         return link
@@ -142,14 +156,20 @@ class MembraneHost:
             self._links.discard(link)
 
     async def _spawn_child(
-        self, parent: GuestLink, wasm: bytes | Path, args: Sequence[str], env: dict[str, str]
+        self,
+        parent: GuestLink,
+        wasm: bytes | Path,
+        args: Sequence[str],
+        env: dict[str, str],
+        grants: Grants | None = None,
     ) -> Child:
         if self._spawner is None:
             raise NotAvailable("spawn: this node has no guest runtime to run children")
         self._serial += 1
         name = f"{parent.name}/{self._serial}"
         host_end, guest_end = socket.socketpair()
-        link = await self._attach(host_end, name, NodeKey.generate(), self._child_grants)
+        grants = self._child_grants if grants is None else grants
+        link = await self._attach(host_end, name, NodeKey.generate(), grants)
         try:
             process = await self._spawner.spawn(wasm, args, env, guest_end)
         except BaseException:
@@ -201,11 +221,13 @@ async def open_membrane_host(
     approvals: ApprovalDesk | None = None,
     mcp: LocalServers | None = None,
     routing: Routing | None = None,
+    channel: ChannelLimits = DEFAULT_CHANNEL_LIMITS,
 ) -> AsyncIterator[MembraneHost]:
     """A ``MembraneHost`` for the block; leaving it stops all guests' children.
 
     Enter it inside ``open_vat()``: the host must stop before the vat does.
-    ``mcp`` (the node's `--mcp` servers) is what pid0's graft offers as `mcp`.
+    ``mcp`` (the node's `--mcp` servers) is what pid0's graft offers as `mcp`;
+    ``channel`` bounds what each guest's channel may hold.
     """
     async with trio.open_nursery() as nursery:
         host = MembraneHost(
@@ -220,6 +242,7 @@ async def open_membrane_host(
             approvals=approvals,
             mcp=mcp,
             routing=routing,
+            channel=channel,
         )
         try:
             yield host

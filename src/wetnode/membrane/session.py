@@ -46,9 +46,17 @@ ALL = Grants()
 # and the node's MCP servers, which reach outside) is something pid0 does for
 # it, and so is asking a person for an approval.
 CHILD = Grants(host=False, mcp=False, finder=False, announcer=False, approvals=False)
+# `Binary.spawnBare`: a child whose graft hands out its identity only (a policy hook).
+BARE = Grants(
+    host=False, executor=False, ipfs=False, approvals=False, mcp=False, finder=False,
+    announcer=False,
+)  # fmt: skip
 
-# Starts a child from component bytes or a component file.
-SpawnChild = Callable[[bytes | Path, Sequence[str], dict[str, str]], Awaitable["Child"]]
+# Starts a child from component bytes or a component file, with these grants
+# (None: the node's grants for children).
+SpawnChild = Callable[
+    [bytes | Path, Sequence[str], dict[str, str], "Grants | None"], Awaitable["Child"]
+]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ Shutdown order matters:
   message (advancing the nonce) before sending it; cancelling the send
   midway desynchronises the whole connection, and every other stream to that
   peer dies with "Failed authentication of message".  Writes are shielded;
-  yamux bounds them itself (it gives up after 5 s without window credit).
+  yamux bounds them itself (it gives up after 5 s without window credit),
+  and a write that fails resets the stream: the peer's answers were cut
+  short, which a clean close would hide.
 * When the peer ends its side (end-of-file or reset), the pump shuts the
   socket for writing; pycapnp sees end-of-file, fails pending calls with
   ``disconnected`` and closes its end, which ends the other direction.
@@ -37,6 +39,7 @@ from contextlib import suppress
 import trio
 from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
+from libp2p.stream_muxer.exceptions import MuxedStreamError
 
 from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits, Watcher
 from wetnode.net.framing import Coalescer
@@ -127,7 +130,13 @@ async def _socket_to_stream(
         if rest := coalescer.flush():
             with trio.CancelScope(shield=True):
                 await stream.write(rest)
-    except (IOException, OSError) as exc:
+    except (IOException, MuxedStreamError) as exc:  # only the stream's write raises these
+        # yamux's 5 s window timeout (a peer that does not read its answers) or a reset:
+        # the answers are cut short, so the peer must see a reset, never a clean end.
+        log.info("peer %s: answers not taken (%r); stream reset", stream.muxed_conn.peer_id, exc)
+        with trio.CancelScope(shield=True), suppress(Exception):
+            await stream.reset()
+    except OSError as exc:
         log.debug("vat -> stream ended: %r", exc)
 
 

@@ -116,6 +116,11 @@ class Binary(_capnp.Capability):
         args: _abc.Sequence[str] = ...,
         env: _abc.Sequence[str] = ...,
     ) -> _capnp.Promise[_Binary_spawn_Results]: ...
+    def spawnBare(
+        self,
+        args: _abc.Sequence[str] = ...,
+        env: _abc.Sequence[str] = ...,
+    ) -> _capnp.Promise[_Binary_spawnBare_Results]: ...
 
     class Server(_capnp.Server):
         async def spawn(
@@ -126,12 +131,23 @@ class Binary(_capnp.Capability):
             _context: _capnp.CallContext[_Binary_spawn_Results],
             **kwargs: _t.Any,
         ) -> _t.Any: ...
+        async def spawnBare(
+            self,
+            *,
+            args: _abc.Sequence[str],
+            env: _abc.Sequence[str],
+            _context: _capnp.CallContext[_Binary_spawnBare_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
 
 class Process(_capnp.Capability):
     def stdin(self) -> _capnp.Promise[_Process_stdin_Results]: ...
     def stdout(self) -> _capnp.Promise[_Process_stdout_Results]: ...
     def stderr(self) -> _capnp.Promise[_Process_stderr_Results]: ...
     def wait(self) -> _capnp.Promise[_Process_wait_Results]: ...
+    def bootstrap(self) -> _capnp.Promise[_Process_bootstrap_Results]: ...
+    def kill(self) -> _capnp.Promise[_Process_kill_Results]: ...
+    def hook(self, budgetMillis: int = ...) -> _capnp.Promise[_Process_hook_Results]: ...
 
     class Server(_capnp.Server):
         async def stdin(
@@ -156,6 +172,25 @@ class Process(_capnp.Capability):
             self,
             *,
             _context: _capnp.CallContext[_Process_wait_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def bootstrap(
+            self,
+            *,
+            _context: _capnp.CallContext[_Process_bootstrap_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def kill(
+            self,
+            *,
+            _context: _capnp.CallContext[_Process_kill_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+        async def hook(
+            self,
+            *,
+            budgetMillis: int,
+            _context: _capnp.CallContext[_Process_hook_Results],
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
@@ -252,6 +287,47 @@ class Announcer(_capnp.Capability):
             **kwargs: _t.Any,
         ) -> _t.Any: ...
 
+class HookPhase:
+    preCall: _t.ClassVar[int]
+    postCall: _t.ClassVar[int]
+    spawn: _t.ClassVar[int]
+    dial: _t.ClassVar[int]
+
+class HookEvent(_capnp.Struct):
+    phase: _t.Any
+    method: str
+    peer: str
+    paramsBytes: int
+    resultBytes: int
+    params: str
+    result: str
+    args: _abc.Sequence[str]
+
+class HookAction:
+    allow: _t.ClassVar[int]
+    block: _t.ClassVar[int]
+    transform: _t.ClassVar[int]
+
+class HookVerdict(_capnp.Struct):
+    action: _t.Any
+    rationale: str
+    replacement: str
+
+class Hook(_capnp.Capability):
+    def check(
+        self,
+        event: HookEvent | dict[str, _t.Any] = ...,
+    ) -> _capnp.Promise[_Hook_check_Results]: ...
+
+    class Server(_capnp.Server):
+        async def check(
+            self,
+            *,
+            event: HookEvent,
+            _context: _capnp.CallContext[_Hook_check_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
 class _Host_id_Results(_capnp.Struct):
     peerId: bytes
 
@@ -300,6 +376,12 @@ class _Binary_spawn_Results(_capnp.Struct):
     @process.setter
     def process(self, value: Process | Process.Server) -> None: ...
 
+class _Binary_spawnBare_Results(_capnp.Struct):
+    @property
+    def process(self) -> Process: ...
+    @process.setter
+    def process(self, value: Process | Process.Server) -> None: ...
+
 class _Process_stdin_Results(_capnp.Struct):
     @property
     def stream(self) -> ByteStream: ...
@@ -320,6 +402,18 @@ class _Process_stderr_Results(_capnp.Struct):
 
 class _Process_wait_Results(_capnp.Struct):
     exitCode: int
+
+class _Process_bootstrap_Results(_capnp.Struct):
+    cap: _t.Any
+
+class _Process_kill_Results(_capnp.Struct):
+    ...
+
+class _Process_hook_Results(_capnp.Struct):
+    @property
+    def hook(self) -> Hook: ...
+    @hook.setter
+    def hook(self, value: Hook | Hook.Server) -> None: ...
 
 class _ByteStream_read_Results(_capnp.Struct):
     data: bytes
@@ -347,3 +441,6 @@ class _Announcer_provide_Results(_capnp.Struct):
 
 class _Announcer_hash_Results(_capnp.Struct):
     key: str
+
+class _Hook_check_Results(_capnp.Struct):
+    verdict: HookVerdict

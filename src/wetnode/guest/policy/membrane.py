@@ -101,20 +101,23 @@ class Policy:
                 self.on_change(peer, change)
 
 
-def _method(d: Delivery) -> schema.Method:
+def method_of(d: Delivery, rule: str = "content") -> schema.Method:
+    """The schema of the method `d` calls; `PolicyDenied` naming ``rule`` when it is unknown."""
     iface = schema.REGISTRY.get(d.interface_id)
     method = getattr(iface, "BY_ORDINAL", {}).get(d.method_id)
     if method is None:  # fail closed: a rule that must read the call cannot
-        raise PolicyDenied(f"content: method {d.method_id} of 0x{d.interface_id:x} is unknown")
+        raise PolicyDenied(f"{rule}: method {d.method_id} of 0x{d.interface_id:x} is unknown")
     return method
 
 
-def _plain(ptr: wire.Ptr, type_id: int) -> Any:
+def plain(ptr: wire.Ptr, type_id: int) -> Any:
+    """Params or results (struct type ``type_id``) as plain values: a dict of fields."""
     cls = schema.struct_class(type_id)
     return cls.Reader(ptr.struct() or schema.empty_struct(ptr.msg)).to_dict()
 
 
-def _encode(values: Any, type_id: int) -> wire.Ptr:
+def encode(values: Any, type_id: int) -> wire.Ptr:
+    """Plain values back into a struct of type ``type_id``, as a received pointer."""
     cls = schema.struct_class(type_id)
     mb, builder = cls.new_message()
     schema.fill(builder, values)
@@ -135,10 +138,10 @@ class PolicyCap(Cap):
             call = policy.call(d, self.peer)
             params = d.params
             if decider.reads_params(call.method):
-                call.params = _plain(params, _method(d).params)
+                call.params = plain(params, method_of(d).params)
             changed, changes = decider.before(call)
             if changed is not None:
-                params = _encode(changed, _method(d).params)
+                params = encode(changed, method_of(d).params)
                 policy.report(self.peer, changes)
         except Exception as exc:
             d.answer.set_exception(as_rpc_error(exc))
@@ -157,11 +160,11 @@ class PolicyCap(Cap):
         try:
             values = None
             if decider.reads_results(call.method):
-                values = _plain(result, _method(d).results)
+                values = plain(result, method_of(d).results)
             size = encoded_size(result) if decider.reads_sizes else 0
             changed, changes = decider.after(call, size, values)
             if changed is not None:
-                result = _encode(changed, _method(d).results)
+                result = encode(changed, method_of(d).results)
                 self.policy.report(self.peer, changes)
         except Exception as exc:
             d.answer.set_exception(as_rpc_error(exc))

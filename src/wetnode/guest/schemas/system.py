@@ -3,6 +3,21 @@
 from wetnode.capnproto import schema as _s
 
 
+class HookPhase:
+    ID = 0xb4c6b153cab2ba6a
+    preCall = 0
+    postCall = 1
+    spawn = 2
+    dial = 3
+
+
+class HookAction:
+    ID = 0x911b12cde5ea65f8
+    allow = 0
+    block = 1
+    transform = 2
+
+
 class PeerInfo(_s.Struct):
     ID = 0x9a219c7d16c9532a
     DATA_WORDS = 0
@@ -201,6 +216,25 @@ class Binary_spawn_Results(_s.Struct):
     )
 
 
+class Binary_spawnBare_Params(_s.Struct):
+    ID = 0xdc29b6467fdb7f2a
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('args', ("list", ("text",)), offset=0),
+        _s.Field('env', ("list", ("text",)), offset=1),
+    )
+
+
+class Binary_spawnBare_Results(_s.Struct):
+    ID = 0xfa11588724aa16c0
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('process', ("iface", 0x97d4030d8435f0b1), offset=0),
+    )
+
+
 class Process_stdin_Params(_s.Struct):
     ID = 0xa23c0a2af3746114
     DATA_WORDS = 0
@@ -258,6 +292,51 @@ class Process_wait_Results(_s.Struct):
     PTR_COUNT = 0
     FIELDS = (
         _s.Field('exitCode', ("num", "i"), offset=0),
+    )
+
+
+class Process_bootstrap_Params(_s.Struct):
+    ID = 0xb666c12876f210ce
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_bootstrap_Results(_s.Struct):
+    ID = 0xc509ffd6dbfaac0a
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('cap', ("any",), offset=0),
+    )
+
+
+class Process_kill_Params(_s.Struct):
+    ID = 0x9f8cb480b9771f07
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_kill_Results(_s.Struct):
+    ID = 0xe503cd5c3efd7a95
+    DATA_WORDS = 0
+    PTR_COUNT = 0
+
+
+class Process_hook_Params(_s.Struct):
+    ID = 0x8b6498ddd4c29cb9
+    DATA_WORDS = 1
+    PTR_COUNT = 0
+    FIELDS = (
+        _s.Field('budgetMillis', ("num", "I"), offset=0),
+    )
+
+
+class Process_hook_Results(_s.Struct):
+    ID = 0x99117757fa17b3ac
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('hook', ("iface", 0x990682af58ac2f9c), offset=0),
     )
 
 
@@ -421,6 +500,51 @@ class Announcer_hash_Results(_s.Struct):
     )
 
 
+class HookEvent(_s.Struct):
+    ID = 0x86f8066afceec9c5
+    DATA_WORDS = 2
+    PTR_COUNT = 5
+    FIELDS = (
+        _s.Field('phase', ("num", "H"), offset=0),
+        _s.Field('method', ("text",), offset=0),
+        _s.Field('peer', ("text",), offset=1),
+        _s.Field('paramsBytes', ("num", "I"), offset=4),
+        _s.Field('resultBytes', ("num", "I"), offset=8),
+        _s.Field('params', ("text",), offset=2),
+        _s.Field('result', ("text",), offset=3),
+        _s.Field('args', ("list", ("text",)), offset=4),
+    )
+
+
+class HookVerdict(_s.Struct):
+    ID = 0x858027910cca31c1
+    DATA_WORDS = 1
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('action', ("num", "H"), offset=0),
+        _s.Field('rationale', ("text",), offset=0),
+        _s.Field('replacement', ("text",), offset=1),
+    )
+
+
+class Hook_check_Params(_s.Struct):
+    ID = 0xe0eaca8ce2f6f3a7
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('event', ("struct", 0x86f8066afceec9c5), offset=0),
+    )
+
+
+class Hook_check_Results(_s.Struct):
+    ID = 0x93922def84199875
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('verdict', ("struct", 0x858027910cca31c1), offset=0),
+    )
+
+
 class Host(_s.Interface):
     ID = 0x9ea70c8c9aefb70c
     METHODS = (
@@ -447,6 +571,7 @@ class Binary(_s.Interface):
     ID = 0xab8c048c938c9398
     METHODS = (
         _s.Method('spawn', 0, 0x9e3898e4ad2bd66b, 0xc2da2083e97f9e25),
+        _s.Method('spawnBare', 1, 0xdc29b6467fdb7f2a, 0xfa11588724aa16c0),
     )
 
 
@@ -457,6 +582,9 @@ class Process(_s.Interface):
         _s.Method('stdout', 1, 0xf5d2661717505b70, 0x8f5b69af39cf427d),
         _s.Method('stderr', 2, 0xa003d3e817ce85c8, 0xf945201353815ab1),
         _s.Method('wait', 3, 0xb93564518c7f4003, 0xe8b1769b27d7ee79),
+        _s.Method('bootstrap', 4, 0xb666c12876f210ce, 0xc509ffd6dbfaac0a),
+        _s.Method('kill', 5, 0x9f8cb480b9771f07, 0xe503cd5c3efd7a95),
+        _s.Method('hook', 6, 0x8b6498ddd4c29cb9, 0x99117757fa17b3ac),
     )
 
 
@@ -490,4 +618,11 @@ class Announcer(_s.Interface):
     METHODS = (
         _s.Method('provide', 0, 0x987297b1d1a178e4, 0xa3aa20145f4a43f3),
         _s.Method('hash', 1, 0xea52dad1601b3bb3, 0xda125e6a2e29a966),
+    )
+
+
+class Hook(_s.Interface):
+    ID = 0x990682af58ac2f9c
+    METHODS = (
+        _s.Method('check', 0, 0xe0eaca8ce2f6f3a7, 0x93922def84199875),
     )

@@ -17,7 +17,7 @@ from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError, NotAvailable
 from wetnode.membrane.guarded import Guarded
 from wetnode.membrane.servers.process import ProcessServer
-from wetnode.membrane.session import Session
+from wetnode.membrane.session import BARE, Grants, Session
 from wetnode.schemas import system as _system
 
 
@@ -55,6 +55,9 @@ class BinaryServer(Guarded, _system.Binary.Server):
     async def spawn(self, args: Sequence[str], env: Sequence[str], **_: Any) -> ProcessServer:
         return await spawn(self.guard, self._session, self._component, args, env)
 
+    async def spawnBare(self, args: Sequence[str], env: Sequence[str], **_: Any) -> ProcessServer:
+        return await spawn(self.guard, self._session, self._component, args, env, BARE)
+
 
 async def spawn(
     guard: EpochGuard,
@@ -62,10 +65,12 @@ async def spawn(
     component: bytes | Path,
     args: Sequence[str],
     env: Sequence[str],
+    grants: Grants | None = None,
 ) -> ProcessServer:
-    """Start a child owned by `session`'s guest and serve its Process."""
+    """Start a child owned by `session`'s guest and serve its Process (``grants``: see
+    `SpawnChild`)."""
     environment = parse_env(list(env))
-    child = await session.vat.to_trio(session.spawn, component, list(args), environment)
+    child = await session.vat.to_trio(session.spawn, component, list(args), environment, grants)
     return ProcessServer(guard, session.vat, child)
 
 

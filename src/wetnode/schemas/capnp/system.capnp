@@ -58,6 +58,10 @@ interface Executor {
 interface Binary {
   spawn @0 (args :List(Text), env :List(Text)) -> (process :Process);
   # Start a child guest of this component; env entries are "KEY=VALUE".
+
+  spawnBare @1 (args :List(Text), env :List(Text)) -> (process :Process);
+  # Ours: as `spawn`, but the child's graft hands out no capability (its
+  # identity only): code that only computes, such as a policy hook.
 }
 
 interface Process {
@@ -72,6 +76,21 @@ interface Process {
 
   wait @3 () -> (exitCode :Int32);
   # Resolves with the exit code once the child has stopped.
+
+  bootstrap @4 () -> (cap :Capability);
+  # The capability the child exported (the SDK's `export`), as the reference
+  # node's Process.bootstrap: how a parent reaches a service it started.
+  # Fails when the child exported none or has gone.
+
+  kill @5 () -> ();
+  # Stops the child at once (a guest stuck in a loop included); `wait` then
+  # resolves.  As the reference node's Process.kill.
+
+  hook @6 (budgetMillis :UInt32) -> (hook :Hook);
+  # Ours: the child's export as a Hook whose every `check` the host bounds:
+  # a check the child does not answer within budgetMillis fails with
+  # `hookTimeout:` and the host kills the child (it is stuck or hostile; the
+  # parent starts another).  Guests have no timers, so the bound is the host's.
 }
 
 interface ByteStream {
@@ -129,4 +148,43 @@ interface Announcer {
 
   hash @1 (data :Data) -> (key :Text);
   # The key for `data`, as Finder.hash.
+}
+
+# Hooks: policy code in a guest of its own, with no capabilities, which a
+# parent (pid0's policy, docs/policy.md) asks about each event it covers.
+
+enum HookPhase @0xb4c6b153cab2ba6a {
+  preCall @0;    # a call is about to be delivered (it may be transformed)
+  postCall @1;   # a call's result is about to be returned (it may be transformed)
+  spawn @2;      # a child guest is about to start
+  dial @3;       # a connection to a peer is about to be opened
+}
+
+struct HookEvent @0x86f8066afceec9c5 {
+  phase @0 :HookPhase;
+  method @1 :Text;          # calls: "interface.method"; spawn: the component's path; dial: "host.dial"
+  peer @2 :Text;            # calls: the calling peer's ID; dial: the peer dialed
+  paramsBytes @3 :UInt32;   # calls: the encoded params' size
+  resultBytes @4 :UInt32;   # postCall: the encoded results' size
+  params @5 :Text;          # calls, when the policy asks: the params as JSON (Data as "0x" hex)
+  result @6 :Text;          # postCall, when the policy asks: the results as JSON
+  args @7 :List(Text);      # spawn: the child's arguments
+}
+
+enum HookAction @0x911b12cde5ea65f8 {
+  allow @0;
+  block @1;      # refuse, with the rationale
+  transform @2;  # go on with `replacement` instead of the params (preCall) or results (postCall)
+}
+
+struct HookVerdict @0x858027910cca31c1 {
+  action @0 :HookAction;
+  rationale @1 :Text;       # why: named in a refusal, logged with a transform
+  replacement @2 :Text;     # transform: the new params or results as JSON (fields to change)
+}
+
+interface Hook @0x990682af58ac2f9c {
+  check @0 (event :HookEvent) -> (verdict :HookVerdict);
+  # The hook's verdict on one event.  A hook that fails, traps or misses its
+  # time budget is taken to have said block (fail closed).
 }
