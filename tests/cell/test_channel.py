@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import trio
 import trio.socket
 import wasmtime
 
-from wetnode.cell import EXIT_TRAP, Engine, Exit, GuestSpec, open_cell
+from wetnode.cell import EXIT_TRAP, Engine, Exit, GuestSpec, Limits, open_cell
 
 
 async def test_guest_echoes_channel_bytes_and_eof_ends_it(engine: Engine, probe) -> None:
@@ -30,6 +31,42 @@ async def test_guest_echoes_channel_bytes_and_eof_ends_it(engine: Engine, probe)
         exit = await cell.wait()
     assert bytes(received) == payload
     assert exit == Exit(7)  # the probe's own exit code after EOF
+
+
+FLOOD_BLOCK = bytes(range(256)) * 16  # the probe's `flood` block: every byte value
+
+
+async def test_sdk_channel_writes_do_not_stay_in_the_guest_memory(engine: Engine, probe) -> None:
+    """64 MiB written through the SDK's ChannelTransport fits in a 24 MiB guest memory.
+
+    The probe needs ~11 MiB of linear memory to start.  If each byte written
+    stayed allocated (componentize-py's lowering of a `bytes` as `list<u8>`),
+    the guest would need 11 + 64 MiB and trap after writing ~13 MiB; freed
+    writes need only a few chunks on top of the start.  The bytes must arrive
+    unchanged: `write-latin1` carries every byte value as one character.
+    """
+    blocks = 16384
+    expected = hashlib.sha256(FLOOD_BLOCK * blocks).hexdigest()
+    limits = Limits(memory_bytes=24 << 20)
+    async with open_cell(engine, probe("flood", str(blocks), limits=limits)) as cell:
+        channel = trio.SocketStream(trio.socket.from_stdlib_socket(cell.channel))
+        received, digest = 0, hashlib.sha256()
+        with trio.fail_after(60):
+            while chunk := await channel.receive_some(65536):
+                received += len(chunk)
+                digest.update(chunk)
+            exit = await cell.wait()
+    assert exit == Exit(0)
+    assert received == len(FLOOD_BLOCK) * blocks
+    assert digest.hexdigest() == expected
+
+
+async def test_latin1_write_of_a_wider_character_traps_the_guest(engine: Engine, probe) -> None:
+    async with open_cell(engine, probe("wide")) as cell:
+        exit = await cell.wait()
+    assert exit.code == EXIT_TRAP
+    assert exit.reason is not None
+    assert "U+0100 at 3" in exit.reason and "U+0000..U+00FF" in exit.reason
 
 
 def writer_of(size: int) -> bytes:

@@ -10,7 +10,8 @@
 2. Host functions taking or returning `list<u8>`.  wasmtime-py converts such a
    list one element at a time (a 64-byte message cost ~200 us each way, 64 KiB
    about a second), so the channel's functions convert whole byte strings with
-   strided slices over the C value array instead.
+   strided slices over the C value array instead.  A `string` parameter
+   carrying bytes as Latin-1 characters is converted whole by the codecs.
 """
 
 from __future__ import annotations
@@ -113,6 +114,25 @@ def take_bytes(val: Val) -> bytes:
     raw = ctypes.string_at(values.data, values.size * _VAL_SIZE)
     ffi.wasmtime_component_vallist_delete(ctypes.byref(values))
     return raw[_VAL_OFFSET::_VAL_SIZE]
+
+
+def take_latin1(val: Val) -> bytes:
+    """The bytes a `string` parameter carries one per character (which this frees).
+
+    Raises WasmtimeError, to trap the guest, if a character is above U+00FF.
+    """
+    name = val.of.string
+    try:
+        text = ctypes.string_at(name.data, name.size).decode("utf-8")
+    finally:
+        ffi.wasm_byte_vec_delete(ctypes.byref(name))
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        raise WasmtimeError(
+            f"channel write-latin1 of U+{ord(exc.object[exc.start]):04X} at {exc.start}:"
+            " each character must be one byte, U+0000..U+00FF"
+        ) from None
 
 
 def put_bytes(val: Val, data: bytes) -> None:

@@ -14,7 +14,7 @@ import socket
 from wasmtime import WasmtimeError
 from wasmtime.component import Linker
 
-from wetnode.cell.capi import ValArray, add_raw_func, put_bytes, take_bytes
+from wetnode.cell.capi import ValArray, add_raw_func, put_bytes, take_bytes, take_latin1
 
 CHANNEL_INTERFACE = "wetware:guest/channel@0.1.0"
 MAX_READ = 64 * 1024
@@ -22,7 +22,7 @@ MAX_READ = 64 * 1024
 
 
 class GuestChannel:
-    """Host functions `read` and `write` bound to the guest's socket end."""
+    """Host functions `read`, `write` and `write-latin1` bound to the guest's socket end."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -34,6 +34,7 @@ class GuestChannel:
             self._callbacks = [
                 add_raw_func(channel, "read", self._read),
                 add_raw_func(channel, "write", self._write),
+                add_raw_func(channel, "write-latin1", self._write_latin1),
             ]
 
     def stop(self, reason: str) -> None:
@@ -58,7 +59,12 @@ class GuestChannel:
         put_bytes(results[0], data)
 
     def _write(self, params: ValArray, _count: int, _results: ValArray) -> None:
-        data = take_bytes(params[0])
+        self._send(take_bytes(params[0]))
+
+    def _write_latin1(self, params: ValArray, _count: int, _results: ValArray) -> None:
+        self._send(take_latin1(params[0]))
+
+    def _send(self, data: bytes) -> None:
         if self._stop_reason is not None:
             raise WasmtimeError(self._stop_reason)
         try:

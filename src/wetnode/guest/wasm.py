@@ -34,8 +34,12 @@ class ChannelTransport:
         return bytes(self._channel.read(max_bytes))
 
     def write(self, data: bytes) -> None:
-        # wasmtime-py lowers list<u8> one element at a time (~100x the bytes in
-        # host memory) and traps host calls of a few MiB: keep each call small.
+        # `write-latin1`, not `write`: componentize-py 0.25.1 copies a `bytes`
+        # passed as list<u8> into a buffer it never frees (every byte written
+        # would stay in this guest's memory for good), but frees its copy of
+        # a string when the call returns.  Latin-1 maps each byte to one
+        # character, so the host gets the same bytes back with one decode.
+        # Chunks keep each host call (and its transient copies) small.
         view = memoryview(data)
         for start in range(0, len(view), WRITE_CHUNK):
-            self._channel.write(bytes(view[start : start + WRITE_CHUNK]))
+            self._channel.write_latin1(str(view[start : start + WRITE_CHUNK], "latin-1"))

@@ -11,6 +11,8 @@ import sys
 import wit_world
 from wit_world.imports import channel
 
+from wetnode.guest.wasm import ChannelTransport
+
 
 def attempt(name: str, action) -> None:
     """Print `name: allowed` or `name: denied <error>` for one escape try."""
@@ -97,12 +99,31 @@ def ready() -> int:
     return 0
 
 
+FLOOD_BLOCK = bytes(range(256)) * 16
+
+
+def flood() -> int:
+    """Write argv[2] blocks of 4 KiB (every byte value) through the SDK's channel transport."""
+    transport = ChannelTransport()
+    for _ in range(int(sys.argv[2])):
+        transport.write(FLOOD_BLOCK)
+    return 0
+
+
+def wide() -> int:
+    """A `write-latin1` of a character that is not one byte: the host must trap it."""
+    channel.write_latin1("ok \u0100")
+    return 0
+
+
 MODES = {
     "echo": echo,
     "spin": spin,
     "membomb": membomb,
     "stdio": stdio,
     "ready": ready,
+    "flood": flood,
+    "wide": wide,
 }
 
 
