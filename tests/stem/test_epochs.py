@@ -58,8 +58,8 @@ async def test_head_advance_becomes_one_epoch_after_k_blocks(
     await epochs.wait_until(lambda items: len(items) == 2)
 
     assert epochs.items == [
-        Epoch(seq=1, head=b"cid-one", adopted_block=block + DEPTH),
-        Epoch(seq=2, head=b"cid-two", adopted_block=second + DEPTH),
+        Epoch(seq=1, head=b"cid-one", adopted_block=block + DEPTH, head_seq=1),
+        Epoch(seq=2, head=b"cid-two", adopted_block=second + DEPTH, head_seq=2),
     ]
     assert tips_at_callback == [block + DEPTH, second + DEPTH]
     assert pipeline.current == epochs.items[-1]
@@ -80,7 +80,7 @@ async def test_start_boots_on_the_final_head_and_adopts_the_pending_one(
     await mine(chain, DEPTH - 1)
     await epochs.wait_until(lambda items: len(items) == 1)
 
-    assert epochs.items == [Epoch(seq=1, head=b"pending", adopted_block=block + DEPTH)]
+    assert epochs.items == [Epoch(seq=1, head=b"pending", adopted_block=block + DEPTH, head_seq=1)]
 
 
 async def test_reorg_before_k_confirmations_emits_no_epoch(
@@ -102,7 +102,7 @@ async def test_reorg_before_k_confirmations_emits_no_epoch(
     await mine(chain, DEPTH + 2)
     await epochs.wait_until(lambda items: len(items) == 1)
 
-    assert epochs.items == [Epoch(seq=1, head=b"survivor", adopted_block=block + DEPTH)]
+    assert epochs.items == [Epoch(seq=1, head=b"survivor", adopted_block=block + DEPTH, head_seq=1)]
     assert [e.cid for e in seen.items] == [b"doomed", b"survivor"]
 
 
@@ -122,7 +122,9 @@ async def test_anvil_reorg_replacing_the_event_block_emits_no_epoch(
     await mine(chain, DEPTH)
     await epochs.wait_until(lambda items: len(items) == 1)
 
-    assert epochs.items == [Epoch(seq=1, head=b"survivor", adopted_block=survivor + DEPTH)]
+    assert epochs.items == [
+        Epoch(seq=1, head=b"survivor", adopted_block=survivor + DEPTH, head_seq=1)
+    ]
     assert seen.items[0].block_number == doomed
 
 
@@ -176,3 +178,37 @@ async def test_pinner_pins_the_new_head_before_unpinning_the_old(
     await epochs.wait_until(lambda items: len(items) == 1)
 
     assert calls == [("pin", b"cid-one"), ("unpin", b"genesis")]
+
+
+async def test_a_reorg_deeper_than_the_depth_moves_a_running_node_to_the_head_a_fresh_one_reads(
+    chain: Anvil, atom: str, nursery: trio.Nursery
+) -> None:
+    """Attack 14: the adopted head's block is replaced, then seq 1 is set again on a new branch."""
+    await mine(chain, DEPTH + 2)  # the reorg below must not reach the deployment
+    epochs = Recorder[Epoch]()
+    running = pipeline_for(chain, atom, epochs)
+    await nursery.start(running.run)
+    block = await send_set_head(chain, atom, b"orphaned")
+    await mine(chain, DEPTH)
+    await epochs.wait_until(lambda items: len(items) == 1)
+
+    # Replace the setHead's block and everything above it with empty blocks: deeper than DEPTH.
+    chain.rpc("anvil_reorg", [DEPTH + 2, []])
+    # The chain now holds genesis at its final block: the running node moves back to it.
+    await epochs.wait_until(lambda items: len(items) == 2)
+    replacement = await send_set_head(chain, atom, b"replacement")  # seq 1 again
+    await mine(chain, DEPTH)
+    await epochs.wait_until(lambda items: len(items) == 3)
+
+    fresh = pipeline_for(chain, atom, Recorder[Epoch]())
+    await nursery.start(fresh.run)
+    assert fresh.current is not None and running.current is not None
+    assert (fresh.current.head, fresh.current.head_seq) == (b"replacement", 1)
+    assert [(e.seq, e.head, e.head_seq) for e in epochs.items] == [
+        (1, b"orphaned", 1),
+        (2, b"genesis", 0),
+        (3, b"replacement", 1),
+    ]
+    assert epochs.items[-1].adopted_block == replacement + DEPTH
+    assert running.current == epochs.items[-1]
+    assert epochs.items[0].adopted_block == block + DEPTH

@@ -52,9 +52,14 @@ class StemHeads:
 
     def advance(self, allow: str) -> str:
         """Push the kernel exporting ``allow`` as the Atom's next head and make it final."""
+        pushed = self.push_head(allow)
+        assert f"is now seq {self._pushed - 1}" in pushed, pushed
+        return pushed
+
+    def push_head(self, allow: str) -> str:
+        """Like `advance`, without assuming the seq (a reorg may have dropped a head)."""
         pushed = self._push(allow, "--stem", self.atom, "--rpc-url", self.chain.url,
                             "--key", self.key)  # fmt: skip
-        assert f"is now seq {self._pushed - 1}" in pushed, pushed
         self.chain.mine(DEPTH)
         return pushed
 

@@ -25,11 +25,31 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Epoch:
-    """Mirror of ``stem.capnp`` Epoch: the adopted head of the Atom contract."""
+    """The adopted head of the Atom contract (``stem.capnp`` Epoch), numbered locally.
+
+    ``seq`` is the node's own epoch number, the one ``EpochClock`` orders and
+    guards compare; ``head_seq`` is the contract's counter for ``head``.  They
+    are equal until a reorg deeper than the confirmation depth replaces the
+    block a head came from: the node then moves to the head the chain holds,
+    whose contract seq may be equal or lower, as a new local epoch, so that
+    capabilities of the orphaned head go stale.
+    """
 
     seq: int
     head: bytes = b""
     adopted_block: int = 0
+    head_seq: int = 0
+
+    def successor(self, head_seq: int, head: bytes, adopted_block: int) -> Epoch | None:
+        """The epoch that adopts the contract's ``(head_seq, head)``; None if it is this one.
+
+        Its number is the contract's seq where that still increases, else one
+        more than this epoch's: local numbers only go up, whatever the chain did.
+        """
+        if (head_seq, head) == (self.head_seq, self.head):
+            return None
+        number = max(head_seq, self.seq + 1)
+        return Epoch(seq=number, head=head, adopted_block=adopted_block, head_seq=head_seq)
 
 
 GENESIS = Epoch(seq=0)

@@ -3,11 +3,19 @@
 At start it reads the contract's head as of ``depth`` blocks below the tip:
 the newest head that is already final, so every node of a fleet boots on the
 same one (a contract younger than that is read at the tip).  That is the
-current epoch.  From the next block on, the indexer
-feeds HeadUpdated logs and new tips to the finalizer, fetching any header the
-finalizer is missing; each event that becomes final with a ``seq`` above the
-current one becomes the new ``Epoch(seq, head, adopted_block)`` and is handed
-to ``on_epoch`` (the node connects it to the EpochClock and the pid0 reload).
+current epoch, and the block it was read at is the finalizer's anchor.  From
+the next block on, the indexer feeds HeadUpdated logs and new tips to the
+finalizer, fetching any header the finalizer is missing; each event that
+becomes final on top of the anchor, with another head than the current one,
+becomes the new ``Epoch`` and is handed to ``on_epoch`` (the node connects it
+to the EpochClock and the pid0 reload).
+
+When a reorg deeper than the confirmation depth replaces the anchor (the
+block the current head came from), the pipeline reads the head the chain
+holds at its newest final block, exactly what a node starting now would boot
+on, and hands it to ``on_epoch`` as the next local epoch if it is another
+head (``Epoch.successor``), whatever its contract seq.
+
 ``on_observed`` hears of each new head as soon as it is seen, unconfirmed
 (for progress output: "seq 3 seen, final at block 126").
 
@@ -28,13 +36,20 @@ from typing import Protocol
 import trio
 
 from wetnode.membrane.epoch import Epoch
-from wetnode.stem.abi import HEAD_SELECTOR, DecodeError, HeadUpdated, decode_head_return, hex_bytes
+from wetnode.stem.abi import (
+    HEAD_SELECTOR,
+    DecodeError,
+    Head,
+    HeadUpdated,
+    decode_head_return,
+    hex_bytes,
+)
 from wetnode.stem.errors import StemError
 from wetnode.stem.finalizer import (
     DEFAULT_DEPTH,
     DroppedEvent,
-    FinalizedEvent,
     Finalizer,
+    OrphanedAnchor,
     Outcome,
 )
 from wetnode.stem.indexer import Backoff, Indexer, Item
@@ -107,12 +122,13 @@ class EpochPipeline:
             latest = await rpc.block("latest")
             if latest is None:
                 raise RpcError("the node has no latest block")
-            block = max(0, latest.number - self.finalizer.depth)
-            if await rpc.call("eth_getCode", [self.address, hex(block)]) in ("0x", None):
-                block = latest.number  # deployed within the last `depth` blocks
-            call = {"to": self.address, "data": "0x" + HEAD_SELECTOR.hex()}
-            raw = await rpc.call("eth_call", [call, hex(block)])
-            head = decode_head_return(hex_bytes(raw))
+            number = max(0, latest.number - self.finalizer.depth)
+            if await rpc.call("eth_getCode", [self.address, hex(number)]) in ("0x", None):
+                number = latest.number  # deployed within the last `depth` blocks
+            block = latest if number == latest.number else await rpc.block(hex(number))
+            if block is None:
+                raise RpcError(f"the node has no block {number}")
+            head = await self._head_at(rpc, block.hash)
         except ChainUnreachable:
             raise StemError(
                 f"cannot reach the chain at {self.rpc_url}: is the node running? check --rpc-url"
@@ -122,7 +138,14 @@ class EpochPipeline:
                 f"cannot read the head of {self.address} at {self.rpc_url}: {exc} "
                 "(is it an Atom contract on this chain?)"
             ) from None
-        return Epoch(seq=head.seq, head=head.cid, adopted_block=block)
+        self.finalizer.anchor_at(block.number, block.hash)
+        return Epoch(seq=head.seq, head=head.cid, adopted_block=block.number, head_seq=head.seq)
+
+    async def _head_at(self, rpc: HttpRpc, block_hash: bytes) -> Head:
+        """The contract's head in the state of one block, named by hash (EIP-1898)."""
+        call = {"to": self.address, "data": "0x" + HEAD_SELECTOR.hex()}
+        raw = await rpc.call("eth_call", [call, {"blockHash": "0x" + block_hash.hex()}])
+        return decode_head_return(hex_bytes(raw))
 
     async def _handle(self, rpc: HttpRpc, item: Item) -> None:
         if isinstance(item, HeadUpdated):
@@ -135,9 +158,20 @@ class EpochPipeline:
                 await self.on_observed(item)
         else:
             outcomes = self.finalizer.add_head(item)
+        await self._settle(rpc, outcomes)
+
+    async def _settle(self, rpc: HttpRpc, outcomes: list[Outcome]) -> None:
+        """Apply outcomes; after an orphaned anchor, move to the head the chain holds.
+
+        A head that cannot be read yet (a header or the state is gone in a
+        further reorg) is tried again on the next item: the finalizer stays
+        orphaned, and evaluates nothing, until it is.
+        """
         outcomes += await self._fill_gaps(rpc)
         for outcome in outcomes:
             await self._apply(outcome)
+        if self.finalizer.orphaned and (follow_up := await self._adopt_chain_head(rpc)):
+            await self._settle(rpc, follow_up)
 
     async def _fill_gaps(self, rpc: HttpRpc) -> list[Outcome]:
         """Fetch the headers the finalizer asks for, each at most once per call."""
@@ -152,7 +186,46 @@ class EpochPipeline:
             outcomes += self.finalizer.add_block(header)
         return outcomes
 
+    async def _adopt_chain_head(self, rpc: HttpRpc) -> list[Outcome]:
+        """Read the head at the newest final block, adopt it if it is another, re-anchor."""
+        assert self.current is not None
+        asked: set[bytes] = set()
+        while (final := self.finalizer.final_block()) is None:
+            missing = self.finalizer.missing
+            if missing is None or missing in asked:
+                return []
+            asked.add(missing)
+            header = await rpc.block(missing)
+            if header is None:
+                return []  # gone in a further reorg: wait for the next tip
+            self.finalizer.add_block(header)  # orphaned: it only stores the header
+        number, block_hash = final
+        try:
+            head = await self._head_at(rpc, block_hash)
+        except (RpcError, DecodeError) as exc:
+            log.warning("cannot read the head at block %d yet (%s); retrying", number, exc)
+            return []
+        outcomes = self.finalizer.anchor_at(number, block_hash)
+        epoch = self.current.successor(head.seq, head.cid, number)
+        if epoch is None:
+            log.info("block %d holds the same head (seq %d): epoch unchanged", number, head.seq)
+        else:
+            log.warning(
+                "the chain now holds seq %d at final block %d: it becomes epoch %d",
+                head.seq, number, epoch.seq,
+            )  # fmt: skip
+            await self._adopt(epoch)
+        return outcomes
+
     async def _apply(self, outcome: Outcome) -> None:
+        if isinstance(outcome, OrphanedAnchor):
+            assert self.current is not None
+            log.warning(
+                "block %d 0x%s, where the head of epoch %d comes from, left the canonical "
+                "chain (a reorg deeper than the confirmation depth)",
+                outcome.number, outcome.anchor_hash.hex(), self.current.seq,
+            )  # fmt: skip
+            return
         event = outcome.event
         if isinstance(outcome, DroppedEvent):
             log.warning(
@@ -160,12 +233,17 @@ class EpochPipeline:
                 event.seq, event.block_number, event.block_hash.hex(),
             )  # fmt: skip
             return
-        assert isinstance(outcome, FinalizedEvent) and self.current is not None
-        if event.seq <= self.current.seq:
-            log.info("seq %d is final but not newer than epoch %d", event.seq, self.current.seq)
+        assert self.current is not None
+        epoch = self.current.successor(event.seq, event.cid, outcome.adopted_block)
+        if epoch is None:
+            log.info("seq %d is final and already epoch %d's head", event.seq, self.current.seq)
             return
+        await self._adopt(epoch)
+
+    async def _adopt(self, epoch: Epoch) -> None:
+        """Make ``epoch`` current: pin its head, announce it, unpin the previous head."""
+        assert self.current is not None
         previous = self.current
-        epoch = Epoch(seq=event.seq, head=event.cid, adopted_block=outcome.adopted_block)
         if self.pinner is not None:
             await self.pinner.pin(epoch.head)
         self.current = epoch
