@@ -96,7 +96,8 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
         ),
         (
             "[services]\nx = 1\n",
-            "etc/policy.toml line 1: unknown table [services] (the policy has [export])",
+            "etc/policy.toml line 1: unknown table [services] (the policy has [export], "
+            "[service.NAME] and [path])",
         ),
         (
             "[[export.grant]]\nmethods = [\"host.id\"]\npeers = [\"16Uiu2HAmTypo\"]\n",

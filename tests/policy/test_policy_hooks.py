@@ -12,8 +12,6 @@ call through.
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from tests.kernel.node_process import (
     start_node,
     wait_for_stderr,
 )
-from tests.support.guests import ww_build
+from tests.support.guests import agent
 from wetnode.client import dial
 from wetnode.keys import NodeKey
 
@@ -156,19 +154,6 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (etc / "policy.toml").write_text(POLICY)
     (etc / "bootstrap").write_text(f"/ip4/127.0.0.1/tcp/9/p2p/{BOOTSTRAP_PEER}\n")
     return layer
-
-
-def agent(project: Path, main_py: str | None = None, template: str = "agent") -> None:
-    """A project scaffolded by `ww init --template` (its `boot/main.py` replaced when
-    given), built by `ww build`."""
-    made = subprocess.run(
-        [sys.executable, "-m", "wetnode", "init", "--template", template, str(project)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    if main_py is not None:
-        (project / "boot" / "main.py").write_text(main_py)
-    ww_build(project)
 
 
 @contextlib.contextmanager

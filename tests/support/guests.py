@@ -30,6 +30,19 @@ def ww_build(project: Path, *flags: str) -> Path:
     return project / "boot" / "main.wasm"
 
 
+def agent(project: Path, main_py: str | None = None, template: str = "agent") -> None:
+    """A project scaffolded by `ww init --template` (its `boot/main.py` replaced when
+    given), built by `ww build`."""
+    made = subprocess.run(
+        [*WW, "init", "--template", template, str(project)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    if main_py is not None:
+        (project / "boot" / "main.py").write_text(main_py)
+    ww_build(project)
+
+
 def home_sharing_cache(path: Path, shared: Path) -> Path:
     """A new data dir at ``path`` whose compile cache is the data dir ``shared``'s."""
     (shared / "cache").mkdir(parents=True, exist_ok=True)

@@ -264,7 +264,7 @@ def _ordinal(interface: type[schema.Interface], name: str) -> tuple[int, int]:
 
 _DIALS = {_ordinal(system.Host, name): f"host.{name}" for name in ("dial", "connect")}
 _SPAWNS = {_ordinal(system.Binary, "spawn"), _ordinal(system.Binary, "spawnBare"),
-           _ordinal(system.Executor, "runBytes")}  # fmt: skip
+           _ordinal(system.Binary, "spawnWith"), _ordinal(system.Executor, "runBytes")}  # fmt: skip
 _BINARIES = {_ordinal(system.Executor, "loadPath"), _ordinal(system.Executor, "load"),
              _ordinal(system.Host, "executor")}  # fmt: skip
 BYTES = "<bytes>"  # what a spawn event names when the component came as bytes
@@ -274,7 +274,7 @@ class LocalGate(Cap):
     """pid0's own `host` and `executor`, with the dial and spawn hooks on them.
 
     `host.dial` and `host.connect` are dial events naming the peer; starting
-    a child (`Binary.spawn`, `spawnBare`, `Executor.runBytes`) is a spawn
+    a child (`Binary.spawn`, `spawnBare`, `spawnWith`, `Executor.runBytes`) is a spawn
     event naming its component's path (`BYTES` for one sent as bytes) and
     its args.  The `Binary` a `loadPath` returns remembers its path, and the
     executors and binaries these return are gated the same way.

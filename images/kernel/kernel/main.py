@@ -22,6 +22,7 @@ import sys
 from typing import Any
 
 import wetnode.guest as ww
+from kernel import children
 from kernel import policy as policy_file
 from kernel.export import METHOD_NAMES, ExportedMembrane, load_policy
 from kernel.hooks import OwnCaps
@@ -29,6 +30,8 @@ from kernel.hooks import start as start_hooks
 from kernel.routing import bootstrap_peers, connect_bootstrap
 from kernel.shell import LineReader, Shell
 from wetnode import codec
+from wetnode.capnproto.loop import current_loop
+from wetnode.guest.policy import Policy
 
 
 async def main(root: str = "/") -> int:
@@ -44,21 +47,24 @@ async def main(root: str = "/") -> int:
         return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
     try:
         policy = load_policy(root)
-        rules, specs = policy_file.load(root, METHOD_NAMES.values(), policy.name)
+        found = policy_file.load(root, METHOD_NAMES.values(), policy.name)
         bootstrap = bootstrap_peers(root)
         hooks = None
-        if specs:
-            hooks = await start_hooks(caps.executor, specs, policy.name, policy_file.POLICY_FILE)
+        if found.hooks:
+            hooks = await start_hooks(
+                caps.executor, found.hooks, policy.name, policy_file.POLICY_FILE
+            )
     except ValueError as exc:  # a bad etc/ file or hook: say which line, do not boot
         print(f"kernel: {exc}", file=sys.stderr, flush=True)
         return 1
-    ww.export(ExportedMembrane(caps, policy, rules, hooks))
+    ww.export(ExportedMembrane(caps, policy, found.export, hooks))
     if hooks is not None:  # pid0's own dials and spawns meet the hooks too
         caps = OwnCaps(caps, hooks)
     await connect_bootstrap(caps, bootstrap)
-    await start_services(caps, root)
+    await start_services(caps, root, found.services)
     if os.environ.get("WW_TTY") == "1":
-        return await Shell(caps, root).repl(LineReader(membrane.stdin().stream))
+        shell = Shell(caps, root, path_policy=found.path)
+        return await shell.repl(LineReader(membrane.stdin().stream))
     peer = codec.b58encode((await caps.host.id()).peerId)
     addrs = [codec.multiaddr_to_text(a) for a in (await caps.host.addrs()).addrs]
     ready = {"event": "ready", "peer_id": peer, "addrs": addrs}
@@ -67,8 +73,13 @@ async def main(root: str = "/") -> int:
     return 0
 
 
-async def start_services(caps: Any, root: str) -> None:
-    """Start every `svc/<name>/boot/main.wasm` as a child; report, never fail boot."""
+async def start_services(caps: Any, root: str, policies: dict[str, Policy]) -> None:
+    """Start every `svc/<name>/boot/main.wasm` as a child; report, never fail boot.
+
+    A service with a `[service.NAME]` policy holds pid0's caps behind it
+    (`kernel.children`); its stderr becomes pid0's, each line prefixed
+    `kernel: service NAME:`, so what a service says is in the node's log.
+    """
     base = os.path.join(root, "svc")
     try:
         names = sorted(os.listdir(base))
@@ -80,13 +91,34 @@ async def start_services(caps: Any, root: str) -> None:
             continue
         try:
             binary = caps.executor.loadPath(f"/svc/{name}/boot/main.wasm").binary
-            result = await binary.spawn([], [f"PATH={os.environ.get('PATH', '/bin')}"])
+            env = [f"PATH={os.environ.get('PATH', '/bin')}"]
+            result = await children.spawn(binary, [], env, caps, policies.get(name), f"svc/{name}")
             _SERVICES.append(result.process)
             print(f"kernel: started service {name}", file=sys.stderr, flush=True)
+            current_loop().spawn(_relay(name, result.process.stderr().stream))
         except ww.RpcError as exc:
             print(
                 f"kernel: service {name} failed to start: {exc.reason}", file=sys.stderr, flush=True
             )
+
+
+async def _relay(name: str, stream: Any) -> None:
+    """A service's stderr, line by line, as pid0's, until the service closes it."""
+    pending = b""
+    try:
+        while data := bytes((await stream.read(65536)).data):
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                _say_for(name, line)
+    except ww.RpcError:  # the service is gone: what it said is said
+        pass
+    if pending:
+        _say_for(name, pending)
+
+
+def _say_for(name: str, line: bytes) -> None:
+    text = line.decode("utf-8", "replace")
+    print(f"kernel: service {name}: {text}", file=sys.stderr, flush=True)
 
 
 _SERVICES: list[Any] = []  # held so the services' processes stay referenced

@@ -46,6 +46,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from kernel.hooks import HOOK_KEYS, HookSpec, hook_spec, missing
@@ -106,6 +107,12 @@ RULES: dict[str, tuple[set[str], set[str], Callable[[dict[str, Any], Any], Rule]
 }
 GRANT_KEYS = {"peers", "methods", "expires", "epochs", "name"}
 KINDS = ["grant", *RULES, "hook"]
+# What pid0 hands a child is called by that child alone: its grants name no peers.
+CHILD_GRANT_KEYS = GRANT_KEYS - {"peers"}
+CHILD_KINDS = ["grant", *RULES]
+SECTIONS = ("export", "service", "path")
+SECTIONS_TEXT = "[export], [service.NAME] and [path]"
+_SERVICE = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class _Lines:
@@ -132,6 +139,10 @@ class _Lines:
                 if re.match(rf"\s*{re.escape(key)}\s*=", self.lines[number - 1]):
                     return number
         return start
+
+    def error(self, table: str, index: int, key: str | None, why: str) -> PolicyError:
+        """`why`, naming the file and the line of `table` (its `index`th, at `key`)."""
+        return PolicyError(f"{POLICY_FILE} line {self.of(table, index, key)}: {why}")
 
 
 def _expiry(t: dict[str, Any]) -> Expiry | None:
@@ -172,14 +183,28 @@ def _is_peer_id(text: str) -> bool:
     return len(raw) > 2 and raw[0] in (0x00, 0x12) and raw[1] == len(raw) - 2
 
 
+@dataclass
+class PolicyFile:
+    """What the file says: the export's policy and hooks, and the policies pid0 wraps
+    the capabilities it hands its `svc/` services (by name) and PATH children in."""
+
+    export: Policy | None = None
+    hooks: list[HookSpec] = field(default_factory=list)
+    services: dict[str, Policy] = field(default_factory=dict)
+    path: Policy | None = None
+    service_lines: dict[str, int] = field(default_factory=dict)  # for the boot errors
+
+
 def parse(
     text: str,
     known_methods: Iterable[str],
     names: Callable[[int, int], str],
     epochs: Callable[[], int] = lambda: 0,
 ) -> Policy:
-    """The `Policy` a policy file's text describes; `PolicyError` says file and line."""
-    return parse_file(text, known_methods, names, epochs)[0]
+    """The export's `Policy` a policy file's text describes; `PolicyError` says file and line."""
+    export = parse_file(text, known_methods, names, epochs).export
+    assert export is not None
+    return export
 
 
 def parse_file(
@@ -187,8 +212,8 @@ def parse_file(
     known_methods: Iterable[str],
     names: Callable[[int, int], str],
     epochs: Callable[[], int] = lambda: 0,
-) -> tuple[Policy, list[HookSpec]]:
-    """The `Policy` and the hooks (`kernel.hooks`) a policy file's text describes."""
+) -> PolicyFile:
+    """Every section of a policy file's text: `[export]`, `[service.NAME]`, `[path]`."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -198,25 +223,56 @@ def parse_file(
         raise PolicyError(f"{POLICY_FILE}{where}: {detail}") from None
     lines = _Lines(text)
     known = set(known_methods)
+    fail = lines.error
 
-    def fail(table: str, index: int, key: str | None, why: str) -> PolicyError:
-        return PolicyError(f"{POLICY_FILE} line {lines.of(table, index, key)}: {why}")
+    def policy(grants: list[Grant] | None, rules: list[Rule]) -> Policy:
+        return Policy(grants, rules, names=names, epochs=epochs, on_change=_report)
 
     for top in doc:
-        if top != "export":
-            raise fail(top, 0, None, f"unknown table [{top}] (the policy has [export])")
-    export = doc.get("export", {})
+        if top not in SECTIONS:
+            raise fail(top, 0, None, f"unknown table [{top}] (the policy has {SECTIONS_TEXT})")
+    grants, rules, hooks = _section("export", doc.get("export", {}), lines, known)
+    found = PolicyFile(policy(grants, rules), hooks)
+    for name, section in doc.get("service", {}).items():
+        table = f"service.{name}"
+        if not isinstance(section, dict) or not _SERVICE.fullmatch(name):
+            raise fail(table, 0, None, f"[[service.NAME.RULE]] names a svc/ directory, "
+                       f"not {name!r}")  # fmt: skip
+        grants, rules, _ = _section(table, section, lines, known, children=True)
+        found.services[name] = policy(grants, rules)
+        found.service_lines[name] = lines.of(f"{table}.{next(iter(section), '')}")
+    if "path" in doc:
+        grants, rules, _ = _section("path", doc["path"], lines, known, children=True)
+        found.path = policy(grants, rules)
+    return found
+
+
+def _section(
+    prefix: str,
+    section: dict[str, Any],
+    lines: _Lines,
+    known: set[str],
+    children: bool = False,
+) -> tuple[list[Grant] | None, list[Rule], list[HookSpec]]:
+    """The grants, rules and hooks of one section's `[[PREFIX.KIND]]` tables.
+
+    ``children``: a section for what pid0 hands a child, whose calls come from that
+    child, not a peer (no `peers`), and meet no hooks of their own.
+    """
+    fail = lines.error
+    kinds = CHILD_KINDS if children else KINDS
     grants: list[Grant] | None = None
     rules: list[Rule] = []
     hooks: list[HookSpec] = []
-    for kind, tables in export.items():
-        table = f"export.{kind}"
-        if kind not in KINDS:
-            raise fail(table, 0, None, f"unknown rule [[{table}]] (rules: {', '.join(KINDS)})")
+    for kind, tables in section.items():
+        table = f"{prefix}.{kind}"
+        if kind not in kinds:
+            raise fail(table, 0, None, f"unknown rule [[{table}]] (rules: {', '.join(kinds)})")
         if not isinstance(tables, list):
             raise fail(table, 0, None, f"{table} is written [[{table}]] (one table per rule)")
         if kind == "grant":
-            allowed, required, build = GRANT_KEYS, {"methods"}, None
+            allowed = CHILD_GRANT_KEYS if children else GRANT_KEYS
+            required, build = {"methods"}, None
         elif kind == "hook":
             allowed, required, build = HOOK_KEYS, {"name"}, None
         else:
@@ -250,31 +306,36 @@ def parse_file(
                     rules.append(build(t, methods))
             except (ValueError, TypeError) as exc:
                 raise fail(table, index, key, str(exc)) from None
-    return Policy(grants, rules, names=names, epochs=epochs, on_change=_report), hooks
+    return grants, rules, hooks
 
 
 def _report(peer: str, change: Any) -> None:
     print(f"kernel: policy: peer {peer}: {change}", file=sys.stderr, flush=True)
 
 
-def load(
-    root: str, known_methods: Iterable[str], names: Callable[[int, int], str]
-) -> tuple[Policy | None, list[HookSpec]]:
-    """The image's policy (None when it has no `etc/policy.toml`) and its hooks.
+def load(root: str, known_methods: Iterable[str], names: Callable[[int, int], str]) -> PolicyFile:
+    """The image's policy (an empty `PolicyFile` when it has no `etc/policy.toml`).
 
     A grant's `epochs` counts the epochs the node adopted since it started
     (`WW_EPOCHS`, set by the host each time it boots pid0).  A hook whose
-    component the image lacks is a `PolicyError` naming its table's line.
+    component the image lacks, or a `[service.NAME]` for a service it lacks,
+    is a `PolicyError` naming its table's line.
     """
     try:
         with open(f"{root.rstrip('/')}/{POLICY_FILE}", encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
-        return None, []
+        return PolicyFile()
     adopted = int(os.environ.get("WW_EPOCHS", "0"))
-    policy, hooks = parse_file(text, known_methods, names, lambda: adopted)
-    absent = missing(root, hooks)
+    found = parse_file(text, known_methods, names, lambda: adopted)
+    absent = missing(root, found.hooks)
     if absent is not None:
         spec, why = absent
         raise PolicyError(f"{POLICY_FILE} line {spec.line}: {why}")
-    return policy, hooks
+    for name, line in found.service_lines.items():
+        if not os.path.isfile(f"{root.rstrip('/')}/svc/{name}/boot/main.wasm"):
+            raise PolicyError(
+                f"{POLICY_FILE} line {line}: [service.{name}] names no service of the image "
+                f"(no svc/{name}/boot/main.wasm)"
+            )
+    return found

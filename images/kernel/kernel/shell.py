@@ -3,7 +3,8 @@
 `(capability method args...)` calls a method; a bare command is looked up on
 PATH as `<dir>/<cmd>.wasm`, then `<dir>/<cmd>/main.wasm`, and run as a
 child with `executor.loadPath` and `binary.spawn` (on a remote node's
-executor, `ww dial --shell`, the tool's bytes go with `executor.load`).
+executor, `ww dial --shell`, the tool's bytes go with `executor.load`); with
+a `[path]` policy it holds pid0's caps behind it instead (`kernel.children`).
 Built-ins (`find`, `dial`, `cd`, ...) and capability names win over PATH
 tools of the same name, as a POSIX shell's built-ins do; a command with a
 `/` is a path, never a built-in, so `(/bin/find ...)` runs the tool.
@@ -19,10 +20,11 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 import wetnode.guest as ww
-from kernel import routing
+from kernel import children, routing
 from kernel.lisp import ReadError, Symbol, is_complete, printable, read_all, show
 from kernel.mcp import mcp_command
 from wetnode import codec
+from wetnode.guest.policy import Policy
 from wetnode.guest.schemas import stem
 
 HELP = """\
@@ -83,10 +85,16 @@ class LineReader:
 
 class Shell:
     def __init__(
-        self, caps: Any, root: str = "/", out: TextIO | None = None, env: dict | None = None
+        self,
+        caps: Any,
+        root: str = "/",
+        out: TextIO | None = None,
+        env: dict | None = None,
+        path_policy: Policy | None = None,
     ) -> None:
         self.caps = caps
         self.root = root
+        self.path_policy = path_policy  # `[path]` of etc/policy.toml: what PATH tools hold
         self.cwd = "/"
         self.out = out
         self.env = dict(os.environ if env is None else env)
@@ -283,7 +291,8 @@ class Shell:
                 binary = self.caps.executor.load(tool.read()).binary
         else:  # the host reads the tool from our image: no bytes cross the channel
             binary = self.caps.executor.loadPath(posixpath.normpath(path)).binary
-        process = (await binary.spawn(args, env)).process
+        spawned = children.spawn(binary, args, env, self.caps, self.path_policy, path)
+        process = (await spawned).process
         out, err = await ww.gather(
             [_drain(process.stdout().stream), _drain(process.stderr().stream)]
         )

@@ -181,9 +181,14 @@ def write_value(b: wire.StructBuilder, f: Field, value: Any) -> None:
         write_list(mb, b.ptr_index + f.offset, f.type[1], value)
     elif kind == "iface":
         wire.set_cap(mb, b.ptr_index + f.offset, mb.add_cap(value))
+    elif kind == "any" and isinstance(value, TypedClient | TypedServer):
+        # A `Capability` field (an AnyPointer in the schema): the capability itself.
+        wire.set_cap(mb, b.ptr_index + f.offset, mb.add_cap(value))
     elif kind == "any":
         if not isinstance(value, wire.Ptr):
-            raise TypeError(f"{f.name}: an AnyPointer takes a received pointer to copy")
+            raise TypeError(
+                f"{f.name}: an AnyPointer takes a received pointer to copy, or a capability"
+            )
         copy_any(value, wire.PtrBuilder(mb, b.ptr_index + f.offset))
 
 

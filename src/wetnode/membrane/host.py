@@ -28,7 +28,7 @@ from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guests import Child, GuestLink, stop_all
 from wetnode.membrane.ports import IpfsBackend, Network, Routing, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
-from wetnode.membrane.session import ALL, CHILD, Grants, Session
+from wetnode.membrane.session import ALL, BARE, CHILD, Grants, Passed, Session
 from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.vat import Connection, Vat
 
@@ -105,18 +105,22 @@ class MembraneHost:
         stdin: StreamPort | None = None,
         root: Path | None = None,
         mcp: LocalServers | None = None,
+        passed: Passed | None = None,
     ) -> GuestLink:
         link = GuestLink(self.vat, name)
 
         async def spawn(
-            wasm: bytes | Path, args: Sequence[str], env: dict[str, str], grants: Grants | None
+            wasm: bytes | Path,
+            args: Sequence[str],
+            env: dict[str, str],
+            grants: Grants | Passed | None,
         ) -> Child:
             return await self._spawn_child(link, wasm, args, env, grants)
 
         session = Session(
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
-            approvals=self._approvals, mcp=mcp, routing=self._routing,
+            approvals=self._approvals, mcp=mcp, routing=self._routing, passed=passed,
         )  # fmt: skip
         # The guest's bytes reach the vat through a pump that bounds its calls in flight
         # and the results it leaves unread (`wetnode.cell.channel_pump`).
@@ -161,15 +165,19 @@ class MembraneHost:
         wasm: bytes | Path,
         args: Sequence[str],
         env: dict[str, str],
-        grants: Grants | None = None,
+        grants: Grants | Passed | None = None,
     ) -> Child:
         if self._spawner is None:
             raise NotAvailable("spawn: this node has no guest runtime to run children")
         self._serial += 1
         name = f"{parent.name}/{self._serial}"
         host_end, guest_end = socket.socketpair()
-        grants = self._child_grants if grants is None else grants
-        link = await self._attach(host_end, name, NodeKey.generate(), grants)
+        # A child its parent handed capabilities to holds those and nothing of the host's.
+        if isinstance(grants, Passed):
+            passed, own = grants, BARE
+        else:
+            passed, own = None, self._child_grants if grants is None else grants
+        link = await self._attach(host_end, name, NodeKey.generate(), own, passed=passed)
         try:
             process = await self._spawner.spawn(wasm, args, env, guest_end)
         except BaseException:

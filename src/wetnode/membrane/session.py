@@ -7,10 +7,10 @@ lives on the vat thread inside that guest's servers.  Its trio-side parts
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -52,10 +52,21 @@ BARE = Grants(
     announcer=False,
 )  # fmt: skip
 
-# Starts a child from component bytes or a component file, with these grants
-# (None: the node's grants for children).
+
+
+@dataclass(frozen=True)
+class Passed:
+    """What a parent handed its child (`Binary.spawnWith`): capability clients by graft
+    result name.  The child's graft returns its identity and these, and none of
+    the host's own grants: the parent, not the node, says what the child holds."""
+
+    caps: Mapping[str, Any]
+
+
+# Starts a child from component bytes or a component file, with these grants or the
+# parent's capabilities (None: the node's grants for children).
 SpawnChild = Callable[
-    [bytes | Path, Sequence[str], dict[str, str], "Grants | None"], Awaitable["Child"]
+    [bytes | Path, Sequence[str], dict[str, str], "Grants | Passed | None"], Awaitable["Child"]
 ]
 
 
@@ -75,3 +86,4 @@ class Session:
     approvals: ApprovalDesk | None = None  # the node's proposals (None: not offered)
     mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)
     routing: Routing | None = None  # the node's DHT (Finder, Announcer); None: none
+    passed: Passed | None = None  # what the parent handed a `spawnWith` child (with BARE grants)

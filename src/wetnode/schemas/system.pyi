@@ -121,6 +121,12 @@ class Binary(_capnp.Capability):
         args: _abc.Sequence[str] = ...,
         env: _abc.Sequence[str] = ...,
     ) -> _capnp.Promise[_Binary_spawnBare_Results]: ...
+    def spawnWith(
+        self,
+        args: _abc.Sequence[str] = ...,
+        env: _abc.Sequence[str] = ...,
+        caps: _abc.Sequence[Export | dict[str, _t.Any]] = ...,
+    ) -> _capnp.Promise[_Binary_spawnWith_Results]: ...
 
     class Server(_capnp.Server):
         async def spawn(
@@ -139,6 +145,19 @@ class Binary(_capnp.Capability):
             _context: _capnp.CallContext[_Binary_spawnBare_Results],
             **kwargs: _t.Any,
         ) -> _t.Any: ...
+        async def spawnWith(
+            self,
+            *,
+            args: _abc.Sequence[str],
+            env: _abc.Sequence[str],
+            caps: _abc.Sequence[Export],
+            _context: _capnp.CallContext[_Binary_spawnWith_Results],
+            **kwargs: _t.Any,
+        ) -> _t.Any: ...
+
+class Export(_capnp.Struct):
+    name: str
+    cap: _t.Any
 
 class Process(_capnp.Capability):
     def stdin(self) -> _capnp.Promise[_Process_stdin_Results]: ...
@@ -377,6 +396,12 @@ class _Binary_spawn_Results(_capnp.Struct):
     def process(self, value: Process | Process.Server) -> None: ...
 
 class _Binary_spawnBare_Results(_capnp.Struct):
+    @property
+    def process(self) -> Process: ...
+    @process.setter
+    def process(self, value: Process | Process.Server) -> None: ...
+
+class _Binary_spawnWith_Results(_capnp.Struct):
     @property
     def process(self) -> Process: ...
     @process.setter

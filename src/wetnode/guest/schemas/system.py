@@ -235,6 +235,36 @@ class Binary_spawnBare_Results(_s.Struct):
     )
 
 
+class Binary_spawnWith_Params(_s.Struct):
+    ID = 0xc385a434fa05996a
+    DATA_WORDS = 0
+    PTR_COUNT = 3
+    FIELDS = (
+        _s.Field('args', ("list", ("text",)), offset=0),
+        _s.Field('env', ("list", ("text",)), offset=1),
+        _s.Field('caps', ("list", ("struct", 0xbb8d5590cb2f3d2e)), offset=2),
+    )
+
+
+class Binary_spawnWith_Results(_s.Struct):
+    ID = 0xb0e10f18460632ca
+    DATA_WORDS = 0
+    PTR_COUNT = 1
+    FIELDS = (
+        _s.Field('process', ("iface", 0x97d4030d8435f0b1), offset=0),
+    )
+
+
+class Export(_s.Struct):
+    ID = 0xbb8d5590cb2f3d2e
+    DATA_WORDS = 0
+    PTR_COUNT = 2
+    FIELDS = (
+        _s.Field('name', ("text",), offset=0),
+        _s.Field('cap', ("any",), offset=1),
+    )
+
+
 class Process_stdin_Params(_s.Struct):
     ID = 0xa23c0a2af3746114
     DATA_WORDS = 0
@@ -572,6 +602,7 @@ class Binary(_s.Interface):
     METHODS = (
         _s.Method('spawn', 0, 0x9e3898e4ad2bd66b, 0xc2da2083e97f9e25),
         _s.Method('spawnBare', 1, 0xdc29b6467fdb7f2a, 0xfa11588724aa16c0),
+        _s.Method('spawnWith', 2, 0xc385a434fa05996a, 0xb0e10f18460632ca),
     )
 
 

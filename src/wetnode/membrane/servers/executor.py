@@ -4,7 +4,8 @@
 `loadPath` not at all (the host reads the caller's own image), and the
 returned `Binary` starts children of it: for a 20 MB Python guest that is
 the difference between about a second and a few milliseconds per start
-(docs/performance.md).
+(docs/performance.md).  `spawnWith` starts one whose graft holds exactly
+the capabilities its parent passed (`wetnode.membrane.passed`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import CapabilityError, NotAvailable
 from wetnode.membrane.guarded import Guarded
+from wetnode.membrane.passed import read_exports
 from wetnode.membrane.servers.process import ProcessServer
-from wetnode.membrane.session import BARE, Grants, Session
+from wetnode.membrane.session import BARE, Grants, Passed, Session
 from wetnode.schemas import system as _system
 
 
@@ -58,6 +60,12 @@ class BinaryServer(Guarded, _system.Binary.Server):
     async def spawnBare(self, args: Sequence[str], env: Sequence[str], **_: Any) -> ProcessServer:
         return await spawn(self.guard, self._session, self._component, args, env, BARE)
 
+    async def spawnWith(
+        self, args: Sequence[str], env: Sequence[str], caps: Any, **_: Any
+    ) -> ProcessServer:
+        passed = read_exports(caps)
+        return await spawn(self.guard, self._session, self._component, args, env, passed)
+
 
 async def spawn(
     guard: EpochGuard,
@@ -65,7 +73,7 @@ async def spawn(
     component: bytes | Path,
     args: Sequence[str],
     env: Sequence[str],
-    grants: Grants | None = None,
+    grants: Grants | Passed | None = None,
 ) -> ProcessServer:
     """Start a child owned by `session`'s guest and serve its Process (``grants``: see
     `SpawnChild`)."""

@@ -25,6 +25,7 @@ import trio
 from wetnode.keys import verify
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.errors import GraftRefused
+from wetnode.membrane.passed import hand_out
 from wetnode.membrane.servers.approvals import ApprovalsServer
 from wetnode.membrane.servers.bytestream import ByteStreamServer
 from wetnode.membrane.servers.executor import ExecutorServer
@@ -108,6 +109,8 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
             results.finder = FinderServer(guard, session)
         if session.grants.announcer and session.routing is not None:
             results.announcer = AnnouncerServer(guard, session)
+        if session.passed is not None:
+            hand_out(session.passed, results)
 
     async def _challenge(self, signer: Any) -> None:
         await challenge(

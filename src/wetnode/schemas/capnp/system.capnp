@@ -62,6 +62,20 @@ interface Binary {
   spawnBare @1 (args :List(Text), env :List(Text)) -> (process :Process);
   # Ours: as `spawn`, but the child's graft hands out no capability (its
   # identity only): code that only computes, such as a policy hook.
+
+  spawnWith @2 (args :List(Text), env :List(Text), caps :List(Export)) -> (process :Process);
+  # As the reference node's `Executor.spawn(args, env, caps)`: the child's
+  # graft hands out its identity and exactly `caps`, each under its name
+  # (a graft result: "executor", "ipfs", "host"...), none of the host's
+  # own child grants.  How a parent hands a child capabilities it has
+  # attenuated (pid0's policy, docs/policy.md).  `spawnBare` is `caps = []`.
+}
+
+struct Export @0xbb8d5590cb2f3d2e {
+  # The reference node's (its membrane.capnp): a capability bound to a name.
+  # The name is a binding key, not authority: the capability is the authority.
+  name @0 :Text;
+  cap @1 :Capability;
 }
 
 interface Process {
