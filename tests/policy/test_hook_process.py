@@ -1,7 +1,8 @@
-"""What a parent can do with a child it started: reach its export, start it bare, kill it.
+"""What a parent can do with a child it started: reach its export, start it bare or with
+capabilities of its own, kill it.
 
 Real guests: a Python pid0 built with `ww build` starts a Python child of
-its own image (`bin/child`) in four ways, and prints what it saw.
+its own image (`bin/child`) in five ways, and prints what it saw.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ PARENT = """
         for how in ("spawn", "spawnBare"):
             child = (await getattr(binary, how)(["graft"], [])).process
             print(f"{how}: {await drain(child.stdout().stream)}")
+
+        # The parent's own ipfs, passed as the child's `ipfs`: that and its identity only.
+        passed = [{"name": "ipfs", "cap": caps.ipfs}]
+        child = (await binary.spawnWith(["graft"], [], passed)).process
+        print(f"spawnWith: {await drain(child.stdout().stream)}")
+        try:
+            await binary.spawnWith(["graft"], [], [{"name": "signer", "cap": caps.ipfs}])
+        except ww.RpcError as exc:
+            print(f"refused: {exc.reason}")
 
         quiet = (await binary.spawn(["quiet"], [])).process
         try:
@@ -102,7 +112,7 @@ def project(where: Path, source: str) -> Path:
     return where
 
 
-def test_a_parent_reaches_its_childs_export_starts_it_bare_and_bounds_its_hook(
+def test_a_parent_reaches_its_childs_export_starts_it_bare_or_with_caps_and_bounds_its_hook(
     tmp_path: Path, ww_home: Path
 ) -> None:
     parent = project(tmp_path / "parent", PARENT)
@@ -116,6 +126,11 @@ def test_a_parent_reaches_its_childs_export_starts_it_bare_and_bounds_its_hook(
     assert lines[0] == "export: action 1, the child says no to executor.echo"  # 1: block
     assert lines[1] == "spawn: identity executor ipfs"  # a child's usual grants
     assert lines[2] == "spawnBare: identity"  # a bare child's graft: its identity only
+    assert lines.pop(3) == "spawnWith: identity ipfs"  # what the parent passed, no more
+    assert lines.pop(3) == (
+        "refused: spawnWith: caps[0] ('signer') is not a capability a child's graft returns "
+        "(one of host, executor, ipfs, mcp, exports, finder, announcer, approvals)"
+    )
     assert lines[3] == "quiet: this vat exports no bootstrap capability", lines
     assert lines[4] == (
         "spin: hookTimeout: the hook did not answer within its 300 ms budget; it was stopped"

@@ -5,7 +5,8 @@ tool, all Python guests built with `ww build` from one source, each of which
 grafts, makes the same calls and prints what came back.  `limited` and the
 PATH tool may call `executor.echo` only; `metered` has a rate and a params
 byte budget on it.  Without these sections (today) each child holds the
-host's child grants and every call succeeds.
+host's child grants and every call succeeds.  A section for a service the
+image lacks stops the boot with one line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.node_process import WW, Terminal
+from tests.kernel.node_process import WW, Terminal, start_node
 from tests.support.guests import agent
 
 pytestmark = pytest.mark.slow
@@ -138,3 +139,22 @@ def test_services_and_path_tools_hold_only_what_pid0s_policy_hands_them(
     assert metered["third"].startswith(
         "policyDenied: rate executor.echo 0.001/s per peer exceeded (retry after"
     ), metered
+
+
+def test_a_node_whose_policy_names_a_missing_service_exits_non_zero_with_one_line(
+    kernel_image: Path, node_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "policy.toml").write_text("# services\n[[service.ghost.rate]]\ncalls = 1\n")
+    proc = start_node(["--port", "0", str(kernel_image), str(tmp_path)], node_env)
+    try:
+        _, stderr = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0
+    lines = [line for line in stderr.splitlines() if "policy.toml" in line]
+    assert lines == [
+        "kernel: etc/policy.toml line 2: [service.ghost] names no service of the image "
+        "(no svc/ghost/boot/main.wasm)"
+    ], stderr
+    assert "Traceback" not in stderr

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "images" / "kernel"))
 
 from kernel.export import METHOD_NAMES, AllowList
-from kernel.policy import PolicyError, parse
+from kernel.policy import PolicyError, parse, parse_file
 from kernel.policy import load as load_file
 
 from wetnode.guest.policy import ByteBudget, Content, Rate
@@ -123,10 +123,38 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
             "etc/policy.toml line 1: a hook's name is letters, digits, - and _ (its directory), "
             "not '../bin'",
         ),
+        (
+            "[[service.limited.grnt]]\nmethods = [\"executor.echo\"]\n",
+            "etc/policy.toml line 1: unknown rule [[service.limited.grnt]] (rules: grant, rate, "
+            "params_bytes, result_bytes, byte_budget, content)",
+        ),
+        (
+            "[[path.grant]]\npeers = [\"*\"]\nmethods = [\"executor.echo\"]\n",
+            "etc/policy.toml line 2: unknown key 'peers' in [[path.grant]]",
+        ),
+        (
+            "[[path.hook]]\nname = \"guard\"\n",
+            "etc/policy.toml line 1: unknown rule [[path.hook]] (rules: grant, rate, "
+            "params_bytes, result_bytes, byte_budget, content)",
+        ),
+        (
+            "[[service.limited.rate]]\ncalls = 1\n\n[[path.grant]]\nmethods = [\"executor.ech\"]\n",
+            "etc/policy.toml line 5: 'executor.ech' is not interface.method (e.g. executor.echo)",
+        ),
+        (
+            "# services\n[service]\nlimited = 1\n",
+            "etc/policy.toml line 3: service.limited is written [[service.limited.RULE]] (one "
+            "table per rule)",
+        ),
+        (
+            "[[service.\"../up\".rate]]\ncalls = 1\n",
+            "etc/policy.toml line 1: [[service.NAME.RULE]] names a svc/ directory, not '../up'",
+        ),
     ],
     ids=[
         "toml", "method", "rule", "key", "missing", "regex", "naive-time", "table", "peer",
-        "not-a-table", "hook-phase", "hook-budget", "hook-name",
+        "not-a-table", "hook-phase", "hook-budget", "hook-name", "service-rule", "path-peers",
+        "path-hook", "path-method", "service-not-a-table", "service-name",
     ],
 )
 def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: str) -> None:
@@ -166,3 +194,31 @@ def test_a_hook_missing_from_the_image_is_one_line_naming_file_and_line(tmp_path
         "etc/policy.toml line 4: hook 'guard' is missing: no etc/hooks/guard/boot/main.wasm in "
         "the image (write etc/hooks/guard/boot/main.py, then `ww build etc/hooks/guard`)"
     )
+
+
+def test_a_service_section_for_a_service_the_image_lacks_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "policy.toml").write_text(
+        '[[path.grant]]\nmethods = ["executor.echo"]\n\n[[service.ghost.rate]]\ncalls = 1\n'
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_file(str(tmp_path), METHOD_NAMES.values(), AllowList(set()).name)
+    assert str(caught.value) == (
+        "etc/policy.toml line 4: [service.ghost] names no service of the image "
+        "(no svc/ghost/boot/main.wasm)"
+    )
+
+
+def test_service_and_path_sections_compose_grants_and_rules_of_their_own() -> None:
+    found = parse_file(
+        '[[service.limited.grant]]\nmethods = ["executor.echo"]\n'
+        '[[service.limited.rate]]\ncalls = 1\n'
+        '[[path.params_bytes]]\nlimit = 64\n',
+        METHOD_NAMES.values(),
+        AllowList(set()).name,
+    )
+    limited = found.services["limited"].decider
+    assert limited.grants is not None and limited.grants[0].peers == {"*"}
+    assert [type(rule).__name__ for rule in limited.rules] == ["Rate"]
+    assert found.path is not None and found.path.decider.grants is None
+    assert found.export is not None and found.export.decider.grants is None

@@ -112,7 +112,7 @@ CHILD_GRANT_KEYS = GRANT_KEYS - {"peers"}
 CHILD_KINDS = ["grant", *RULES]
 SECTIONS = ("export", "service", "path")
 SECTIONS_TEXT = "[export], [service.NAME] and [path]"
-_SERVICE = re.compile(r"[A-Za-z0-9_.-]+")
+_SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a directory of svc/, not . or ..
 
 
 class _Lines:
@@ -235,9 +235,12 @@ def parse_file(
     found = PolicyFile(policy(grants, rules), hooks)
     for name, section in doc.get("service", {}).items():
         table = f"service.{name}"
-        if not isinstance(section, dict) or not _SERVICE.fullmatch(name):
-            raise fail(table, 0, None, f"[[service.NAME.RULE]] names a svc/ directory, "
-                       f"not {name!r}")  # fmt: skip
+        if not isinstance(section, dict):
+            why = f"{table} is written [[{table}.RULE]] (one table per rule)"
+            raise fail(table, 0, None, why)
+        if not _SERVICE.fullmatch(name):
+            why = f"[[service.NAME.RULE]] names a svc/ directory, not {name!r}"
+            raise fail(table, 0, None, why)
         grants, rules, _ = _section(table, section, lines, known, children=True)
         found.services[name] = policy(grants, rules)
         found.service_lines[name] = lines.of(f"{table}.{next(iter(section), '')}")
