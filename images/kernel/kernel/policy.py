@@ -1,4 +1,4 @@
-"""`etc/policy.toml`: the export's grants and rules, read by pid0 at boot.
+"""`etc/policy.toml`: the grants and rules of pid0's export and children, read at boot.
 
 The file composes the guest SDK's policy library (`wetnode.guest.policy`)::
 
@@ -29,11 +29,16 @@ The file composes the guest SDK's policy library (`wetnode.guest.policy`)::
     name = "guard"                   # etc/hooks/guard/boot/main.wasm, built by `ww build`
     phases = ["pre_call"]            # and "post_call", "spawn", "dial"
 
+    [[service.NAME.grant]]           # what pid0 hands its service svc/NAME (`kernel.children`)
+    methods = ["executor.echo"]      # the same rules; grants name no peers, hooks none
+    [[path.rate]]                    # ... and every PATH tool the shell runs
+    calls = 5
+
 `etc/membrane.allow` still says what is exported at all; the policy narrows
 it.  Without `[[export.grant]]` tables every exported method is granted to
 every peer and only the rules apply.  Anything the kernel cannot read (TOML
-that does not parse, an unknown table, key, rule or method, a hook the
-image lacks) is a `PolicyError` naming the file and the line, and pid0 does
+that does not parse, an unknown table, key, rule or method, a hook or a
+service the image lacks) is a `PolicyError` naming the file and the line, and pid0 does
 not boot.
 docs/policy.md is the reference.
 """
