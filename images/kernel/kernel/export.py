@@ -23,6 +23,8 @@ import wetnode.guest as ww
 from kernel.approval import Rule, gated, parse_rule
 from kernel.hooks import Hooks
 from wetnode import codec
+from wetnode.capnproto import schema
+from wetnode.capnproto.caps import Delivery
 from wetnode.guest.policy import Policy
 from wetnode.guest.schemas import ipfs, stem, system
 
@@ -50,6 +52,25 @@ METHOD_NAMES = {
     for m in iface.METHODS
 }
 """(interface id, method ordinal) -> the `interface.method` allow lists and policies name."""
+
+
+def mcp_tool(name: str) -> str | None:
+    """`SERVER.TOOL` of an `mcp.SERVER.TOOL` name (allow lists and policies), else None."""
+    server, dot, tool = name.removeprefix(MCP_PREFIX).partition(".")
+    return f"{server}.{tool}" if name.startswith(MCP_PREFIX) and server and dot and tool else None
+
+
+_MCP_CALL = (system.Mcp.ID, next(m.ordinal for m in system.Mcp.METHODS if m.name == "call"))
+
+
+def mcp_call_name(d: Delivery) -> str | None:
+    """A policy's name for an `Mcp.call`: `mcp.SERVER.TOOL`, the tool it calls, so rules
+    name tools one by one.  Listing tools is the allow list's alone (None: unchecked)."""
+    if (d.interface_id, d.method_id) != _MCP_CALL:
+        return None
+    cls = schema.struct_class(system.Mcp.BY_ORDINAL[d.method_id].params)
+    params = cls.Reader(d.params.struct() or schema.empty_struct(d.params.msg))
+    return f"{MCP_PREFIX}{params.name}"
 
 
 class AllowList:
@@ -85,13 +106,13 @@ class AllowList:
                 continue
             entries.append((line, comment.strip()))
             if line.startswith(MCP_PREFIX):
-                server, dot, tool = line.removeprefix(MCP_PREFIX).partition(".")
-                if not (server and dot and tool):
+                tool = mcp_tool(line)
+                if tool is None:
                     raise ValueError(
                         f"{ALLOW_FILE} line {number}: {line!r} is not mcp.SERVER.TOOL "
                         "(e.g. mcp.time.get_current_time)"
                     )
-                mcp_tools.add(f"{server}.{tool}")
+                mcp_tools.add(tool)
                 continue
             iface_name, _, method = line.partition(".")
             iface = INTERFACES.get(iface_name.lower())
@@ -158,7 +179,10 @@ class ExportedMembrane(stem.Membrane.Server):
             caps[name] = ww.attenuate(cap, policy)
         caps["exports"] = ExportsServer(self._policy)
         if self._caps.mcp is not None and self._policy.mcp_tools:
-            caps["mcp"] = ExportedMcp(self._caps.mcp, self._policy.mcp_tools)
+            mcp = self._caps.mcp  # the allow list first, then the policy, per tool
+            if self._rules is not None:
+                mcp = self._rules.wrap(mcp, peer, name_call=mcp_call_name)
+            caps["mcp"] = ExportedMcp(mcp, self._policy.mcp_tools)
         return caps
 
 

@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kernel.export import mcp_tool
 from kernel.hooks import HOOK_KEYS, HookSpec, hook_spec, missing
 from wetnode import codec
 from wetnode.guest.policy import (
@@ -172,7 +173,7 @@ def _names(t: dict[str, Any], key: str, known: set[str]) -> list[str] | None:
     for name in names:
         if name == ANY:
             continue
-        if key == "methods" and name not in known:
+        if key == "methods" and name not in known and mcp_tool(name) is None:
             raise ValueError(f"{name!r} is not interface.method (e.g. executor.echo)")
         if key == "peers" and not _is_peer_id(name):
             raise ValueError(f"{name!r} is not a peer ID (base58, as `ww keygen` prints it)")

@@ -20,6 +20,7 @@ from wetnode.guest.policy.decide import Change, PolicyDenied
 from wetnode.guest.policy.rules import Call, Decider, Grant, Rule
 
 Names = Callable[[int, int], str]
+NameCall = Callable[[Delivery], "str | None"]
 
 
 def method_name(interface_id: int, method_id: int) -> str:
@@ -74,20 +75,22 @@ class Policy:
         self.monotonic = monotonic
         self.wall = wall
 
-    def wrap(self, target: Any, peer: str = "") -> Any:
+    def wrap(self, target: Any, peer: str = "", name_call: NameCall | None = None) -> Any:
         """`target` (a client, server or capability) behind this policy for calls from `peer`.
 
         A client comes back as a client of the same interface, anything else
-        as a capability.
+        as a capability.  ``name_call`` names each call for the rules instead of
+        ``names``, from the call itself (`Mcp.call` as ``mcp.SERVER.TOOL``, the
+        tool it calls); a call it names None passes unchecked.
         """
-        cap = PolicyCap(as_cap(target), self, peer)
+        cap = PolicyCap(as_cap(target), self, peer, name_call)
         if isinstance(target, schema.TypedClient):
             return type(target)(cap)
         return cap
 
-    def call(self, d: Delivery, peer: str) -> Call:
+    def call(self, d: Delivery, peer: str, method: str | None = None) -> Call:
         return Call(
-            self.names(d.interface_id, d.method_id),
+            method or self.names(d.interface_id, d.method_id),
             peer,
             self.monotonic(),
             self.wall(),
@@ -127,15 +130,26 @@ def encode(values: Any, type_id: int) -> wire.Ptr:
 class PolicyCap(Cap):
     """`inner` behind `policy`, for the calls of one peer (see `Policy.wrap`)."""
 
-    def __init__(self, inner: Cap, policy: Policy, peer: str) -> None:
+    def __init__(
+        self, inner: Cap, policy: Policy, peer: str, name_call: NameCall | None = None
+    ) -> None:
         self.inner = inner
         self.policy = policy
         self.peer = peer
+        self.name_call = name_call
 
     def deliver(self, d: Delivery) -> None:
         policy, decider = self.policy, self.policy.decider
         try:
-            call = policy.call(d, self.peer)
+            method = self.name_call(d) if self.name_call is not None else ""
+        except Exception as exc:
+            d.answer.set_exception(as_rpc_error(exc))
+            return
+        if method is None:  # not the policy's to check
+            self.inner.deliver(d)
+            return
+        try:
+            call = policy.call(d, self.peer, method or None)
             params = d.params
             if decider.reads_params(call.method):
                 call.params = plain(params, method_of(d).params)
@@ -169,7 +183,9 @@ class PolicyCap(Cap):
         except Exception as exc:
             d.answer.set_exception(as_rpc_error(exc))
             return
-        result.msg.caps = [PolicyCap(c, self.policy, self.peer) for c in result.msg.caps]
+        result.msg.caps = [
+            PolicyCap(c, self.policy, self.peer, self.name_call) for c in result.msg.caps
+        ]
         d.answer.set_result(result)
 
     def __repr__(self) -> str:
