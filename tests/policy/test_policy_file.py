@@ -150,11 +150,16 @@ def test_a_policy_file_composes_grants_and_rules() -> None:
             "[[service.\"../up\".rate]]\ncalls = 1\n",
             "etc/policy.toml line 1: [[service.NAME.RULE]] names a svc/ directory, not '../up'",
         ),
+        (
+            "# children\npath = 1\n",
+            "etc/policy.toml line 2: path is a table (the policy has [export], [service.NAME] "
+            "and [path])",
+        ),
     ],
     ids=[
         "toml", "method", "rule", "key", "missing", "regex", "naive-time", "table", "peer",
         "not-a-table", "hook-phase", "hook-budget", "hook-name", "service-rule", "path-peers",
-        "path-hook", "path-method", "service-not-a-table", "service-name",
+        "path-hook", "path-method", "service-not-a-table", "service-name", "path-not-a-table",
     ],
 )
 def test_a_bad_policy_file_is_one_line_naming_file_and_line(text: str, error: str) -> None:

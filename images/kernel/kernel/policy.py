@@ -234,9 +234,11 @@ def parse_file(
     def policy(grants: list[Grant] | None, rules: list[Rule]) -> Policy:
         return Policy(grants, rules, names=names, epochs=epochs, on_change=_report)
 
-    for top in doc:
+    for top, value in doc.items():
         if top not in SECTIONS:
             raise fail(top, 0, None, f"unknown table [{top}] (the policy has {SECTIONS_TEXT})")
+        if not isinstance(value, dict):
+            raise fail(top, 0, None, f"{top} is a table (the policy has {SECTIONS_TEXT})")
     grants, rules, hooks = _section("export", doc.get("export", {}), lines, known)
     found = PolicyFile(policy(grants, rules), hooks)
     for name, section in doc.get("service", {}).items():
@@ -249,7 +251,8 @@ def parse_file(
             raise fail(table, 0, None, why)
         grants, rules, _ = _section(table, section, lines, known, children=True)
         found.services[name] = policy(grants, rules)
-        found.service_lines[name] = lines.of(f"{table}.{next(iter(section), '')}")
+        first = f"{table}.{next(iter(section))}" if section else table
+        found.service_lines[name] = lines.of(first)
     if "path" in doc:
         grants, rules, _ = _section("path", doc["path"], lines, known, children=True)
         found.path = policy(grants, rules)
