@@ -34,7 +34,6 @@ from libp2p.peer.id import ID
 from wetnode.approvals.desk import open_approval_desk
 from wetnode.audit.log import open_audit_log
 from wetnode.cell import Cell, Engine, Exit, GuestSpec, Stdio, open_cell
-from wetnode.cell.channel_pump import ChannelLimits
 from wetnode.cell.children import CellSpawner
 from wetnode.config import NodeConfig
 from wetnode.image import BOOT
@@ -51,6 +50,7 @@ from wetnode.net.dht import Dht, DHTMode, open_dht
 from wetnode.net.network import SwarmNetwork
 from wetnode.net.routing import DhtContentRouting, DhtRouting, PinProvider
 from wetnode.net.swarm import Swarm, open_swarm
+from wetnode.rpc.metered import ChannelLimits
 from wetnode.rpc.vat import Vat, open_vat
 from wetnode.terminal.tty import EditedTerminal, node_stdin
 

@@ -3,7 +3,7 @@
 Issue 12, attack 11: pid0 sending 3,000 x 1 MiB echo calls without reading
 the answers grew the node to 2.4 GB.  pycapnp read every call from the
 guest's channel and queued every result for it, outside the guest's own
-memory limit.  The channel is now pumped (`wetnode.cell.channel_pump`): the
+memory limit.  The channel is now metered (`wetnode.rpc.metered`): the
 guest's calls in flight are bounded by `--guest-max-calls`/`--guest-max-bytes`
 (a question closes when its result has been written to the guest), so past
 the bound the guest's next write blocks, and a guest that then takes none

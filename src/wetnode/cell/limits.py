@@ -24,7 +24,7 @@ GUEST_MEMORY = 1024 * MiB  # one guest's linear memory limit
 # one is the operator's choice (with a lower --guest-memory).
 MEMORY_BUDGET = (MAX_GUESTS + 1) * GUEST_MEMORY
 # Seconds a guest may leave its channel full (taking none of the results the host
-# writes it) before the host closes the channel (`wetnode.cell.channel_pump`).
+# writes it) before the host closes the channel (`wetnode.rpc.metered`).
 DRAIN_TIMEOUT = 30.0
 # A guest's calls to the host in flight, and their bytes.  pid0 calls the host on
 # behalf of every peer it serves at once, so its bound is wider than one stream's.

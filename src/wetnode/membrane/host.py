@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from wetnode.cell.channel_pump import DEFAULT_CHANNEL_LIMITS, ChannelLimits, pump_channel
 from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
@@ -30,6 +29,7 @@ from wetnode.membrane.ports import IpfsBackend, Network, Routing, Spawner
 from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, CHILD, Grants, Session
 from wetnode.membrane.signing import SignerKey
+from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits
 from wetnode.rpc.vat import Connection, Vat
 
 if TYPE_CHECKING:
@@ -118,16 +118,9 @@ class MembraneHost:
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
             approvals=self._approvals, mcp=mcp, routing=self._routing,
         )  # fmt: skip
-        # The guest's bytes reach the vat through a pump that bounds its calls in flight
-        # and the results it leaves unread (`wetnode.cell.channel_pump`).
-        vat_end, pump_end = socket.socketpair()
-        try:
-            link.connection = await self.vat.run(_serve, self.vat, vat_end, session)
-        except BaseException:
-            for end in (sock, vat_end, pump_end):
-                end.close()
-            raise
-        self._nursery.start_soon(pump_channel, name, sock, pump_end, self._channel)
+        # Read through a meter that bounds the guest's calls in flight and the results it
+        # leaves unread (`wetnode.rpc.metered`).
+        link.connection = await self.vat.run(_serve, self.vat, sock, name, session, self._channel)
         self._links.add(link)
         self._nursery.start_soon(self._watch, link)
         return link
@@ -204,8 +197,10 @@ class MembraneHost:
                 await link.close()
 
 
-async def _serve(vat: Vat, sock: socket.socket, session: Session) -> Connection:
-    return await vat.connect(sock, GuestMembraneServer(session))
+async def _serve(
+    vat: Vat, sock: socket.socket, name: str, session: Session, limits: ChannelLimits
+) -> Connection:
+    return await vat.connect(sock, GuestMembraneServer(session), guest=name, limits=limits)
 
 
 @asynccontextmanager

@@ -51,6 +51,7 @@ import outcome
 import trio
 
 from wetnode.rpc import reasons
+from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, metered_stream
 
 log = logging.getLogger(__name__)
 
@@ -282,13 +283,26 @@ class Vat:
 
     # -- connections (call these on the vat) ---------------------------------
 
-    async def connect(self, sock: socket.socket, bootstrap: Any = None) -> Connection:
+    async def connect(
+        self,
+        sock: socket.socket,
+        bootstrap: Any = None,
+        *,
+        guest: str | None = None,
+        limits: ChannelLimits = DEFAULT_CHANNEL_LIMITS,
+    ) -> Connection:
         """Speak two-party RPC on a connected socket; offer ``bootstrap``.
 
-        Takes ownership of ``sock``.  Must run on the vat (``vat.run``).  The
-        vat closes the connection when it stops, if nobody did before.
+        A ``guest``'s channel (named for the log) is read through a
+        ``MeteredLink``, which bounds its calls in flight and the results it
+        leaves unread by ``limits``.  Takes ownership of ``sock``.  Must run
+        on the vat (``vat.run``).  The vat closes the connection when it
+        stops, if nobody did before.
         """
-        stream = await capnp.AsyncIoStream.create_connection(sock=sock)
+        if guest is None:
+            stream = await capnp.AsyncIoStream.create_connection(sock=sock)
+        else:
+            stream = await metered_stream(sock, guest, limits)
         if bootstrap is None:  # pycapnp's server side insists on a bootstrap
             connection = Connection(capnp.TwoPartyClient(stream), stream)
         else:

@@ -17,18 +17,19 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak
+
+from wetnode.keys import keccak256
 
 # Shipped in the package (built from contracts/Atom.sol by scripts/build_contract.mjs).
 ARTIFACT_PATH = Path(__file__).resolve().parent / "Atom.json"
 
 HEAD_UPDATED_SIGNATURE = "HeadUpdated(uint64,address,bytes,bytes32)"
-HEAD_UPDATED_TOPIC = keccak(text=HEAD_UPDATED_SIGNATURE)
-HEAD_SELECTOR = keccak(text="head()")[:4]
-SET_HEAD_SELECTOR = keccak(text="setHead(bytes)")[:4]
+HEAD_UPDATED_TOPIC = keccak256(HEAD_UPDATED_SIGNATURE.encode())
+HEAD_SELECTOR = keccak256(b"head()")[:4]
+SET_HEAD_SELECTOR = keccak256(b"setHead(bytes)")[:4]
 ERROR_SELECTORS = {
-    keccak(text="NotOwner()")[:4]: "NotOwner",
-    keccak(text="NoChange()")[:4]: "NoChange",
+    keccak256(b"NotOwner()")[:4]: "NotOwner",
+    keccak256(b"NoChange()")[:4]: "NoChange",
 }
 
 
@@ -98,7 +99,7 @@ def decode_log(log: dict[str, Any]) -> HeadUpdated:
             raise DecodeError(f"not a HeadUpdated log (topics {log['topics']})")
         (cid,) = abi_decode(["bytes"], hex_bytes(log["data"]))
         cid = bytes(cid)
-        if keccak(cid) != topics[3]:
+        if keccak256(cid) != topics[3]:
             raise DecodeError("HeadUpdated cidHash does not match its cid")
         return HeadUpdated(
             seq=int.from_bytes(topics[1], "big"),

@@ -1,0 +1,225 @@
+"""A guest's channel, counted where pycapnp reads it: its calls in flight and the results it leaves.
+
+pycapnp reads every call a guest writes and queues every result for it: a
+guest that pipelines calls and never reads their answers (issue 12, attack
+11: 3,000 x 1 MiB echoes) made the host buffer gigabytes, outside the
+guest's own memory limit.  The guest's calls are counted as a ``/ww``
+stream's are (``wetnode.net.flow``), but not by a pump in another thread: a
+trio pump between the guest's socket and the vat put two more thread
+crossings on every message and made each pid0 call ~8x slower.  Here the
+vat's own asyncio transport reads the guest's socket, and ``MeteredLink``
+stands between it and pycapnp's protocol, on the vat thread:
+
+* bytes the guest sends are counted before pycapnp sees them (in the very
+  buffer pycapnp asked the transport to fill, so nothing is copied); bytes
+  that cannot be counted end the link and never reach pycapnp;
+* a Return pycapnp writes closes its question;
+* the socket is read only while pycapnp wants bytes, the guest's open calls
+  are under the bound (``--guest-max-calls``, ``--guest-max-bytes``) and the
+  results already written have left (the transport is not holding more than
+  its high-water mark).  Past that the guest's next write blocks
+  (backpressure), and pycapnp's own writes wait too, so the results the host
+  holds for a guest are those of its open calls.
+
+A guest that still takes none of its results for ``drain_timeout`` seconds
+is ended: its channel is shut down, which the guest sees as the host going
+away, with one line naming it.
+
+``MeteredLink`` is the socket transport's protocol and, to pycapnp's
+protocol, its transport: it implements the transport methods that protocol
+calls (pycapnp 2.x: ``pause_reading``, ``resume_reading``, ``write``,
+``is_closing``, ``close``, ``can_write_eof``, ``write_eof``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import capnp
+
+from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS
+from wetnode.net.flow import CallFlow, FlowError, FlowLimits
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """What a guest's channel may hold: its calls in flight, and how long a stall may last."""
+
+    flow: FlowLimits = GUEST_FLOW_LIMITS
+    drain_timeout: float = DRAIN_TIMEOUT
+
+
+DEFAULT_CHANNEL_LIMITS = ChannelLimits()
+
+
+class MeteredLink(asyncio.BufferedProtocol):
+    """Counts one guest's calls between the socket's transport and pycapnp's protocol."""
+
+    def __init__(
+        self, name: str, sock: socket.socket, inner: Any, limits: ChannelLimits
+    ) -> None:
+        self._name = name
+        self._sock = sock  # kept to shut it down: the guest's end may be a dup (pid0's is)
+        self._inner = inner  # pycapnp's protocol
+        self._limits = limits
+        self._flow = CallFlow(limits.flow)
+        self._transport: asyncio.Transport | None = None
+        self._buffer = memoryview(b"")  # what the transport is filling for pycapnp
+        self._wanted = False  # pycapnp asked for bytes
+        self._writes_held = False  # the transport holds more than its high-water mark
+        self._stall: asyncio.TimerHandle | None = None
+        self._unsent = 0  # the transport's backlog when the stall timer was (re)armed
+
+    # -- the socket transport's protocol ----------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.pause_reading()  # until pycapnp asks
+        self._inner.connection_made(self)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        self._buffer = memoryview(self._inner.get_buffer(sizehint))
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        try:
+            self._flow.from_peer(self._buffer[:nbytes])
+        except FlowError as exc:  # the bytes that cannot be counted are not passed on
+            log.warning("guest %s: %s; its channel is closed", self._name, exc)
+            self._end()
+            return
+        self._inner.buffer_updated(nbytes)
+        self._steer()
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()  # type: ignore[no-any-return]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self._shutdown()
+        self._inner.connection_lost(exc)
+        self._transport = None
+
+    def pause_writing(self) -> None:
+        self._writes_held = True
+        self._inner.pause_writing()
+        self._steer()
+        self._arm()
+
+    def resume_writing(self) -> None:
+        self._writes_held = False
+        self._disarm()
+        self._inner.resume_writing()
+        self._steer()
+
+    # -- the transport pycapnp's protocol writes to -----------------------------
+
+    def pause_reading(self) -> None:
+        self._wanted = False
+        self._steer()
+
+    def resume_reading(self) -> None:
+        self._wanted = True
+        self._steer()
+
+    def write(self, data: bytes) -> None:
+        # A Return closes its question here; the room it makes is used only once the
+        # transport has sent what it holds (`_steer`).
+        self._flow.from_vat(data)
+        if self._transport is not None:
+            self._transport.write(data)
+        self._steer()
+
+    def is_closing(self) -> bool:
+        return self._transport is None or self._transport.is_closing()
+
+    def close(self) -> None:
+        # Shut down first: the guest must see the channel end even while it is blocked
+        # in a write, and a transport still holding results would wait for them to go.
+        self._shutdown()
+        if self._transport is not None:
+            self._transport.close()
+
+    def can_write_eof(self) -> bool:
+        return self._transport is not None and self._transport.can_write_eof()
+
+    def write_eof(self) -> None:
+        if self._transport is not None:
+            self._transport.write_eof()
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _steer(self) -> None:
+        """Read the guest's socket exactly while pycapnp wants bytes and the bound has room."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        read = self._wanted and not self._writes_held and not self._flow.full
+        if read != transport.is_reading():
+            if read:
+                transport.resume_reading()
+            else:
+                transport.pause_reading()
+
+    def _arm(self) -> None:
+        """Start (or restart) the stall clock while results wait for the guest."""
+        if self._transport is None:
+            return
+        self._unsent = self._transport.get_write_buffer_size()
+        loop = asyncio.get_running_loop()
+        self._stall = loop.call_later(self._limits.drain_timeout, self._check_stall)
+
+    def _disarm(self) -> None:
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _check_stall(self) -> None:
+        self._stall = None
+        if self._transport is None or not self._writes_held:
+            return
+        if self._transport.get_write_buffer_size() < self._unsent:  # it took some: slow, not stuck
+            self._arm()
+            return
+        log.warning(
+            "guest %s took none of its results for %gs (%d calls open;"
+            " --guest-drain-timeout): its channel is closed",
+            self._name, self._limits.drain_timeout, self._flow.open_calls,
+        )  # fmt: skip
+        self._end()
+
+    def _end(self) -> None:
+        """End the link now, dropping what it holds: the guest sees its channel close."""
+        self._shutdown()
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _shutdown(self) -> None:
+        with suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+
+async def metered_stream(sock: socket.socket, name: str, limits: ChannelLimits) -> Any:
+    """(On the vat) pycapnp's stream over ``sock``, read through a ``MeteredLink``.
+
+    Takes ownership of ``sock``.  ``AsyncIoStream._connect`` is how pycapnp
+    builds the stream of an accepted connection: its protocol hands the
+    stream to the callback once it has a transport, here the link.
+    """
+    streams: list[Any] = []
+    inner = capnp.AsyncIoStream._connect(streams.append)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.create_connection(lambda: MeteredLink(name, sock, inner, limits), sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return streams[0]

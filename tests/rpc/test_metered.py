@@ -1,0 +1,139 @@
+"""A guest's channel read through `MeteredLink`, with real pycapnp on both ends.
+
+The server end is metered as a guest's channel is (`Vat.connect(..., guest=)`);
+the client is a plain pycapnp connection, the guest's stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from contextlib import suppress
+from functools import partial
+
+import trio
+
+from tests.support.echo import Echo
+from wetnode.net.limits import FlowLimits
+from wetnode.rpc import schema
+from wetnode.rpc.metered import ChannelLimits
+from wetnode.rpc.vat import Vat, open_vat
+
+MIB = 1 << 20
+BIG = 64 * 1024  # bytes of each call: each takes reads of its own (pycapnp reads ahead a little)
+WORK = 0.02  # seconds the busy server spends on each call
+
+
+class BusyEcho(Echo):
+    """Takes ``WORK`` seconds per call and counts how many it holds at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+        self.holding = 0
+        self.most = 0
+
+    async def echo(self, message: str, **kwargs: object) -> str:
+        self.seen += 1
+        self.holding += 1
+        self.most = max(self.most, self.holding)
+        try:
+            await asyncio.sleep(WORK)  # sleep-ok: the server's work, which calls may overlap
+        finally:
+            self.holding -= 1
+        return message
+
+
+async def _metered_pair(vat: Vat, server: Echo, limits: ChannelLimits, guest_end: socket.socket,
+                        host_end: socket.socket):  # fmt: skip
+    served = await vat.run(partial(vat.connect, host_end, server, guest="tester", limits=limits))
+    client = await vat.run(vat.connect, guest_end)
+    return served, client
+
+
+async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_order():
+    server = BusyEcho()
+    limits = ChannelLimits(FlowLimits(max_calls=2, max_bytes=MIB))
+    async with open_vat() as vat:
+        _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
+
+        async def pipeline() -> list[str]:
+            executor = client.bootstrap().cast_as(schema.system().Executor)
+            promises = [executor.echo(f"{i}".ljust(BIG)) for i in range(12)]
+            return [(await promise).response.strip() for promise in promises]
+
+        with trio.fail_after(30):
+            answers = await vat.run(pipeline)
+    assert answers == [str(i) for i in range(12)]
+    assert server.seen == 12
+    assert server.most == 2, "the host read more of the guest's calls than its bound"
+
+
+async def test_without_a_bound_the_same_calls_overlap():
+    """The baseline of the test above: the meter, not the server, held them to two."""
+    server = BusyEcho()
+    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=MIB))
+    async with open_vat() as vat:
+        _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
+
+        async def pipeline() -> list[str]:
+            executor = client.bootstrap().cast_as(schema.system().Executor)
+            return [(await p).response for p in [executor.echo(" " * BIG) for i in range(12)]]
+
+        with trio.fail_after(30):
+            await vat.run(pipeline)
+    assert server.most > 2
+
+
+async def test_bytes_that_cannot_be_counted_end_the_channel_and_never_reach_pycapnp(caplog):
+    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
+    guest, host_end = socket.socketpair()
+    async with open_vat() as vat:
+        served = await vat.run(partial(vat.connect, host_end, Echo(), guest="tester"))
+        guest.sendall(b"\xff\xff\xff\xff" + bytes(12))  # a table of 2**32 segments
+        with trio.fail_after(10):
+            await vat.run(served.disconnected)
+            tguest = trio.socket.from_stdlib_socket(guest)
+            assert await tguest.recv(100) == b"", "the guest's channel was not closed"
+    assert "guest tester: peer sent an RPC message that does not decode" in caplog.text
+
+
+async def test_a_guest_that_takes_none_of_its_results_is_ended_after_the_drain_timeout(caplog):
+    """The guest writes 1 MiB echoes and never reads: its calls are held at the byte
+    bound, the results fill its socket, and after the drain timeout its channel ends."""
+    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
+    server = BusyEcho()
+    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=4 * MIB), drain_timeout=0.3)
+    client_end, relay_in = socket.socketpair()  # the client's bytes reach the relay...
+    relay_out, host_end = socket.socketpair()  # ...which writes them on and never reads back
+    async with open_vat() as vat:
+        served, client = await _metered_pair(vat, server, limits, client_end, host_end)
+
+        async def relay_calls_only() -> None:
+            source = trio.socket.from_stdlib_socket(relay_in)
+            sink = trio.socket.from_stdlib_socket(relay_out)
+            with suppress(OSError):  # the host shut the channel down under the relay
+                while data := await source.recv(65536):
+                    view = memoryview(data)
+                    while view:
+                        view = view[await sink.send(view) :]
+
+        held: list[object] = []  # the calls' promises, never awaited: no answer comes back
+
+        async def flood() -> None:
+            executor = client.bootstrap().cast_as(schema.system().Executor)
+            held.extend(executor.echo("x" * MIB) for _ in range(40))
+
+        async def drop() -> None:  # pycapnp objects are freed on the vat only
+            held.clear()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(relay_calls_only)
+            await vat.run(flood)
+            with trio.fail_after(30):
+                await vat.run(served.disconnected)
+            nursery.cancel_scope.cancel()
+        await vat.run(drop)
+    assert "guest tester took none of its results for 0.3s" in caplog.text
+    assert server.seen < 10, f"the host read {server.seen} MiB calls past its 4 MiB bound"
