@@ -40,6 +40,14 @@ def _start() -> None:
     yappi.set_clock_type("cpu")
     yappi.start()
     atexit.register(_dump)
+    # `ww` leaves through os._exit (wetnode.cli.entry), which runs no atexit hook.
+    leave = os._exit
+
+    def dump_then_exit(code: int) -> None:
+        _dump()
+        leave(code)
+
+    os._exit = dump_then_exit  # type: ignore[assignment]
 
 
 if DIRECTORY:
