@@ -52,9 +52,10 @@ async def _metered_pair(vat: Vat, server: Echo, limits: ChannelLimits, guest_end
     return served, client
 
 
-async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_order():
+async def _pipelined(max_calls: int) -> tuple[list[str], BusyEcho]:
+    """12 pipelined 64 KiB echoes through a channel that lets ``max_calls`` in at a time."""
     server = BusyEcho()
-    limits = ChannelLimits(FlowLimits(max_calls=2, max_bytes=MIB))
+    limits = ChannelLimits(FlowLimits(max_calls=max_calls, max_bytes=MIB))
     async with open_vat() as vat:
         _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
 
@@ -64,7 +65,11 @@ async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_o
             return [(await promise).response.strip() for promise in promises]
 
         with trio.fail_after(30):
-            answers = await vat.run(pipeline)
+            return await vat.run(pipeline), server
+
+
+async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_order():
+    answers, server = await _pipelined(max_calls=2)
     assert answers == [str(i) for i in range(12)]
     assert server.seen == 12
     assert server.most == 2, "the host read more of the guest's calls than its bound"
@@ -72,17 +77,7 @@ async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_o
 
 async def test_without_a_bound_the_same_calls_overlap():
     """The baseline of the test above: the meter, not the server, held them to two."""
-    server = BusyEcho()
-    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=MIB))
-    async with open_vat() as vat:
-        _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
-
-        async def pipeline() -> list[str]:
-            executor = client.bootstrap().cast_as(schema.system().Executor)
-            return [(await p).response for p in [executor.echo(" " * BIG) for i in range(12)]]
-
-        with trio.fail_after(30):
-            await vat.run(pipeline)
+    _, server = await _pipelined(max_calls=100)
     assert server.most > 2
 
 

@@ -90,8 +90,9 @@ class MeteredLink(asyncio.BufferedProtocol):
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
+        data, self._buffer = self._buffer[:nbytes], memoryview(b"")  # pycapnp's memory: not kept
         try:
-            self._flow.from_peer(self._buffer[:nbytes])
+            self._flow.from_peer(data)
         except FlowError as exc:  # the bytes that cannot be counted are not passed on
             log.warning("guest %s: %s; its channel is closed", self._name, exc)
             self._end()
