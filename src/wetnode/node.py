@@ -127,7 +127,9 @@ async def run_node(
                 approvals=approvals,
                 mcp=mcp,
                 routing=DhtRouting(dht, children),
-                channel=ChannelLimits(config.guest_flow_limits, config.guest_drain_timeout),
+                channel=ChannelLimits(
+                    config.guest_flow_limits, config.guest_drain_timeout, config.limits.memory_bytes
+                ),
             ) as membranes,
         ):
             await connect_peers(swarm, peers)

@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
 import trio
 import trio.socket
 import wasmtime
@@ -36,8 +37,12 @@ async def test_guest_echoes_channel_bytes_and_eof_ends_it(engine: Engine, probe)
 FLOOD_BLOCK = bytes(range(256)) * 16  # the probe's `flood` block: every byte value
 
 
-async def test_sdk_channel_writes_do_not_stay_in_the_guest_memory(engine: Engine, probe) -> None:
-    """64 MiB written through the SDK's ChannelTransport fits in a 24 MiB guest memory.
+@pytest.mark.parametrize("mode", ["flood", "flood-try"])  # write; try_write and wait
+async def test_sdk_channel_writes_do_not_stay_in_the_guest_memory(
+    engine: Engine, probe, mode: str
+) -> None:
+    """64 MiB written through the SDK's ChannelTransport fits in a 24 MiB guest memory,
+    with its blocking writes and with the non-blocking ones its vat makes.
 
     The probe needs ~11 MiB of linear memory to start.  If each byte written
     stayed allocated (componentize-py's lowering of a `bytes` as `list<u8>`),
@@ -48,7 +53,7 @@ async def test_sdk_channel_writes_do_not_stay_in_the_guest_memory(engine: Engine
     blocks = 16384
     expected = hashlib.sha256(FLOOD_BLOCK * blocks).hexdigest()
     limits = Limits(memory_bytes=24 << 20)
-    async with open_cell(engine, probe("flood", str(blocks), limits=limits)) as cell:
+    async with open_cell(engine, probe(mode, str(blocks), limits=limits)) as cell:
         channel = trio.SocketStream(trio.socket.from_stdlib_socket(cell.channel))
         received, digest = 0, hashlib.sha256()
         with trio.fail_after(60):

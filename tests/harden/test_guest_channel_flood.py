@@ -53,13 +53,16 @@ async def main() -> int:
     vat = current_vat()
     for _ in range({CALLS}):
         executor.echo(text)  # its answer is never read
-        vat._flush()  # write the call now, without reading what came back
+        # Write the call now with the blocking write, never reading what came back
+        # (the vat's own flush would read the results while its writes wait).
+        vat.transport.write(vat.conn.data_to_send())
     print("all written", flush=True)
     time.sleep(600)  # sleep-ok: the guest under test never reads again
     return 0
 """
 
 
+BIG_CALLS = 64  # 1 MiB echoes pipelined in one go: far more than the channel's buffers
 PIPELINING_PY = """\
 import wetnode.guest as ww
 
@@ -69,6 +72,20 @@ async def main() -> int:
     caps = await membrane.graft(membrane.signer().signer)
     answers = await ww.gather([caps.executor.echo(str(i)) for i in range(1000)])
     print(sum(a.response == str(i) for i, a in enumerate(answers)), flush=True)
+    return 0
+"""
+
+
+BIG_PIPELINE_PY = f"""\
+import wetnode.guest as ww
+
+
+async def main() -> int:
+    membrane = await ww.connect()
+    caps = await membrane.graft(membrane.signer().signer)
+    texts = [str(i % 10) * {MIB} for i in range({BIG_CALLS})]
+    answers = await ww.gather([caps.executor.echo(text) for text in texts])
+    print(sum(a.response == text for a, text in zip(answers, texts)), flush=True)
     return 0
 """
 
@@ -131,3 +148,21 @@ def test_a_guest_pipelining_far_past_the_bound_gets_every_answer(tmp_path_factor
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "1000\n"
+
+
+def test_a_guest_pipelining_large_calls_past_the_bound_reads_results_while_it_writes(
+    tmp_path_factory, ww_home
+):
+    """64 pipelined 1 MiB echoes through a channel that lets 4 calls in at a time all
+    come back.  The guest writes them in one go; past the bound the host stops reading
+    them until their results are taken, and those are larger than the socket's buffer,
+    so a guest that only read once its writes were done would stall until the drain
+    timeout ended it.  Its vat reads the results while its writes wait."""
+    project = _agent(tmp_path_factory, "big-pipeliner", BIG_PIPELINE_PY)
+    env = loopback_env(ww_home, GUEST_MAX_CALLS=4, GUEST_DRAIN_TIMEOUT=DRAIN)
+    ran = subprocess.run(
+        [*WW, "run", "--port", "0", str(project)], capture_output=True, text=True, env=env,
+        stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout == f"{BIG_CALLS}\n"

@@ -7,22 +7,41 @@ keeps calling `executor.echo`: every call must answer within
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
 import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.host.ping import ID as PING_PROTOCOL
+from libp2p.host.ping import PING_LENGTH
 
-from tests.harden.attack import HANDSHAKE, PENDING, PER_ADDRESS, Node, bystander, echo
+from tests.harden.attack import (
+    BYSTANDER_BOUND,
+    HANDSHAKE,
+    PENDING,
+    PER_ADDRESS,
+    Node,
+    bystander,
+    echo,
+)
 from wetnode.client import dial
 from wetnode.codec import uvarint
 from wetnode.net.dial import parse_peer_address
-from wetnode.net.swarm import open_swarm
+from wetnode.net.swarm import Swarm, open_swarm
 
 pytestmark = pytest.mark.slow
 
 MIB = 1 << 20
 MULTISTREAM = b"/multistream/1.0.0\n"
-CYCLES = 300  # past py-libp2p 0.8.1's leaks: 8 per peer, 250 in all
+CYCLES = 1000  # far past py-libp2p 0.8.1's leaks: 8 per peer, 250 in all
+# Peers cycling at once: each holds at most two connections on the node (one
+# leaving, one new), so with the bystander they stay under --net-max-connections
+# (8), and their handshakes under --net-max-pending-per-address (4).
+DIALLERS = 3
+PER_IDENTITY = 25  # cycles under one peer ID: past --net-max-per-peer (8)
+PING = TProtocol(PING_PROTOCOL)
 
 
 def _claim_a_huge_message(port: int, budget: int) -> int:
@@ -129,18 +148,62 @@ async def test_one_address_cannot_take_every_handshake_slot(node: Node):
 
 
 async def test_connect_and_leave_cycles_release_their_slots(node: Node):
-    """Issue 12, attacks 2 and 3: closed connections free their per-peer and total slots."""
+    """Issue 12, attacks 2 and 3: 1,000 connect-and-leave cycles, and a new peer still gets in.
+
+    ``DIALLERS`` clients cycle at once, each under a fresh peer ID every
+    ``PER_IDENTITY`` cycles: each identity goes past the per-peer limit, and all
+    of them together far past the total.  A slot that a closed connection kept
+    would refuse a cycle within the first second, before the idle eviction could
+    free it, and each cycle pings the node, which a refused connection cannot answer.
+    """
     peer_id, transport = parse_peer_address(node.address)
     fds_before = node.fds()
-    async with bystander(node), open_swarm(port=0, host="127.0.0.1") as client:
-        network = client.host.get_network()
-        for cycle in range(CYCLES):
-            try:
-                await client.connect(peer_id, [transport])
-            except Exception as exc:
-                raise AssertionError(f"cycle {cycle} could not connect: {exc!r}") from exc
-            await network.close_peer(peer_id)
+    done = [0] * DIALLERS
+
+    async def cycle(client: Swarm, closing: trio.Nursery, index: int) -> None:
+        try:
+            await client.connect(peer_id, [transport])
+            with trio.fail_after(BYSTANDER_BOUND * 10):
+                await _ping(await client.open_stream(peer_id, PING))
+        except Exception as exc:
+            raise AssertionError(
+                f"client {index}, cycle {done[index]}: the node did not serve it: {exc!r}"
+            ) from exc
+        (conn,) = client.host.get_network().get_connections(peer_id)
+        # Leave: py-libp2p's close sleeps 0.2 s after it has closed the socket (most
+        # of a cycle's time), so it goes on in the background once the node can see it.
+        closing.start_soon(conn.close)
+        with trio.fail_after(BYSTANDER_BOUND * 10):
+            await conn.muxed_conn.event_closed.wait()
+        done[index] += 1
+
+    async def dialler(index: int, cycles: int) -> None:
+        while done[index] < cycles:
+            async with (
+                open_swarm(port=0, host="127.0.0.1") as client,  # a fresh peer ID
+                trio.open_nursery() as closing,
+            ):
+                for _ in range(min(PER_IDENTITY, cycles - done[index])):
+                    await cycle(client, closing, index)
+
+    async with bystander(node), trio.open_nursery() as nursery:
+        for index in range(DIALLERS):
+            nursery.start_soon(dialler, index, len(range(index, CYCLES, DIALLERS)))
+    assert sum(done) == CYCLES
     with trio.fail_after(60):
         async with dial(node.address, graft=True) as newcomer:
             assert await newcomer.run(echo, "after the cycles") == "after the cycles"
     assert node.fds() < fds_before + 32, f"the node holds {node.fds()} fds ({fds_before} before)"
+
+
+async def _ping(stream: INetStream) -> None:
+    """One libp2p ping on ``stream``: the node echoes 32 random bytes back."""
+    payload = os.urandom(PING_LENGTH)
+    await stream.write(payload)
+    echoed = b""
+    while len(echoed) < PING_LENGTH:
+        chunk = await stream.read(PING_LENGTH - len(echoed))
+        assert chunk, "the node closed the ping stream"
+        echoed += chunk
+    assert echoed == payload
+    await stream.close()

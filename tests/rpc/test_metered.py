@@ -52,9 +52,10 @@ async def _metered_pair(vat: Vat, server: Echo, limits: ChannelLimits, guest_end
     return served, client
 
 
-async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_order():
+async def _pipelined(max_calls: int) -> tuple[list[str], BusyEcho]:
+    """12 pipelined 64 KiB echoes through a channel that lets ``max_calls`` in at a time."""
     server = BusyEcho()
-    limits = ChannelLimits(FlowLimits(max_calls=2, max_bytes=MIB))
+    limits = ChannelLimits(FlowLimits(max_calls=max_calls, max_bytes=MIB))
     async with open_vat() as vat:
         _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
 
@@ -64,7 +65,11 @@ async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_o
             return [(await promise).response.strip() for promise in promises]
 
         with trio.fail_after(30):
-            answers = await vat.run(pipeline)
+            return await vat.run(pipeline), server
+
+
+async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_order():
+    answers, server = await _pipelined(max_calls=2)
     assert answers == [str(i) for i in range(12)]
     assert server.seen == 12
     assert server.most == 2, "the host read more of the guest's calls than its bound"
@@ -72,17 +77,7 @@ async def test_calls_past_the_bound_wait_for_room_and_every_one_is_answered_in_o
 
 async def test_without_a_bound_the_same_calls_overlap():
     """The baseline of the test above: the meter, not the server, held them to two."""
-    server = BusyEcho()
-    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=MIB))
-    async with open_vat() as vat:
-        _, client = await _metered_pair(vat, server, limits, *socket.socketpair())
-
-        async def pipeline() -> list[str]:
-            executor = client.bootstrap().cast_as(schema.system().Executor)
-            return [(await p).response for p in [executor.echo(" " * BIG) for i in range(12)]]
-
-        with trio.fail_after(30):
-            await vat.run(pipeline)
+    _, server = await _pipelined(max_calls=100)
     assert server.most > 2
 
 
@@ -99,12 +94,26 @@ async def test_bytes_that_cannot_be_counted_end_the_channel_and_never_reach_pyca
     assert "guest tester: peer sent an RPC message that does not decode" in caplog.text
 
 
-async def test_a_guest_that_takes_none_of_its_results_is_ended_after_the_drain_timeout(caplog):
-    """The guest writes 1 MiB echoes and never reads: its calls are held at the byte
-    bound, the results fill its socket, and after the drain timeout its channel ends."""
-    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
-    server = BusyEcho()
-    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=4 * MIB), drain_timeout=0.3)
+class GatedEcho(BusyEcho):
+    """Answers nothing until ``gate`` calls are in, then everything at once."""
+
+    def __init__(self, gate: int) -> None:
+        super().__init__()
+        self._gate = gate
+        self._arrived = 0
+        self._open = asyncio.Event()
+
+    async def echo(self, message: str, **kwargs: object) -> str:
+        self._arrived += 1
+        if self._arrived >= self._gate:
+            self._open.set()
+        await self._open.wait()
+        return await super().echo(message)
+
+
+async def _flood_without_reading(limits: ChannelLimits, server: BusyEcho) -> BusyEcho:
+    """A guest that writes 40 echoes of 1 MiB and never reads: its bytes reach the host
+    through a relay that carries nothing back.  Returns once the host ended the channel."""
     client_end, relay_in = socket.socketpair()  # the client's bytes reach the relay...
     relay_out, host_end = socket.socketpair()  # ...which writes them on and never reads back
     async with open_vat() as vat:
@@ -135,5 +144,30 @@ async def test_a_guest_that_takes_none_of_its_results_is_ended_after_the_drain_t
                 await vat.run(served.disconnected)
             nursery.cancel_scope.cancel()
         await vat.run(drop)
+    return server
+
+
+async def test_a_guest_that_takes_none_of_its_results_is_ended_after_the_drain_timeout(caplog):
+    """Its calls are held at the byte bound, the results fill its socket, and after the
+    drain timeout its channel ends."""
+    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
+    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=4 * MIB), drain_timeout=0.3)
+    server = await _flood_without_reading(limits, BusyEcho())
     assert "guest tester took none of its results for 0.3s" in caplog.text
     assert server.seen < 10, f"the host read {server.seen} MiB calls past its 4 MiB bound"
+
+
+async def test_results_past_the_guests_budget_end_it_without_waiting_for_the_drain_timeout(
+    caplog,
+):
+    """The results of the calls already admitted count too: 6 MiB of calls let in before
+    any is answered, 3 MiB of results allowed, so the channel ends as the results pile up,
+    long before the drain timeout."""
+    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
+    limits = ChannelLimits(
+        FlowLimits(max_calls=100, max_bytes=8 * MIB), drain_timeout=60, results_bytes=3 * MIB
+    )
+    with trio.fail_after(30):
+        await _flood_without_reading(limits, GatedEcho(gate=6))
+    assert "MiB of results unread, past its 3 MiB (--guest-memory" in caplog.text
+    assert "took none of its results" not in caplog.text

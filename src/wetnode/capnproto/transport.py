@@ -1,11 +1,16 @@
-"""Byte transports for a vat: anything with blocking read(max) and write(data).
+"""Byte transports for a vat: a blocking read(max), and writes that need not block.
 
-`read` returns b"" at end of stream.  Natively that is a socket; inside a
-guest it is the WIT channel (`wetnode.guest.wasm`).
+`read` returns b"" at end of stream.  `try_write` writes what the peer takes
+now (maybe nothing) and `wait` blocks until it takes more or has sent
+something: a vat whose peer stops reading its calls until it has read their
+results must read those while its writes wait (`Vat._flush`).  Natively the
+transport is a socket; inside a guest it is the WIT channel
+(`wetnode.guest.wasm`).
 """
 
 from __future__ import annotations
 
+import select
 import socket
 from typing import Protocol
 
@@ -14,6 +19,15 @@ class Transport(Protocol):
     def read(self, max_bytes: int) -> bytes: ...
 
     def write(self, data: bytes) -> None: ...
+
+    def try_write(self, data: memoryview) -> int:
+        """Write what the peer takes of ``data`` without blocking; return how many bytes."""
+        ...
+
+    def wait(self) -> bool:
+        """Block until a write can proceed or there is something to read; True in the
+        second case (a `read` then returns at once, maybe b"" for the end)."""
+        ...
 
 
 class SocketTransport:
@@ -30,3 +44,13 @@ class SocketTransport:
 
     def write(self, data: bytes) -> None:
         self.sock.sendall(data)
+
+    def try_write(self, data: memoryview) -> int:
+        try:
+            return self.sock.send(data, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return 0
+
+    def wait(self) -> bool:
+        readable, _, _ = select.select([self.sock], [self.sock], [])
+        return bool(readable)

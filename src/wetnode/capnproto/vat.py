@@ -3,6 +3,13 @@
 A `Vat` runs the sans-IO connection over a transport on a single thread: run
 every ready task, send what the protocol produced, and only then block on
 `transport.read`.  Calls made in the same step go out in one write.
+
+A write never blocks while results wait to be read.  The host stops reading
+a guest's calls past its bound (`--guest-max-calls`) until the guest has
+taken their results, so a vat that pipelined more calls than that, with
+results larger than the socket's buffer, would block in its write while the
+host blocked in its own: so while the transport takes no more, the vat
+reads what has arrived and hands it to the connection.
 """
 
 from __future__ import annotations
@@ -53,22 +60,34 @@ class Vat:
                     if not self.loop.has_ready():
                         raise self.conn.error
                     continue
-                data = self.transport.read(READ_SIZE)
-                if not data:
-                    self.conn.peer_closed()
-                else:
-                    self.conn.receive(data)
+                if self.loop.has_ready():  # woken by what _flush read
+                    continue
+                self._receive()
         finally:
             _loop.set_current_loop(previous)
             _set_current_vat(previous_vat)
 
     def _flush(self) -> None:
-        out = self.conn.data_to_send()
-        if out:
-            try:
-                self.transport.write(out)
-            except OSError as exc:
-                self.conn._shutdown(Disconnected(f"write failed: {exc}"))
+        """Write all the connection has to send, reading what arrives while the transport
+        takes nothing (which may make more to send: a Finish, a Return)."""
+        try:
+            while out := self.conn.data_to_send():
+                view = memoryview(out)
+                while view and self.conn.error is None:
+                    sent = self.transport.try_write(view)
+                    if sent:
+                        view = view[sent:]
+                    elif self.transport.wait():
+                        self._receive()
+        except OSError as exc:
+            self.conn._shutdown(Disconnected(f"write failed: {exc}"))
+
+    def _receive(self) -> None:
+        data = self.transport.read(READ_SIZE)
+        if not data:
+            self.conn.peer_closed()
+        else:
+            self.conn.receive(data)
 
 
 def _set_current_vat(vat: Vat | None) -> Vat | None:

@@ -146,3 +146,15 @@ def put_bytes(val: Val, data: bytes) -> None:
         ctypes.memmove(values.data, bytes(layout), len(layout))
     val.kind = ffi.WASMTIME_COMPONENT_LIST
     val.of.list = values
+
+
+def put_u32(val: Val, value: int) -> None:
+    """Store `value` as a `u32` result in `val`."""
+    val.kind = ffi.WASMTIME_COMPONENT_U32
+    val.of.u32 = value
+
+
+def put_bool(val: Val, value: bool) -> None:
+    """Store `value` as a `bool` result in `val`."""
+    val.kind = ffi.WASMTIME_COMPONENT_BOOL
+    val.of.boolean = value

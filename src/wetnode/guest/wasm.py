@@ -21,7 +21,7 @@ WRITE_CHUNK = 64 * 1024
 
 
 class ChannelTransport:
-    """Blocking read/write over the host's channel import."""
+    """Read and write (blocking, or not) over the host's channel import."""
 
     def __init__(self, channel: Any = None) -> None:
         if channel is None:
@@ -43,3 +43,11 @@ class ChannelTransport:
         view = memoryview(data)
         for start in range(0, len(view), WRITE_CHUNK):
             self._channel.write_latin1(str(view[start : start + WRITE_CHUNK], "latin-1"))
+
+    def try_write(self, data: memoryview) -> int:
+        # Latin-1 and chunked for the reasons `write` gives; one chunk per call, so
+        # a full channel costs one chunk's conversion, not the whole message's.
+        return int(self._channel.try_write_latin1(str(data[:WRITE_CHUNK], "latin-1")))
+
+    def wait(self) -> bool:
+        return bool(self._channel.wait())

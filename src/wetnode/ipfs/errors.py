@@ -21,6 +21,10 @@ class ContentNotFound(IpfsError):
     """A block nobody provided within the wait bound."""
 
 
+class TooLarge(IpfsError):
+    """A file larger than what may be handed over in one piece."""
+
+
 class CorruptBlock(IpfsError):
     """A block whose bytes do not hash to its CID (tampered or damaged)."""
 

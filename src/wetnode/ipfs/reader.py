@@ -29,7 +29,7 @@ from wetnode.ipfs import hamt
 from wetnode.ipfs.blocks import Blocks
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
 from wetnode.ipfs.dagpb import Link, Node
-from wetnode.ipfs.errors import CorruptBlock, IpfsError, PathNotFound
+from wetnode.ipfs.errors import CorruptBlock, IpfsError, PathNotFound, TooLarge
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.paths import split_path
 from wetnode.ipfs.unixfs import Kind, UnixFSData
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 BATCH = 16  # blocks fetched concurrently while reading a node's links
 MAX_DEPTH = 128  # nesting refused beyond this (files need ~4 levels for a TiB)
 MAX_NAME = 255  # bytes in one entry name: what Linux file systems take
+CAT_MAX = (1 << 29) - 1  # bytes: the most one Cap'n Proto Data field (a cat's result) holds
 
 EntryType = Literal["file", "directory", "symlink"]
 
@@ -156,9 +157,24 @@ def _check_depth(depth: int, cid: Cid) -> None:
         raise CorruptBlock(f"{cid} is nested more than {MAX_DEPTH} levels deep; refusing it")
 
 
-async def cat(blocks: Blocks, path: str) -> bytes:
+async def cat(blocks: Blocks, path: str, max_bytes: int = CAT_MAX) -> bytes:
+    """The file's bytes in one piece, at most ``max_bytes`` of them.
+
+    A DAG of a few KiB can link one chunk a million times, so the bytes are
+    counted as they are read, and a file whose stated size alone is over the
+    bound is refused before a chunk is read.
+    """
     loaded = await resolve(blocks, path)
-    return b"".join([chunk async for chunk in file_chunks(blocks, loaded)])
+    bound = f"the {max_bytes:,} bytes a cat returns in one piece; use it as an image layer instead"
+    if loaded.fs.size > max_bytes:
+        raise TooLarge(f"{path} states {loaded.fs.size:,} bytes, more than {bound}")
+    chunks, total = [], 0
+    async for chunk in file_chunks(blocks, loaded):
+        total += len(chunk)
+        if total > max_bytes:
+            raise TooLarge(f"{path} holds more than {bound}")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def ls(blocks: Blocks, path: str) -> list[Entry]:

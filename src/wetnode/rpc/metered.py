@@ -18,12 +18,16 @@ stands between it and pycapnp's protocol, on the vat thread:
   are under the bound (``--guest-max-calls``, ``--guest-max-bytes``) and the
   results already written have left (the transport is not holding more than
   its high-water mark).  Past that the guest's next write blocks
-  (backpressure), and pycapnp's own writes wait too, so the results the host
-  holds for a guest are those of its open calls.
+  (backpressure).
+* every result pycapnp writes goes into the transport's buffer, never held
+  back in pycapnp's own queue, so what the host holds for the guest is
+  counted: the results of calls admitted before reading stopped.  Past
+  ``results_bytes`` (the guest's own memory limit: it could not hold more
+  either) the guest is ended.
 
 A guest that still takes none of its results for ``drain_timeout`` seconds
-is ended: its channel is shut down, which the guest sees as the host going
-away, with one line naming it.
+is ended too: its channel is shut down, which the guest sees as the host
+going away, with one line naming it.
 
 ``MeteredLink`` is the socket transport's protocol and, to pycapnp's
 protocol, its transport: it implements the transport methods that protocol
@@ -42,7 +46,7 @@ from typing import Any
 
 import capnp
 
-from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS
+from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS, GUEST_MEMORY
 from wetnode.net.flow import CallFlow, FlowError, FlowLimits
 
 log = logging.getLogger(__name__)
@@ -50,10 +54,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ChannelLimits:
-    """What a guest's channel may hold: its calls in flight, and how long a stall may last."""
+    """What a guest's channel may hold: its calls in flight, the results it has not taken
+    (``None``: no bound), and how long it may take none of them."""
 
     flow: FlowLimits = GUEST_FLOW_LIMITS
     drain_timeout: float = DRAIN_TIMEOUT
+    results_bytes: int | None = GUEST_MEMORY
 
 
 DEFAULT_CHANNEL_LIMITS = ChannelLimits()
@@ -90,8 +96,9 @@ class MeteredLink(asyncio.BufferedProtocol):
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
+        data, self._buffer = self._buffer[:nbytes], memoryview(b"")  # pycapnp's memory: not kept
         try:
-            self._flow.from_peer(self._buffer[:nbytes])
+            self._flow.from_peer(data)
         except FlowError as exc:  # the bytes that cannot be counted are not passed on
             log.warning("guest %s: %s; its channel is closed", self._name, exc)
             self._end()
@@ -108,16 +115,15 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._inner.connection_lost(exc)
         self._transport = None
 
+    # Not passed on to pycapnp: its writes are never held back (they are counted below).
     def pause_writing(self) -> None:
         self._writes_held = True
-        self._inner.pause_writing()
         self._steer()
         self._arm()
 
     def resume_writing(self) -> None:
         self._writes_held = False
         self._disarm()
-        self._inner.resume_writing()
         self._steer()
 
     # -- the transport pycapnp's protocol writes to -----------------------------
@@ -133,9 +139,20 @@ class MeteredLink(asyncio.BufferedProtocol):
     def write(self, data: bytes) -> None:
         # A Return closes its question here; the room it makes is used only once the
         # transport has sent what it holds (`_steer`).
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return  # ended: pycapnp learns of it from connection_lost
         self._flow.from_vat(data)
-        if self._transport is not None:
-            self._transport.write(data)
+        transport.write(data)
+        held, bound = transport.get_write_buffer_size(), self._limits.results_bytes
+        if bound is not None and held > bound:
+            log.warning(
+                "guest %s left %.1f MiB of results unread, past its %d MiB (--guest-memory;"
+                " await fewer large calls at a time): its channel is closed",
+                self._name, held / (1 << 20), bound >> 20,
+            )  # fmt: skip
+            self._end()
+            return
         self._steer()
 
     def is_closing(self) -> bool:

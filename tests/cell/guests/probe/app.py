@@ -110,6 +110,19 @@ def flood() -> int:
     return 0
 
 
+def flood_try() -> int:
+    """The same blocks through `try_write` and `wait`, the way the SDK's vat writes."""
+    transport = ChannelTransport()
+    for _ in range(int(sys.argv[2])):
+        block = memoryview(FLOOD_BLOCK)
+        while block:
+            sent = transport.try_write(block)
+            block = block[sent:]
+            if not sent:
+                transport.wait()
+    return 0
+
+
 def wide() -> int:
     """A `write-latin1` of a character that is not one byte: the host must trap it."""
     channel.write_latin1("ok \u0100")
@@ -123,6 +136,7 @@ MODES = {
     "stdio": stdio,
     "ready": ready,
     "flood": flood,
+    "flood-try": flood_try,
     "wide": wide,
 }
 
