@@ -20,6 +20,7 @@ from typing import Any
 import capnp
 import trio
 
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.ipfs.reader import Entry
 from wetnode.keys import NodeKey
 from wetnode.membrane import (
@@ -64,7 +65,7 @@ class DictIpfs:
         self.files = files
         self.dirs = dirs
 
-    async def cat(self, path: str) -> bytes:
+    async def cat(self, path: str, budget: ResultBudget | None = None) -> bytes:
         try:
             return self.files[path]
         except KeyError:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from wetnode.ipfs import importer, reader
 from wetnode.ipfs.blocks import Blocks
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.importer import Progress
 from wetnode.ipfs.reader import Entry
@@ -26,9 +27,10 @@ class IpfsBackend(ABC):
     blocks: Blocks
     name: str  # for messages: "embedded block store at ...", "IPFS API at ..."
 
-    async def cat(self, path: str) -> bytes:
-        """The bytes of the file at ``path`` (`/ipfs/<cid>[/sub/path]`)."""
-        return await reader.cat(self.blocks, path)
+    async def cat(self, path: str, budget: ResultBudget | None = None) -> bytes:
+        """The bytes of the file at ``path`` (`/ipfs/<cid>[/sub/path]`), counted in the
+        caller's ``budget`` while they are read."""
+        return await reader.cat(self.blocks, path, budget=budget)
 
     async def ls(self, path: str) -> list[Entry]:
         """The entries of the directory at ``path``, in link (name) order."""

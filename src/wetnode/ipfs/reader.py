@@ -27,6 +27,7 @@ from wetnode.errors import WetnodeError
 from wetnode.image.names import printable
 from wetnode.ipfs import hamt
 from wetnode.ipfs.blocks import Blocks
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.ipfs.cid import DAG_PB, RAW, Cid
 from wetnode.ipfs.dagpb import Link, Node
 from wetnode.ipfs.errors import CorruptBlock, IpfsError, PathNotFound, TooLarge
@@ -157,8 +158,11 @@ def _check_depth(depth: int, cid: Cid) -> None:
         raise CorruptBlock(f"{cid} is nested more than {MAX_DEPTH} levels deep; refusing it")
 
 
-async def cat(blocks: Blocks, path: str, max_bytes: int = CAT_MAX) -> bytes:
-    """The file's bytes in one piece, at most ``max_bytes`` of them.
+async def cat(
+    blocks: Blocks, path: str, max_bytes: int = CAT_MAX, budget: ResultBudget | None = None
+) -> bytes:
+    """The file's bytes in one piece, at most ``max_bytes`` of them, counted in ``budget``
+    (the caller's) while they are read.
 
     A DAG of a few KiB can link one chunk a million times, so the bytes are
     counted as they are read, and a file whose stated size alone is over the
@@ -168,13 +172,18 @@ async def cat(blocks: Blocks, path: str, max_bytes: int = CAT_MAX) -> bytes:
     bound = f"the {max_bytes:,} bytes a cat returns in one piece; use it as an image layer instead"
     if loaded.fs.size > max_bytes:
         raise TooLarge(f"{path} states {loaded.fs.size:,} bytes, more than {bound}")
+    budget = budget if budget is not None else ResultBudget(None)
     chunks, total = [], 0
-    async for chunk in file_chunks(blocks, loaded):
-        total += len(chunk)
-        if total > max_bytes:
-            raise TooLarge(f"{path} holds more than {bound}")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        async for chunk in file_chunks(blocks, loaded):
+            budget.take(len(chunk), path)
+            total += len(chunk)
+            if total > max_bytes:
+                raise TooLarge(f"{path} holds more than {bound}")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        budget.give(total)
 
 
 async def ls(blocks: Blocks, path: str) -> list[Entry]:

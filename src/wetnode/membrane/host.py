@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.keys import NodeKey
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import Epoch, EpochClock
@@ -121,6 +122,7 @@ class MembraneHost:
             self.vat, self.clock, key, grants, self._network, self._ipfs, spawn, stdin, root,
             gone=link.closed, tap=self.audit.tap(name) if self.audit is not None else None,
             approvals=self._approvals, mcp=mcp, routing=self._routing, passed=passed,
+            results=ResultBudget(self._channel.results_bytes),
         )  # fmt: skip
         # Read through a meter that bounds the guest's calls in flight and the results it
         # leaves unread (`wetnode.rpc.metered`).

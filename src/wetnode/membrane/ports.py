@@ -15,6 +15,7 @@ from typing import Protocol
 
 import trio
 
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.ipfs.reader import Entry
 from wetnode.rpc.vat import Connection
 
@@ -100,7 +101,7 @@ class Spawner(Protocol):
 class IpfsBackend(Protocol):
     """The IPFS node the ``Ipfs.Client`` capability delegates to."""
 
-    async def cat(self, path: str) -> bytes: ...
+    async def cat(self, path: str, budget: ResultBudget | None = None) -> bytes: ...
 
     async def ls(self, path: str) -> list[Entry]: ...
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from wetnode.cell.limits import GUEST_MEMORY
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.membrane.bytestream_port import StreamPort
 from wetnode.membrane.epoch import EpochClock
 from wetnode.membrane.ports import IpfsBackend, Network, Routing
@@ -87,3 +89,5 @@ class Session:
     mcp: LocalServers | None = None  # the node's `--mcp` servers (None: it runs none)
     routing: Routing | None = None  # the node's DHT (Finder, Announcer); None: none
     passed: Passed | None = None  # what the parent handed a `spawnWith` child (with BARE grants)
+    # Bytes of results this guest's calls are building at once (its memory limit).
+    results: ResultBudget = field(default_factory=lambda: ResultBudget(GUEST_MEMORY))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wetnode.ipfs.budget import ResultBudget
 from wetnode.membrane.epoch import EpochGuard
 from wetnode.membrane.errors import NotAvailable
 from wetnode.membrane.guarded import Guarded
@@ -15,10 +16,13 @@ NO_BACKEND = "no IPFS backend: this node runs without an IPFS daemon"
 
 
 class UnixFSServer(Guarded, _ipfs.UnixFS.Server):
-    def __init__(self, guard: EpochGuard, vat: Vat, backend: IpfsBackend | None) -> None:
+    def __init__(
+        self, guard: EpochGuard, vat: Vat, backend: IpfsBackend | None, results: ResultBudget
+    ) -> None:
         super().__init__(guard)
         self._vat = vat
         self._backend = backend
+        self._results = results  # the guest's: what its cats are building at once
 
     def _require(self) -> IpfsBackend:
         if self._backend is None:
@@ -26,7 +30,7 @@ class UnixFSServer(Guarded, _ipfs.UnixFS.Server):
         return self._backend
 
     async def cat(self, path: str, **_: Any) -> bytes:
-        return await self._vat.to_trio(self._require().cat, path)
+        return await self._vat.to_trio(self._require().cat, path, self._results)
 
     async def ls(self, path: str, **_: Any) -> list[dict[str, Any]]:
         entries = await self._vat.to_trio(self._require().ls, path)
@@ -45,13 +49,16 @@ def _method_less_api(interface: Any) -> Any:
 
 
 class IpfsClientServer(Guarded, _ipfs.Client.Server):
-    def __init__(self, guard: EpochGuard, vat: Vat, backend: IpfsBackend | None) -> None:
+    def __init__(
+        self, guard: EpochGuard, vat: Vat, backend: IpfsBackend | None, results: ResultBudget
+    ) -> None:
         super().__init__(guard)
         self._vat = vat
         self._backend = backend
+        self._results = results
 
     async def unixfs(self, **_: Any) -> UnixFSServer:
-        return UnixFSServer(self.guard, self._vat, self._backend)
+        return UnixFSServer(self.guard, self._vat, self._backend, self._results)
 
     block = _method_less_api(_ipfs.Block)
     dag = _method_less_api(_ipfs.Dag)

@@ -100,7 +100,7 @@ class GuestMembraneServer(_stem.GuestMembrane.Server):
         if session.grants.executor:
             results.executor = ExecutorServer(guard, session)
         if session.grants.ipfs:
-            results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs)
+            results.ipfs = IpfsClientServer(guard, session.vat, session.ipfs, session.results)
         if session.grants.approvals and session.approvals is not None:
             results.approvals = ApprovalsServer(guard, session)
         if session.grants.mcp and session.mcp is not None:

@@ -1,0 +1,34 @@
+"""How many bytes of results one guest's calls may be building at once (sans-IO).
+
+A `cat` builds its whole result before it returns, and a guest may pipeline
+`--guest-max-calls` of them: 256 cats of a DAG that links one chunk over and
+over would have the host build 128 GiB for a guest that sends a few KiB.
+Once built, a result is counted by the guest's channel (`wetnode.rpc.metered`);
+while it is being built, it is counted here, against the same limit (the
+guest's `--guest-memory`: a guest could not hold more itself).
+"""
+
+from __future__ import annotations
+
+from wetnode.ipfs.errors import TooLarge
+
+
+class ResultBudget:
+    """Bytes being built for one guest; ``limit`` None is no bound."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.building = 0
+
+    def take(self, size: int, what: str) -> None:
+        """``size`` more bytes of ``what`` are being built; refused past the limit."""
+        if self.limit is not None and self.building + size > self.limit:
+            raise TooLarge(
+                f"{what}: the results this guest's calls are building would pass its"
+                f" {self.limit >> 20} MiB (--guest-memory); wait for fewer large results at once"
+            )
+        self.building += size
+
+    def give(self, size: int) -> None:
+        """``size`` bytes are built (or dropped): they no longer count here."""
+        self.building -= size
