@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.kernel.node_process import start_node
+from tests.support.dags import Dags
 from tests.support.guests import BUILD_TIMEOUT, WW, loopback_env, ww_build
 from tests.support.procfs import rss_bytes
 
@@ -90,6 +91,32 @@ async def main() -> int:
 """
 
 
+CATS = 200  # pipelined cats of one 4 MiB file: 800 MiB of results for a few KiB of calls
+CAT_FILE = 4 * MIB
+CATS_MEMORY = 256  # MiB: the test node's --guest-memory, and so pid0's results budget
+CATS_PY = """\
+import time
+
+import wetnode.guest as ww
+from wetnode.capnproto.vat import current_vat
+
+
+async def main() -> int:
+    membrane = await ww.connect()
+    caps = await membrane.graft(membrane.signer().signer)
+    unixfs = caps.ipfs.unixfs().api
+    await caps.executor.echo("warm")
+    print("grafted", flush=True)
+    vat = current_vat()
+    for _ in range({cats}):
+        unixfs.cat("{path}")  # its answer is never read
+        vat.transport.write(vat.conn.data_to_send())
+    print("all written", flush=True)
+    time.sleep(600)  # sleep-ok: the guest under test never reads again
+    return 0
+"""
+
+
 def _agent(tmp_path_factory, name: str, main_py: str) -> Path:
     project = tmp_path_factory.mktemp(name)
     (project / "boot").mkdir()
@@ -103,11 +130,11 @@ def flooding_guest(tmp_path_factory) -> Path:
     return _agent(tmp_path_factory, "flooder", MAIN_PY)
 
 
-def test_a_guest_that_does_not_read_its_results_is_held_back_then_ended(
-    flooding_guest, ww_home
-):
-    env = loopback_env(ww_home, GUEST_MAX_BYTES=FLOW_BYTES, GUEST_DRAIN_TIMEOUT=DRAIN)
-    proc = start_node(["--port", "0", str(flooding_guest)], env)
+def _flood(guest: Path, env: dict[str, str], until: str = "") -> tuple[bool, int, str, str]:
+    """Run a node whose pid0 floods it with calls it never reads the answers of, until
+    the node ends, logs a line holding ``until`` (if given), or ``ENDS_WITHIN`` passes:
+    (ended or logged it, peak RSS growth, stdout, stderr)."""
+    proc = start_node(["--port", "0", str(guest)], env)
     stderr: list[str] = []
     try:
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -117,24 +144,50 @@ def test_a_guest_that_does_not_read_its_results_is_held_back_then_ended(
         assert line == "grafted\n", f"pid0 did not graft: {line!r}, {''.join(stderr)!r}"
         before = peak = rss_bytes(proc.pid)
         deadline = time.monotonic() + ENDS_WITHIN
-        while proc.poll() is None and time.monotonic() < deadline:
+        def logged() -> bool:
+            return bool(until) and any(until in line for line in list(stderr))
+
+        while proc.poll() is None and not logged() and time.monotonic() < deadline:
             with suppress(LookupError):  # exiting: its memory is gone before the process
                 peak = max(peak, rss_bytes(proc.pid))
             time.sleep(0.05)  # sleep-ok: the sampling pace of a measurement
-        ended = proc.poll() is not None
+        ended = proc.poll() is not None or logged()
     finally:
         proc.kill()
         proc.wait(timeout=30)
-    out = proc.stdout.read()
-    growth = peak - before
+    return ended, peak - before, proc.stdout.read(), "".join(stderr)
+
+
+def test_a_guest_that_does_not_read_its_results_is_held_back_then_ended(
+    flooding_guest, ww_home
+):
+    env = loopback_env(ww_home, GUEST_MAX_BYTES=FLOW_BYTES, GUEST_DRAIN_TIMEOUT=DRAIN)
+    ended, growth, out, log = _flood(flooding_guest, env)
     assert growth < GROWTH_BOUND, (
         f"RSS grew {growth / MIB:.0f} MiB (bound {GROWTH_BOUND / MIB:.0f}) under {CALLS} MiB of"
         " calls whose results were never read"
     )
     assert "all written" not in out, "every call was taken in: nothing held the guest back"
     assert ended, f"the node still ran {ENDS_WITHIN:.0f}s after the guest stopped reading"
-    log = "".join(stderr)
     assert f"guest pid0 took none of its results for {DRAIN:g}s" in log, log[-2000:]
+
+
+def test_pipelined_cats_a_guest_never_reads_stay_within_its_memory_limit(
+    tmp_path_factory, ww_home
+):
+    """Issue 12, attack 11: 200 pipelined `cat`s of a 19 MB file (a few KiB of calls)
+    made the node hold 3.8 GB.  Now the results being built and those built but unread
+    count against pid0's --guest-memory, and pid0's channel, holding its unread results,
+    is closed long before the 10-minute drain timeout.  (pid0 sleeps on: it never reads.)"""
+    cid = Dags(ww_home).file(bytes(CAT_FILE))
+    guest = _agent(tmp_path_factory, "cats", CATS_PY.format(cats=CATS, path=f"/ipfs/{cid}"))
+    env = loopback_env(ww_home, GUEST_MEMORY=f"{CATS_MEMORY}M", GUEST_DRAIN_TIMEOUT=600)
+    ended, growth, _, log = _flood(guest, env, until=f"past its {CATS_MEMORY} MiB")
+    # Twice the limit (being built, built and unread) and 64 MiB of slack (measured: ~300).
+    bound = 2 * CATS_MEMORY * MIB + 64 * MIB
+    assert growth < bound, f"RSS grew {growth / MIB:.0f} MiB under {CATS} pipelined cats"
+    assert ended, f"the node held pid0's results for {ENDS_WITHIN:.0f}s: {log[-1500:]}"
+    assert f"past its {CATS_MEMORY} MiB (--guest-memory" in log, log[-2000:]
 
 
 def test_a_guest_pipelining_far_past_the_bound_gets_every_answer(tmp_path_factory, ww_home):

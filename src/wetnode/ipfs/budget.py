@@ -10,15 +10,26 @@ guest's `--guest-memory`: a guest could not hold more itself).
 
 from __future__ import annotations
 
+import trio
+
 from wetnode.ipfs.errors import TooLarge
+
+AT_ONCE = 4  # large results built for one guest at a time; the others wait their turn
 
 
 class ResultBudget:
-    """Bytes being built for one guest; ``limit`` None is no bound."""
+    """Bytes being built for one guest; ``limit`` None is no bound.
+
+    Only ``AT_ONCE`` results are built at a time (``turn``): a built result
+    is counted again only once the channel holds it, so what is on its way
+    there (and copied once or twice on the way) is bounded by the number of
+    turns, not by how many calls the guest pipelined.
+    """
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.building = 0
+        self.turn = trio.CapacityLimiter(AT_ONCE)
 
     def take(self, size: int, what: str) -> None:
         """``size`` more bytes of ``what`` are being built; refused past the limit."""

@@ -174,16 +174,17 @@ async def cat(
         raise TooLarge(f"{path} states {loaded.fs.size:,} bytes, more than {bound}")
     budget = budget if budget is not None else ResultBudget(None)
     chunks, total = [], 0
-    try:
-        async for chunk in file_chunks(blocks, loaded):
-            budget.take(len(chunk), path)
-            total += len(chunk)
-            if total > max_bytes:
-                raise TooLarge(f"{path} holds more than {bound}")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        budget.give(total)
+    async with budget.turn:
+        try:
+            async for chunk in file_chunks(blocks, loaded):
+                budget.take(len(chunk), path)
+                total += len(chunk)
+                if total > max_bytes:
+                    raise TooLarge(f"{path} holds more than {bound}")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            budget.give(total)
 
 
 async def ls(blocks: Blocks, path: str) -> list[Entry]:
