@@ -117,6 +117,24 @@ async def main() -> int:
 """
 
 
+ONE_CAT_PY = """\
+import wetnode.guest as ww
+from wetnode.capnproto.errors import RpcError
+
+
+async def main() -> int:
+    membrane = await ww.connect()
+    caps = await membrane.graft(membrane.signer().signer)
+    try:
+        await caps.ipfs.unixfs().api.cat("{path}")
+    except RpcError as exc:
+        print("refused:", exc, flush=True)
+        return 0
+    print("it returned", flush=True)
+    return 1
+"""
+
+
 def _agent(tmp_path_factory, name: str, main_py: str) -> Path:
     project = tmp_path_factory.mktemp(name)
     (project / "boot").mkdir()
@@ -219,3 +237,15 @@ def test_a_guest_pipelining_large_calls_past_the_bound_reads_results_while_it_wr
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout == f"{BIG_CALLS}\n"
+
+
+def test_one_cat_of_a_file_stating_a_terabyte_is_refused_at_once(tmp_path_factory, ww_home):
+    """Issue 12, attack 11: one `cat` of a DAG claiming 1 TB OOM-killed the node."""
+    huge = Dags(ww_home).claiming_file(1 << 40, leaves=16)
+    guest = _agent(tmp_path_factory, "one-cat", ONE_CAT_PY.format(path=f"/ipfs/{huge}"))
+    ran = subprocess.run(
+        [*WW, "run", "--port", "0", str(guest)], capture_output=True, text=True,
+        env=loopback_env(ww_home), stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "refused:" in ran.stdout and "states 1,099,511,627,776 bytes" in ran.stdout, ran.stdout
