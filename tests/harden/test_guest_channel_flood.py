@@ -143,6 +143,14 @@ def _agent(tmp_path_factory, name: str, main_py: str) -> Path:
     return project
 
 
+def _run(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`ww run` the agent to its end (stdin closed)."""
+    return subprocess.run(
+        [*WW, "run", "--port", "0", str(project)], capture_output=True, text=True, env=env,
+        stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def flooding_guest(tmp_path_factory) -> Path:
     return _agent(tmp_path_factory, "flooder", MAIN_PY)
@@ -213,10 +221,7 @@ def test_a_guest_pipelining_far_past_the_bound_gets_every_answer(tmp_path_factor
     channel that lets 4 in at a time all come back, in order."""
     project = _agent(tmp_path_factory, "pipeliner", PIPELINING_PY)
     env = loopback_env(ww_home, GUEST_MAX_CALLS=4, GUEST_DRAIN_TIMEOUT=DRAIN)
-    ran = subprocess.run(
-        [*WW, "run", "--port", "0", str(project)], capture_output=True, text=True, env=env,
-        stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
-    )  # fmt: skip
+    ran = _run(project, env)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "1000\n"
 
@@ -231,10 +236,7 @@ def test_a_guest_pipelining_large_calls_past_the_bound_reads_results_while_it_wr
     timeout ended it.  Its vat reads the results while its writes wait."""
     project = _agent(tmp_path_factory, "big-pipeliner", BIG_PIPELINE_PY)
     env = loopback_env(ww_home, GUEST_MAX_CALLS=4, GUEST_DRAIN_TIMEOUT=DRAIN)
-    ran = subprocess.run(
-        [*WW, "run", "--port", "0", str(project)], capture_output=True, text=True, env=env,
-        stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
-    )  # fmt: skip
+    ran = _run(project, env)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout == f"{BIG_CALLS}\n"
 
@@ -243,9 +245,6 @@ def test_one_cat_of_a_file_stating_a_terabyte_is_refused_at_once(tmp_path_factor
     """Issue 12, attack 11: one `cat` of a DAG claiming 1 TB OOM-killed the node."""
     huge = Dags(ww_home).claiming_file(1 << 40, leaves=16)
     guest = _agent(tmp_path_factory, "one-cat", ONE_CAT_PY.format(path=f"/ipfs/{huge}"))
-    ran = subprocess.run(
-        [*WW, "run", "--port", "0", str(guest)], capture_output=True, text=True,
-        env=loopback_env(ww_home), stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT,
-    )  # fmt: skip
+    ran = _run(guest, loopback_env(ww_home))
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "refused:" in ran.stdout and "states 1,099,511,627,776 bytes" in ran.stdout, ran.stdout

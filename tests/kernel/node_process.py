@@ -41,6 +41,19 @@ def start_node(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def failed_boot_lines(layers: list[str], env: dict[str, str], about: str) -> list[str]:
+    """Boot a node on ``layers`` that must refuse to run: its stderr lines that mention
+    ``about``, once it has exited non-zero without a traceback."""
+    proc = start_node(["--port", "0", *layers], env)
+    try:
+        _, stderr = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0, stderr
+    assert "Traceback" not in stderr, stderr
+    return [line for line in stderr.splitlines() if about in line]
+
+
 @dataclasses.dataclass
 class ServingNode:
     address: str  # where peers dial it, ending in /p2p/<its peer ID>

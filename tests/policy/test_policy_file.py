@@ -188,30 +188,30 @@ def test_every_policy_shown_in_the_docs_is_read_by_the_kernel(text: str) -> None
     load(text)  # raises PolicyError, naming the line, if the docs drifted
 
 
-def test_a_hook_missing_from_the_image_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            '[[export.rate]]\ncalls = 1\n\n[[export.hook]]\nname = "guard"\n',
+            "etc/policy.toml line 4: hook 'guard' is missing: no etc/hooks/guard/boot/main.wasm"
+            " in the image (write etc/hooks/guard/boot/main.py, then `ww build etc/hooks/guard`)",
+        ),
+        (
+            '[[path.grant]]\nmethods = ["executor.echo"]\n\n[[service.ghost.rate]]\ncalls = 1\n',
+            "etc/policy.toml line 4: [service.ghost] names no service of the image "
+            "(no svc/ghost/boot/main.wasm)",
+        ),
+    ],
+    ids=["hook", "service"],
+)
+def test_what_a_policy_names_and_the_image_lacks_is_one_line_naming_file_and_line(
+    tmp_path: Path, text: str, line: str
+) -> None:
     (tmp_path / "etc").mkdir()
-    (tmp_path / "etc" / "policy.toml").write_text(
-        '[[export.rate]]\ncalls = 1\n\n[[export.hook]]\nname = "guard"\n'
-    )
+    (tmp_path / "etc" / "policy.toml").write_text(text)
     with pytest.raises(PolicyError) as caught:
         load_file(str(tmp_path), METHOD_NAMES.values(), AllowList(set()).name)
-    assert str(caught.value) == (
-        "etc/policy.toml line 4: hook 'guard' is missing: no etc/hooks/guard/boot/main.wasm in "
-        "the image (write etc/hooks/guard/boot/main.py, then `ww build etc/hooks/guard`)"
-    )
-
-
-def test_a_service_section_for_a_service_the_image_lacks_is_one_line(tmp_path: Path) -> None:
-    (tmp_path / "etc").mkdir()
-    (tmp_path / "etc" / "policy.toml").write_text(
-        '[[path.grant]]\nmethods = ["executor.echo"]\n\n[[service.ghost.rate]]\ncalls = 1\n'
-    )
-    with pytest.raises(PolicyError) as caught:
-        load_file(str(tmp_path), METHOD_NAMES.values(), AllowList(set()).name)
-    assert str(caught.value) == (
-        "etc/policy.toml line 4: [service.ghost] names no service of the image "
-        "(no svc/ghost/boot/main.wasm)"
-    )
+    assert str(caught.value) == line
 
 
 def test_service_and_path_sections_compose_grants_and_rules_of_their_own() -> None:
