@@ -156,9 +156,11 @@ def flooding_guest(tmp_path_factory) -> Path:
     return _agent(tmp_path_factory, "flooder", MAIN_PY)
 
 
-def _flood(guest: Path, env: dict[str, str], until: str = "") -> tuple[bool, int, str, str]:
+def _flood(
+    guest: Path, env: dict[str, str], until: tuple[str, ...] = ()
+) -> tuple[bool, int, str, str]:
     """Run a node whose pid0 floods it with calls it never reads the answers of, until
-    the node ends, logs a line holding ``until`` (if given), or ``ENDS_WITHIN`` passes:
+    the node ends, logs a line holding one of ``until``, or ``ENDS_WITHIN`` passes:
     (ended or logged it, peak RSS growth, stdout, stderr)."""
     proc = start_node(["--port", "0", str(guest)], env)
     stderr: list[str] = []
@@ -171,7 +173,7 @@ def _flood(guest: Path, env: dict[str, str], until: str = "") -> tuple[bool, int
         before = peak = rss_bytes(proc.pid)
         deadline = time.monotonic() + ENDS_WITHIN
         def logged() -> bool:
-            return bool(until) and any(until in line for line in list(stderr))
+            return any(mark in line for line in list(stderr) for mark in until)
 
         while proc.poll() is None and not logged() and time.monotonic() < deadline:
             with suppress(LookupError):  # exiting: its memory is gone before the process
@@ -203,17 +205,24 @@ def test_pipelined_cats_a_guest_never_reads_stay_within_its_memory_limit(
 ):
     """Issue 12, attack 11: 200 pipelined `cat`s of a 19 MB file (a few KiB of calls)
     made the node hold 3.8 GB.  Now the results being built and those built but unread
-    count against pid0's --guest-memory, and pid0's channel, holding its unread results,
-    is closed long before the 10-minute drain timeout.  (pid0 sleeps on: it never reads.)"""
+    count against pid0's --guest-memory, and the host stops reading calls while results
+    wait, so the node's growth stays within twice that limit, and pid0's channel is
+    closed: past the limit, if the host had read enough cats before the first result
+    was written for their results to pass it, or else after the drain timeout.  Which
+    of the two depends on that race; `tests/rpc/test_metered.py` holds the calls back
+    to test the first one on its own.  (pid0 sleeps on: it never reads.)"""
     cid = Dags(ww_home).file(bytes(CAT_FILE))
     guest = _agent(tmp_path_factory, "cats", CATS_PY.format(cats=CATS, path=f"/ipfs/{cid}"))
-    env = loopback_env(ww_home, GUEST_MEMORY=f"{CATS_MEMORY}M", GUEST_DRAIN_TIMEOUT=600)
-    ended, growth, _, log = _flood(guest, env, until=f"past its {CATS_MEMORY} MiB")
+    env = loopback_env(ww_home, GUEST_MEMORY=f"{CATS_MEMORY}M", GUEST_DRAIN_TIMEOUT=DRAIN)
+    closed = (
+        f"past its {CATS_MEMORY} MiB (--guest-memory",
+        f"took none of its results for {DRAIN:g}s",
+    )
+    ended, growth, _, log = _flood(guest, env, until=closed)
     # Twice the limit (being built, built and unread) and 64 MiB of slack (measured: ~300).
     bound = 2 * CATS_MEMORY * MIB + 64 * MIB
     assert growth < bound, f"RSS grew {growth / MIB:.0f} MiB under {CATS} pipelined cats"
     assert ended, f"the node held pid0's results for {ENDS_WITHIN:.0f}s: {log[-1500:]}"
-    assert f"past its {CATS_MEMORY} MiB (--guest-memory" in log, log[-2000:]
 
 
 def test_a_guest_pipelining_far_past_the_bound_gets_every_answer(tmp_path_factory, ww_home):
