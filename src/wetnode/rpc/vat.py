@@ -2,9 +2,11 @@
 
 pycapnp drives Cap'n Proto through the C++ KJ event loop integrated with
 asyncio, and its objects only work on the thread whose loop created them.
-trio-asyncio cannot host that loop (platform notes), so the node runs one
-asyncio loop in one dedicated thread -- the *vat* -- and every pycapnp
-object lives and dies there.  This module is the one bridge between the two
+trio-asyncio hosts that loop only with the asyncgen hooks off, and pycapnp
+ran about 5x slower there than on a thread of its own (docs/performance.md,
+"The one-thread design, priced"), so the node runs one asyncio loop in one
+dedicated thread -- the *vat* -- and every pycapnp object lives and dies
+there.  This module is the one bridge between the two
 worlds:
 
 * trio -> vat: ``await vat.run(fn, *args)`` runs the coroutine function
