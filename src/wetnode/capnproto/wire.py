@@ -42,6 +42,22 @@ def _signed30(word: int) -> int:
     return (((word & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000) >> 2
 
 
+def near_struct(segment: bytes | memoryview, index: int) -> tuple[int, int, int] | None:
+    """Where the pointer at word ``index`` of ``segment`` points, when it is a plain near
+    struct pointer to a struct inside the segment: (the struct's first word, its data
+    words, its pointer count).  None for anything else (null, far, not a struct, out of
+    bounds): a reader taking the quick way leaves those to the full decoder."""
+    word = _u64_at(segment, index * 8)[0]
+    if word & 3 or not word:
+        return None
+    start = index + 1 + _signed30(word)
+    data_words = (word >> 32) & 0xFFFF
+    ptr_count = word >> 48
+    if start < 0 or (start + data_words + ptr_count) * 8 > len(segment):
+        return None
+    return start, data_words, ptr_count
+
+
 # --------------------------------------------------------------------- framing
 
 

@@ -13,24 +13,33 @@ Reading resumes as Returns go back.
 Only a message's kind and question number are read, from its first
 ``HEAD`` bytes (both RPC implementations the node meets put the root, the
 Message and the Call at the start of the first segment); the rest passes
-through uncopied.  A peer message whose head does not decode, or a segment
-table that is not plausible, raises ``FlowError``: pycapnp would drop the
-connection for it anyway, and a call that cannot be counted must not pass.
+through uncopied.  They are read straight from the words when the pointers
+are plain, else by the decoder (which a watcher needing the body always
+uses): by the decoder, the count made a call over a guest's channel take 104
+µs instead of 74; read straight, 92 (docs/performance.md).
+A peer message whose head does not decode, or a segment table that is not
+plausible, raises ``FlowError``: pycapnp would drop the connection for it
+anyway, and a call that cannot be counted must not pass.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from wetnode.capnproto.schema import struct_class
 from wetnode.capnproto.schemas import rpc as R
-from wetnode.capnproto.wire import DecodeError, MessageReader, frame_header
+from wetnode.capnproto.wire import DecodeError, MessageReader, frame_header, near_struct
 from wetnode.errors import NetError
 from wetnode.net.limits import DEFAULT_FLOW_LIMITS, FlowLimits
 
 __all__ = ["DEFAULT_FLOW_LIMITS", "CallFlow", "FlowError", "FlowLimits", "Watcher"]
 
 HEAD = 1024  # bytes of a message's first segment kept to read its kind and question
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_U32x2 = struct.Struct("<II")
 
 
 class FlowError(NetError):
@@ -65,12 +74,29 @@ class _Messages:
     def feed(self, data: bytes | memoryview) -> Iterator[tuple[bytes, int]]:
         view = memoryview(data)
         while True:
+            if self._length is None and not self._table and len(view) >= 8:
+                # The common case, taken without copying into the table: a whole
+                # one-segment message at the start of what is left.
+                count, words = _U32x2.unpack_from(view)
+                if count == 0 and len(view) >= 8 + 8 * words:
+                    yield bytes(view[8 : 8 + min(8 * words, HEAD)]), 8 + 8 * words
+                    view = view[8 + 8 * words :]
+                    continue
             if self._length is None:
                 if not view:
                     return
                 view = self._read_table(view)
                 continue
-            take = min(len(view), self._length - self._seen)
+            rest = self._length - self._seen
+            if self._seen == self._header and len(view) >= rest:
+                # The table came alone (pycapnp writes it as a piece of its own), the
+                # segments all at once: the head is read from them, not copied first.
+                yield bytes(view[: min(rest, HEAD)]), self._length
+                view = view[rest:]
+                self._table.clear()
+                self._length = None
+                continue
+            take = min(len(view), rest)
             keep = self._header + HEAD - len(self._table)
             if keep > 0:
                 self._table += view[: min(take, keep)]
@@ -120,11 +146,17 @@ class CallFlow:
         """True while the pump must not read more of the peer's bytes."""
         return len(self._open) >= self.limits.max_calls or self.open_bytes >= self.limits.max_bytes
 
+    def _kind(self, head: bytes) -> tuple[str, Any, int]:
+        """``_read``, the quick way when no watcher needs the message's body."""
+        if self.watcher is None and (quick := _quick(head)) is not None:
+            return quick[0], None, quick[1]
+        return _read(head)
+
     def from_peer(self, data: bytes | memoryview) -> None:
         """Bytes the peer sent, on their way to the vat: count each question they open."""
         try:
             for head, length in self._from_peer.feed(data):
-                kind, body, question = _read(head)
+                kind, body, question = self._kind(head)
                 if kind in ("call", "bootstrap"):
                     if question in self._open:
                         raise DecodeError(f"question {question} opened twice")
@@ -139,13 +171,52 @@ class CallFlow:
         """Bytes the vat sent, on their way to the peer: each Return closes a question."""
         try:
             for head, length in self._from_vat.feed(data):
-                kind, body, answer = _read(head)
+                kind, body, answer = self._kind(head)
                 if kind == "return":
                     self.open_bytes -= self._open.pop(answer, 0)
                 if self.watcher is not None:
                     self.watcher.vat_sent(kind, body, length)
         except DecodeError:  # the vat's own framing: trusted, but never fatal to count
             self._from_vat = _Messages()
+
+
+def _member(field: Any) -> tuple[str, bool] | None:
+    """A Message union member ``_quick`` reads: its name, and whether its body begins
+    with a question or answer id (a u32 at offset 0)."""
+    if field.type[0] != "struct":
+        return None  # the obsolete AnyPointer members: left to ``_read``
+    body = struct_class(field.type[1])
+    ids = [f for f in body.FIELDS if f.name in ("questionId", "answerId") and f.offset == 0]
+    return field.name, bool(ids)
+
+
+_MEMBERS = {f.discriminant: m for f in R.Message.FIELDS if (m := _member(f)) is not None}
+
+
+def _quick(head: bytes) -> tuple[str, int] | None:
+    """What ``_read`` finds of a message's kind and id, read straight from the words
+    when the root and the body are plain near struct pointers inside the head (as both
+    RPC implementations write them); None for anything else, which ``_read`` decides.
+    A few times faster than ``_read``: every message on every channel goes through it."""
+    segment = memoryview(head)[: len(head) & ~7]
+    if len(segment) < 16:
+        return None
+    root = near_struct(segment, 0)
+    if root is None or root[1] < 1 or root[2] < 1:
+        return None
+    start, data_words, _ = root
+    member = _MEMBERS.get(_U16.unpack_from(segment, start * 8)[0])
+    if member is None:
+        return None
+    body = near_struct(segment, start + data_words)
+    if body is None:
+        return None
+    kind, has_id = member
+    if not has_id:
+        return kind, 0
+    if body[1] < 1:
+        return None
+    return kind, _U32.unpack_from(segment, body[0] * 8)[0]
 
 
 def _read(head: bytes) -> tuple[str, Any, int]:
