@@ -107,17 +107,8 @@ async def _until_done(
 
 async def _one_thread_calls(conn: Connection, stream: INetStream, n: int) -> list[float]:
     executor = guest_system.Executor.Client(conn.bootstrap())
-    text = PAYLOAD.decode()
-
-    async def timed() -> list[float]:
-        samples = []
-        for _ in range(n):
-            start = time.perf_counter()
-            await executor.echo(text)
-            samples.append(time.perf_counter() - start)
-        return samples
-
-    return await _until_done(conn, stream, timed())  # type: ignore[no-any-return]
+    timed = echo_round_trips(executor, n, PAYLOAD.decode())
+    return await _until_done(conn, stream, timed)  # type: ignore[no-any-return]
 
 
 async def _one_thread_clients(

@@ -19,7 +19,8 @@ def measure(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 async def echo_round_trips(cap: Any, n: int, text: str) -> list[float]:
-    """Seconds of each of `n` sequential `echo(text)` calls on pycapnp `cap` (on the vat)."""
+    """Seconds of each of `n` sequential `echo(text)` calls on `cap`: pycapnp's (run it on
+    the vat) or `wetnode.capnproto`'s."""
     samples = []
     for _ in range(n):
         start = time.perf_counter()
