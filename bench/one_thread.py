@@ -68,6 +68,7 @@ from wetnode.rpc.vat import Vat, open_vat
 
 PROTOCOL = "/wetnode-bench/one-thread/0.1.0"
 READ_SIZE = 1 << 16
+MEASURE_TIMEOUT = 600.0  # seconds for the whole run (about 10 on an idle machine)
 
 
 class _Echo(guest_system.Executor.Server):
@@ -205,6 +206,11 @@ async def _latency(swarm: Swarm, vat: Vat, today: ID, one_thread: ID, raw_protoc
 
 async def _measure(node_address: str, serving_address: str, raw_protocol: str) -> None:
     capnp_loop.set_current_loop(capnp_loop.Loop())
+    with trio.fail_after(MEASURE_TIMEOUT):
+        await _measure_within(node_address, serving_address, raw_protocol)
+
+
+async def _measure_within(node_address: str, serving_address: str, raw_protocol: str) -> None:
     async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
         today, today_transport = parse_peer_address(node_address)
         one_thread, one_transport = parse_peer_address(serving_address)

@@ -171,3 +171,41 @@ async def test_results_past_the_guests_budget_end_it_without_waiting_for_the_dra
         await _flood_without_reading(limits, GatedEcho(gate=6))
     assert "MiB of results unread, past its 3 MiB (--guest-memory" in caplog.text
     assert "took none of its results" not in caplog.text
+
+
+async def test_a_guest_that_reads_its_results_slowly_is_not_ended_while_they_pile_up(caplog):
+    """Twelve 256 KiB echoes let in at once are answered at once: the backlog grows past
+    what it was when the transport first held writes back, while the guest reads 64 KiB
+    every 50 ms.  It is slow, not stuck: every answer arrives, and the drain timeout
+    (0.3 s, far less than the ~1.3 s the reading takes) does not end it."""
+    caplog.set_level(logging.WARNING, logger="wetnode.rpc.metered")
+    limits = ChannelLimits(FlowLimits(max_calls=100, max_bytes=8 * MIB), drain_timeout=0.3)
+    client_end, relay_near = socket.socketpair()  # the client's side of a slow relay...
+    relay_far, host_end = socket.socketpair()  # ...whose far side the host writes to
+    async with open_vat() as vat:
+        _, client = await _metered_pair(vat, GatedEcho(gate=12), limits, client_end, host_end)
+        near = trio.socket.from_stdlib_socket(relay_near)
+        far = trio.socket.from_stdlib_socket(relay_far)
+
+        async def carry(source: trio.socket.SocketType, sink: trio.socket.SocketType,
+                        chunk: int, pause: float) -> None:  # fmt: skip
+            with suppress(OSError):
+                while data := await source.recv(chunk):
+                    view = memoryview(data)
+                    while view:
+                        view = view[await sink.send(view) :]
+                    await trio.sleep(pause)  # sleep-ok: the slow reader's pace under test
+
+        async def pipeline() -> list[int]:
+            executor = client.bootstrap().cast_as(schema.system().Executor)
+            promises = [executor.echo(str(i % 10) * (256 * 1024)) for i in range(12)]
+            return [len((await promise).response) for promise in promises]
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(carry, near, far, 1 << 20, 0)  # calls: at once
+            nursery.start_soon(carry, far, near, 64 * 1024, 0.05)  # results: slowly
+            with trio.fail_after(30):
+                lengths = await vat.run(pipeline)
+            nursery.cancel_scope.cancel()
+    assert lengths == [256 * 1024] * 12
+    assert "took none of its results" not in caplog.text

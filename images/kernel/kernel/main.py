@@ -102,12 +102,20 @@ async def start_services(caps: Any, root: str, policies: dict[str, Policy]) -> N
             )
 
 
+RELAYED_LINE = 64 * 1024  # bytes of a service's line pid0 holds before it says them
+
+
 async def _relay(name: str, stream: Any) -> None:
-    """A service's stderr, line by line, as pid0's, until the service closes it."""
+    """A service's stderr, line by line, as pid0's, until the service closes it.  A line
+    longer than ``RELAYED_LINE`` is said in pieces: a service writing without newlines
+    must not grow pid0's memory (pid0 ending ends the node)."""
     pending = b""
     try:
         while data := bytes((await stream.read(65536)).data):
             *lines, pending = (pending + data).split(b"\n")
+            if len(pending) >= RELAYED_LINE:
+                lines.append(pending)
+                pending = b""
             for line in lines:
                 _say_for(name, line)
     except ww.RpcError:  # the service is gone: what it said is said

@@ -52,5 +52,15 @@ class SocketTransport:
             return 0
 
     def wait(self) -> bool:
-        readable, _, _ = select.select([self.sock], [self.sock], [])
-        return bool(readable)
+        return wait_readable_or_writable(self.sock)
+
+
+def wait_readable_or_writable(sock: socket.socket) -> bool:
+    """Block until ``sock`` takes a write or has something to read: True in the second
+    case (an end or an error reads as something, which a read then returns).  With
+    poll, as select refuses descriptors past 1023.  (Natively only: inside a guest the
+    transport is the WIT channel, whose host side calls this.)"""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN | select.POLLOUT)
+    readable = select.POLLIN | select.POLLHUP | select.POLLERR
+    return any(mask & readable for _fd, mask in poller.poll())

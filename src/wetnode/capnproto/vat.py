@@ -69,11 +69,14 @@ class Vat:
 
     def _flush(self) -> None:
         """Write all the connection has to send, reading what arrives while the transport
-        takes nothing (which may make more to send: a Finish, a Return)."""
+        takes nothing (which may make more to send: a Finish, a Return).  An Abort the
+        connection queued as it failed is written too; an error that arises here (the
+        peer gone while we wait) ends the flush."""
+        error = self.conn.error
         try:
             while out := self.conn.data_to_send():
                 view = memoryview(out)
-                while view and self.conn.error is None:
+                while view and self.conn.error is error:
                     sent = self.transport.try_write(view)
                     if sent:
                         view = view[sent:]

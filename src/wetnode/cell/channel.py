@@ -16,12 +16,12 @@ result, reading the results as they come (`wetnode.capnproto.vat`).
 from __future__ import annotations
 
 import contextlib
-import select
 import socket
 
 from wasmtime import WasmtimeError
 from wasmtime.component import Linker
 
+from wetnode.capnproto.transport import wait_readable_or_writable
 from wetnode.cell.capi import (
     ValArray,
     add_raw_func,
@@ -96,15 +96,12 @@ class GuestChannel:
 
     def _wait(self, _params: ValArray, _count: int, results: ValArray) -> None:
         self._check_stopped()
-        poller = select.poll()
-        poller.register(self._sock, select.POLLIN | select.POLLOUT)
-        try:
-            events = poller.poll()  # unbounded as a blocking read is: stop() wakes it
+        try:  # unbounded as a blocking read is: stop() wakes it
+            readable = wait_readable_or_writable(self._sock)
         except OSError as exc:
             raise WasmtimeError(f"channel wait failed: {exc}") from None
         # A closed or stopped channel reads as its end: the guest's read then sees it.
-        readable = select.POLLIN | select.POLLHUP | select.POLLERR
-        put_bool(results[0], any(mask & readable for _fd, mask in events))
+        put_bool(results[0], readable)
 
     def _check_stopped(self) -> None:
         if self._stop_reason is not None:

@@ -1,4 +1,4 @@
-"""How many bytes of results one guest's calls may be building at once (sans-IO).
+"""How many bytes of results one guest's calls may be building at once.
 
 A `cat` builds its whole result before it returns, and a guest may pipeline
 `--guest-max-calls` of them: 256 cats of a DAG that links one chunk over and

@@ -31,7 +31,7 @@ from wetnode.membrane.servers.membrane import GuestMembraneServer
 from wetnode.membrane.session import ALL, BARE, CHILD, Grants, Passed, Session
 from wetnode.membrane.signing import SignerKey
 from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits
-from wetnode.rpc.vat import Connection, Vat
+from wetnode.rpc.vat import Connection, Vat, VatClosed
 
 if TYPE_CHECKING:
     from wetnode.approvals.desk import ApprovalDesk
@@ -125,8 +125,14 @@ class MembraneHost:
             results=ResultBudget(self._channel.results_bytes),
         )  # fmt: skip
         # Read through a meter that bounds the guest's calls in flight and the results it
-        # leaves unread (`wetnode.rpc.metered`).
-        link.connection = await self.vat.run(_serve, self.vat, sock, name, session, self._channel)
+        # leaves unread (`wetnode.rpc.metered`), which owns ``sock`` once the vat has it.
+        try:
+            link.connection = await self.vat.run(
+                _serve, self.vat, sock, name, session, self._channel
+            )
+        except VatClosed:  # the vat never took the socket
+            sock.close()
+            raise
         self._links.add(link)
         self._nursery.start_soon(self._watch, link)
         return link
@@ -172,7 +178,11 @@ class MembraneHost:
             passed, own = grants, BARE
         else:
             passed, own = None, self._child_grants if grants is None else grants
-        link = await self._attach(host_end, name, NodeKey.generate(), own, passed=passed)
+        try:
+            link = await self._attach(host_end, name, NodeKey.generate(), own, passed=passed)
+        except BaseException:
+            guest_end.close()
+            raise
         try:
             process = await self._spawner.spawn(wasm, args, env, guest_end)
         except BaseException:

@@ -16,18 +16,19 @@ stands between it and pycapnp's protocol, on the vat thread:
 * a Return pycapnp writes closes its question;
 * the socket is read only while pycapnp wants bytes, the guest's open calls
   are under the bound (``--guest-max-calls``, ``--guest-max-bytes``) and the
-  results already written have left (the transport is not holding more than
-  its high-water mark).  Past that the guest's next write blocks
-  (backpressure).
+  transport's backlog of results is under its water marks (it paused our
+  writes past the high one and resumed them under the low one).  Past that
+  the guest's next write blocks (backpressure).
 * every result pycapnp writes goes into the transport's buffer, never held
   back in pycapnp's own queue, so what the host holds for the guest is
   counted: the results of calls admitted before reading stopped.  Past
   ``results_bytes`` (the guest's own memory limit: it could not hold more
   either) the guest is ended.
 
-A guest that still takes none of its results for ``drain_timeout`` seconds
-is ended too: its channel is shut down, which the guest sees as the host
-going away, with one line naming it.
+A guest that takes none of its results for ``drain_timeout`` seconds while
+the backlog is held is ended too (one that takes some is slow, not stuck,
+however many more results arrive meanwhile): its channel is shut down, which
+the guest sees as the host going away, with one line naming it.
 
 ``MeteredLink`` is the socket transport's protocol and, to pycapnp's
 protocol, its transport: it implements the transport methods that protocol
@@ -81,7 +82,8 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._wanted = False  # pycapnp asked for bytes
         self._writes_held = False  # the transport holds more than its high-water mark
         self._stall: asyncio.TimerHandle | None = None
-        self._unsent = 0  # the transport's backlog when the stall timer was (re)armed
+        self._written = 0  # bytes handed to the transport
+        self._sent_when_armed = 0  # of those, how many had left when the stall clock started
 
     # -- the socket transport's protocol ----------------------------------------
 
@@ -137,12 +139,14 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._steer()
 
     def write(self, data: bytes) -> None:
-        # A Return closes its question here; the room it makes is used only once the
-        # transport has sent what it holds (`_steer`).
+        # A Return closes its question here; reading resumes (`_steer`) only once the
+        # transport's backlog is back under its water marks.  The backlog itself is
+        # bounded by ``results_bytes``.
         transport = self._transport
         if transport is None or transport.is_closing():
             return  # ended: pycapnp learns of it from connection_lost
         self._flow.from_vat(data)
+        self._written += len(data)  # first: the write may pause us, which starts the clock
         transport.write(data)
         held, bound = transport.get_write_buffer_size(), self._limits.results_bytes
         if bound is not None and held > bound:
@@ -190,7 +194,7 @@ class MeteredLink(asyncio.BufferedProtocol):
         """Start (or restart) the stall clock while results wait for the guest."""
         if self._transport is None:
             return
-        self._unsent = self._transport.get_write_buffer_size()
+        self._sent_when_armed = self._sent()
         loop = asyncio.get_running_loop()
         self._stall = loop.call_later(self._limits.drain_timeout, self._check_stall)
 
@@ -203,7 +207,7 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._stall = None
         if self._transport is None or not self._writes_held:
             return
-        if self._transport.get_write_buffer_size() < self._unsent:  # it took some: slow, not stuck
+        if self._sent() > self._sent_when_armed:  # it took some: slow, not stuck
             self._arm()
             return
         log.warning(
@@ -212,6 +216,12 @@ class MeteredLink(asyncio.BufferedProtocol):
             self._name, self._limits.drain_timeout, self._flow.open_calls,
         )  # fmt: skip
         self._end()
+
+    def _sent(self) -> int:
+        """Bytes of results that have left for the guest.  (The backlog alone would not
+        say: results of calls already let in go on arriving while the guest reads.)"""
+        assert self._transport is not None
+        return self._written - self._transport.get_write_buffer_size()
 
     def _end(self) -> None:
         """End the link now, dropping what it holds: the guest sees its channel close."""
