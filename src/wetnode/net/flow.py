@@ -39,7 +39,6 @@ __all__ = ["DEFAULT_FLOW_LIMITS", "CallFlow", "FlowError", "FlowLimits", "Watche
 HEAD = 1024  # bytes of a message's first segment kept to read its kind and question
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
-_U32x2 = struct.Struct("<II")
 
 
 class FlowError(NetError):
@@ -74,14 +73,14 @@ class _Messages:
     def feed(self, data: bytes | memoryview) -> Iterator[tuple[bytes, int]]:
         view = memoryview(data)
         while True:
-            if self._length is None and not self._table and len(view) >= 8:
-                # The common case, taken without copying into the table: a whole
-                # one-segment message at the start of what is left.
-                count, words = _U32x2.unpack_from(view)
-                if count == 0 and len(view) >= 8 + 8 * words:
-                    yield bytes(view[8 : 8 + min(8 * words, HEAD)]), 8 + 8 * words
-                    view = view[8 + 8 * words :]
-                    continue
+            table = frame_header(view) if self._length is None and not self._table else None
+            if table is not None and len(view) >= table[0] + 8 * table[1]:
+                # The common case, taken without copying into the table: a whole message
+                # at the start of what is left.
+                header, length = table[0], table[0] + 8 * table[1]
+                yield bytes(view[header : min(length, header + HEAD)]), length
+                view = view[length:]
+                continue
             if self._length is None:
                 if not view:
                     return
