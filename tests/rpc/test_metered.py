@@ -111,6 +111,21 @@ class GatedEcho(BusyEcho):
         return await super().echo(message)
 
 
+async def _carry(
+    source: socket.socket, sink: socket.socket, chunk: int = 65536, pause: float = 0
+) -> None:
+    """Relay what arrives on ``source`` to ``sink``, ``chunk`` bytes at a time with
+    ``pause`` seconds between, until ``source`` ends or the host shuts the channel down."""
+    source_end = trio.socket.from_stdlib_socket(source)
+    sink_end = trio.socket.from_stdlib_socket(sink)
+    with suppress(OSError):
+        while data := await source_end.recv(chunk):
+            view = memoryview(data)
+            while view:
+                view = view[await sink_end.send(view) :]
+            await trio.sleep(pause)  # sleep-ok: a slow reader's pace, when one is under test
+
+
 async def _flood_without_reading(limits: ChannelLimits, server: BusyEcho) -> BusyEcho:
     """A guest that writes 40 echoes of 1 MiB and never reads: its bytes reach the host
     through a relay that carries nothing back.  Returns once the host ended the channel."""
@@ -118,15 +133,6 @@ async def _flood_without_reading(limits: ChannelLimits, server: BusyEcho) -> Bus
     relay_out, host_end = socket.socketpair()  # ...which writes them on and never reads back
     async with open_vat() as vat:
         served, client = await _metered_pair(vat, server, limits, client_end, host_end)
-
-        async def relay_calls_only() -> None:
-            source = trio.socket.from_stdlib_socket(relay_in)
-            sink = trio.socket.from_stdlib_socket(relay_out)
-            with suppress(OSError):  # the host shut the channel down under the relay
-                while data := await source.recv(65536):
-                    view = memoryview(data)
-                    while view:
-                        view = view[await sink.send(view) :]
 
         held: list[object] = []  # the calls' promises, never awaited: no answer comes back
 
@@ -138,7 +144,7 @@ async def _flood_without_reading(limits: ChannelLimits, server: BusyEcho) -> Bus
             held.clear()
 
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(relay_calls_only)
+            nursery.start_soon(_carry, relay_in, relay_out)  # the calls only
             await vat.run(flood)
             with trio.fail_after(30):
                 await vat.run(served.disconnected)
@@ -184,26 +190,14 @@ async def test_a_guest_that_reads_its_results_slowly_is_not_ended_while_they_pil
     relay_far, host_end = socket.socketpair()  # ...whose far side the host writes to
     async with open_vat() as vat:
         _, client = await _metered_pair(vat, GatedEcho(gate=12), limits, client_end, host_end)
-        near = trio.socket.from_stdlib_socket(relay_near)
-        far = trio.socket.from_stdlib_socket(relay_far)
-
-        async def carry(source: trio.socket.SocketType, sink: trio.socket.SocketType,
-                        chunk: int, pause: float) -> None:  # fmt: skip
-            with suppress(OSError):
-                while data := await source.recv(chunk):
-                    view = memoryview(data)
-                    while view:
-                        view = view[await sink.send(view) :]
-                    await trio.sleep(pause)  # sleep-ok: the slow reader's pace under test
-
         async def pipeline() -> list[int]:
             executor = client.bootstrap().cast_as(schema.system().Executor)
             promises = [executor.echo(str(i % 10) * (256 * 1024)) for i in range(12)]
             return [len((await promise).response) for promise in promises]
 
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(carry, near, far, 1 << 20, 0)  # calls: at once
-            nursery.start_soon(carry, far, near, 64 * 1024, 0.05)  # results: slowly
+            nursery.start_soon(_carry, relay_near, relay_far)  # calls: at once
+            nursery.start_soon(_carry, relay_far, relay_near, 64 * 1024, 0.05)  # results: slowly
             with trio.fail_after(30):
                 lengths = await vat.run(pipeline)
             nursery.cancel_scope.cancel()
