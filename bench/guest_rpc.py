@@ -174,11 +174,14 @@ def guest_client_native() -> tuple[list[float], list[float]]:
         a.close()
 
 
-def guest_server_native() -> tuple[list[float], list[float]]:
-    class GuestEcho(guest_system.Executor.Server):
-        async def echo(self, message: str) -> str:
-            return message
+class GuestEcho(guest_system.Executor.Server):
+    """``Executor.echo`` served by the pure-Python RPC (``wetnode.capnproto``)."""
 
+    async def echo(self, message: str) -> str:
+        return message
+
+
+def guest_server_native() -> tuple[list[float], list[float]]:
     a, b = socket.socketpair()
     vat = Vat(SocketTransport(a), GuestEcho())
     server = threading.Thread(target=lambda: _serve(vat))

@@ -35,7 +35,7 @@ from typing import Any
 import trio
 from libp2p.peer.id import ID
 
-from bench.timing import echo_round_trips
+from bench.timing import echo_round_trips, rate_at_once
 from tests.support.procfs import rss_bytes
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import Swarm, open_swarm
@@ -189,11 +189,8 @@ async def _clients(
                 if await remote.run(_graft_echo if graft else _echo, text) == text:
                     ok += 1
 
-    start = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for index in range(clients):
-            nursery.start_soon(client, index)
-    return ok, clients * calls / (time.perf_counter() - start)
+    rate = await rate_at_once(clients, calls, client)
+    return ok, rate
 
 
 async def _graft_echo(caps: Any, text: str) -> str:

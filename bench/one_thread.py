@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 from collections.abc import Coroutine
 from contextlib import suppress
 from functools import partial
@@ -42,6 +41,7 @@ from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
 from libp2p.peer.id import ID
 
+from bench.guest_rpc import GuestEcho
 from bench.net import (
     BLOCK,
     CALLS_PER_CLIENT,
@@ -56,7 +56,7 @@ from bench.net import (
     _rate_line,
     raw_capnp_rates,
 )
-from bench.timing import echo_round_trips
+from bench.timing import echo_round_trips, rate_at_once
 from wetnode.capnproto import loop as capnp_loop
 from wetnode.capnproto.caps import as_cap
 from wetnode.capnproto.connection import Connection
@@ -71,11 +71,6 @@ READ_SIZE = 1 << 16
 MEASURE_TIMEOUT = 600.0  # seconds for the whole run (about 10 on an idle machine)
 
 
-class _Echo(guest_system.Executor.Server):
-    async def echo(self, message: str) -> str:
-        return message
-
-
 async def _flush(conn: Connection, stream: INetStream) -> None:
     if out := conn.data_to_send():
         await stream.write(out)
@@ -83,7 +78,7 @@ async def _flush(conn: Connection, stream: INetStream) -> None:
 
 async def _serve_stream(stream: INetStream) -> None:
     """Answer one connection's calls on this (trio) thread until the peer leaves."""
-    conn = Connection(as_cap(_Echo()))
+    conn = Connection(as_cap(GuestEcho()))
     loop = capnp_loop.current_loop()
     with suppress(IOException):  # the client closed its stream
         while conn.error is None and (data := await stream.read(READ_SIZE)):
@@ -132,27 +127,20 @@ async def _one_thread_clients(
         ok += answered
         await stream.close()
 
-    start = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for index in range(clients):
-            nursery.start_soon(client, index)
-    return ok, clients * calls / (time.perf_counter() - start)
+    rate = await rate_at_once(clients, calls, client)
+    return ok, rate
 
 
 async def _raw_streams(swarm: Swarm, peer_id: ID, raw_protocol: str) -> float:
     """CLIENTS raw ping-pong streams at once, CALLS_PER_CLIENT round trips each: per second.
     What py-libp2p itself carries at that concurrency, with no RPC at all."""
 
-    async def client() -> None:
+    async def client(_index: int) -> None:
         stream = await swarm.open_stream(peer_id, raw_protocol)
         await _ping_pong(stream, CALLS_PER_CLIENT)
         await stream.close()
 
-    start = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for _ in range(CLIENTS):
-            nursery.start_soon(client)
-    return CLIENTS * CALLS_PER_CLIENT / (time.perf_counter() - start)
+    return await rate_at_once(CLIENTS, CALLS_PER_CLIENT, client)
 
 
 async def _load(swarm: Swarm, vat: Vat, today: ID, one_thread: ID, raw_protocol: str) -> None:
@@ -207,17 +195,13 @@ async def _latency(swarm: Swarm, vat: Vat, today: ID, one_thread: ID, raw_protoc
 async def _measure(node_address: str, serving_address: str, raw_protocol: str) -> None:
     capnp_loop.set_current_loop(capnp_loop.Loop())
     with trio.fail_after(MEASURE_TIMEOUT):
-        await _measure_within(node_address, serving_address, raw_protocol)
-
-
-async def _measure_within(node_address: str, serving_address: str, raw_protocol: str) -> None:
-    async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
-        today, today_transport = parse_peer_address(node_address)
-        one_thread, one_transport = parse_peer_address(serving_address)
-        await swarm.connect(today, [today_transport])
-        await swarm.connect(one_thread, [one_transport])
-        await _latency(swarm, vat, today, one_thread, raw_protocol)
-        await _load(swarm, vat, today, one_thread, raw_protocol)
+        async with open_vat() as vat, open_swarm(port=0, host="127.0.0.1") as swarm:
+            today, today_transport = parse_peer_address(node_address)
+            one_thread, one_transport = parse_peer_address(serving_address)
+            await swarm.connect(today, [today_transport])
+            await swarm.connect(one_thread, [one_transport])
+            await _latency(swarm, vat, today, one_thread, raw_protocol)
+            await _load(swarm, vat, today, one_thread, raw_protocol)
 
 
 async def _serve(raw_echo: Any, stdin_closed: Any, raw_protocol: str) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+import trio
 
 
 def measure(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -27,6 +29,18 @@ async def echo_round_trips(cap: Any, n: int, text: str) -> list[float]:
         await cap.echo(text)
         samples.append(time.perf_counter() - start)
     return samples
+
+
+async def rate_at_once(
+    clients: int, calls: int, client: Callable[[int], Awaitable[None]]
+) -> float:
+    """Run ``client(0)`` .. ``client(clients - 1)`` at once, each making ``calls`` calls in
+    turn: the calls per second of them all."""
+    start = time.perf_counter()
+    async with trio.open_nursery() as nursery:
+        for index in range(clients):
+            nursery.start_soon(client, index)
+    return clients * calls / (time.perf_counter() - start)
 
 
 def row(name: str, samples: list[float], baseline: list[float], *, target: str = "") -> str:
