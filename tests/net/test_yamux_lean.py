@@ -153,3 +153,45 @@ async def test_concurrent_writers_on_one_stream_keep_each_writers_order(yamux_lo
         writer_text, record_text = bytes(received[offset : offset + 7]).decode().split(":")
         seen.setdefault(int(writer_text), []).append(int(record_text))
     assert seen == {index: list(range(records)) for index in range(writers)}
+
+
+async def _unread_stream(a: Swarm, b: Swarm, release: trio.Event) -> INetStream:
+    async def never_reads(_stream: INetStream) -> None:
+        await release.wait()
+
+    return await _open(a, b, never_reads)
+
+
+async def test_a_stream_nobody_reads_stops_its_writer_at_the_window(yamux_logging: str):
+    release = trio.Event()
+    async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
+        stream = await _unread_stream(a, b, release)
+        muxed = stream.muxed_stream
+        window = muxed.send_window  # type: ignore[attr-defined]
+        written = 0
+        with trio.move_on_after(2):  # py-libp2p's writer waits 5 s for credit
+            while True:
+                await stream.write(b"w" * 1000)
+                written += 1000
+                assert muxed.send_window == window - written  # type: ignore[attr-defined]
+        assert window - 1000 < written <= window
+        with trio.fail_after(BOUND):  # the connection is intact: the peer saw no excess
+            echo = await a.open_stream(b.peer_id, PROTOCOL)
+            assert echo.muxed_conn is stream.muxed_conn
+        release.set()
+
+
+async def test_a_write_cancelled_before_it_starts_sends_nothing_and_keeps_the_window(
+    yamux_logging: str,
+):
+    release = trio.Event()
+    async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
+        stream = await _unread_stream(a, b, release)
+        muxed = stream.muxed_stream
+        window = muxed.send_window  # type: ignore[attr-defined]
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await muxed.write(b"c" * 1000)
+        assert scope.cancelled_caught
+        assert muxed.send_window == window  # type: ignore[attr-defined]
+        release.set()

@@ -78,9 +78,10 @@ class BatchedCreditStream(YamuxStream):
     async def write(self, data: bytes) -> None:
         """py-libp2p's write, or when the stream is open, no other write of it is under
         way and ``data`` fits the send window and one frame: that one frame, queued on
-        the connection before anything else can run (so in the order writes began).
-        py-libp2p's stream locks only guard the window arithmetic, which here has no
-        await in it; the connection's write lock still orders the frames."""
+        the connection's write lock before anything else can run (so in the order
+        writes began).  py-libp2p's stream locks only guard the window arithmetic,
+        which here has no await in it.  A write cancelled before its frame was queued
+        gives its window back (py-libp2p's own loses it)."""
         writing = self.__dict__.get("_writing", 0)
         size = len(data)
         if (
@@ -95,11 +96,20 @@ class BatchedCreditStream(YamuxStream):
                 return await super().write(data)
             finally:
                 self.__dict__["_writing"] -= 1
-        self.send_window -= size
-        header = _DATA_HEADER.pack(0, _libp2p_yamux.TYPE_DATA, 0, self.stream_id, size)
+        frame = _DATA_HEADER.pack(0, _libp2p_yamux.TYPE_DATA, 0, self.stream_id, size) + data
+        conn = self.conn
         self.__dict__["_writing"] = 1
         try:
-            await self.conn._write_frame(header + data)
+            self.send_window -= size
+            try:  # in line with the others; acquiring is a schedule point
+                await conn._write_lock.acquire()
+            except BaseException:  # cancelled before the frame was queued: nothing sent
+                self.send_window += size
+                raise
+            try:
+                await conn.secured_conn.write(frame)
+            finally:
+                conn._write_lock.release()
         finally:
             self.__dict__["_writing"] -= 1
 

@@ -33,8 +33,7 @@ class BufferedPacketReader(NoisePacketReadWriter):
         self._buffer = bytearray()
 
     async def read_msg(self) -> bytes:
-        """The next packet's body; `IncompleteReadError` if the stream ends first (a clean
-        close when it ends between packets, as py-libp2p's own reader says)."""
+        """The next packet's body; `IncompleteReadError` if the stream ends first."""
         buffer = self._buffer
         while True:
             if len(buffer) >= LENGTH_BYTES:
@@ -45,13 +44,24 @@ class BufferedPacketReader(NoisePacketReadWriter):
                     return packet
             data = await self.read_write_closer.read(READ_SIZE)
             if not data:
-                held = len(buffer)
-                raise IncompleteReadError(
-                    f"the connection ended with {held} bytes of a Noise packet read",
-                    expected_bytes=max(held, LENGTH_BYTES),
-                    received_bytes=held,
-                )
+                raise _ended(buffer)
             buffer += data
+
+
+def _ended(held: bytearray) -> IncompleteReadError:
+    """The stream ended with ``held`` read: py-libp2p's error for its read that was cut
+    short, the length's or the body's (so ending right after a length is, as there, a
+    clean close)."""
+    if len(held) < LENGTH_BYTES:
+        expected, received = LENGTH_BYTES, len(held)
+    else:
+        expected = int.from_bytes(held[:LENGTH_BYTES], "big")
+        received = len(held) - LENGTH_BYTES
+    return IncompleteReadError(
+        f"the connection ended {received} of {expected} bytes into a Noise read",
+        expected_bytes=expected,
+        received_bytes=received,
+    )
 
 
 def buffer_reads(secured: Any) -> None:
