@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import trio
@@ -166,14 +167,14 @@ async def test_a_stream_nobody_reads_stops_its_writer_at_the_window(yamux_loggin
     release = trio.Event()
     async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
         stream = await _unread_stream(a, b, release)
-        muxed = stream.muxed_stream
-        window = muxed.send_window  # type: ignore[attr-defined]
+        muxed: Any = stream.muxed_stream  # type: ignore[attr-defined]
+        window = muxed.send_window
         written = 0
         with trio.move_on_after(2):  # py-libp2p's writer waits 5 s for credit
             while True:
                 await stream.write(b"w" * 1000)
                 written += 1000
-                assert muxed.send_window == window - written  # type: ignore[attr-defined]
+                assert muxed.send_window == window - written
         assert window - 1000 < written <= window
         with trio.fail_after(BOUND):  # the connection is intact: the peer saw no excess
             echo = await a.open_stream(b.peer_id, PROTOCOL)
@@ -187,8 +188,8 @@ async def test_a_write_cancelled_before_it_starts_sends_nothing_and_keeps_the_wi
     release = trio.Event()
     async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
         stream = await _unread_stream(a, b, release)
-        muxed = stream.muxed_stream
-        window = muxed.send_window  # type: ignore[attr-defined]
+        muxed: Any = stream.muxed_stream  # type: ignore[attr-defined]
+        window = muxed.send_window
         with trio.CancelScope() as scope:
             scope.cancel()
             await muxed.write(b"c" * 1000)
