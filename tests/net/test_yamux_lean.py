@@ -8,7 +8,7 @@ methods run.  Each test runs both ways and expects the same outcome.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from wetnode.net.swarm import Swarm, open_swarm
 
 PROTOCOL = "/wetnode-test/yamux-lean/1.0.0"
 BOUND = 30.0  # seconds for each exchange
+Handler = Callable[[INetStream], Awaitable[None]]
 
 
 @pytest.fixture(params=["lean", "traced"])
@@ -36,8 +37,8 @@ def yamux_logging(request: pytest.FixtureRequest) -> Iterator[str]:
         logger.setLevel(level)
 
 
-async def _open(a: Swarm, b: Swarm, handler: object) -> INetStream:
-    b.handle(PROTOCOL, handler)  # type: ignore[arg-type]
+async def _open(a: Swarm, b: Swarm, handler: Handler) -> INetStream:
+    b.handle(PROTOCOL, handler)
     (addr,) = b.addrs()
     await a.connect(b.peer_id, [addr.decapsulate(f"/p2p/{b.peer_id}")])
     stream = await a.open_stream(b.peer_id, PROTOCOL)
@@ -109,7 +110,7 @@ async def test_many_requests_on_many_streams_are_each_answered(yamux_logging: st
     assert answered == 200
 
 
-def _sink(received: bytearray, total: int, done: trio.Event) -> object:
+def _sink(received: bytearray, total: int, done: trio.Event) -> Handler:
     async def handler(stream: INetStream) -> None:
         while len(received) < total:
             received.extend(await stream.read(1 << 20))
@@ -194,5 +195,5 @@ async def test_a_write_cancelled_before_it_starts_sends_nothing_and_keeps_the_wi
             scope.cancel()
             await muxed.write(b"c" * 1000)
         assert scope.cancelled_caught
-        assert muxed.send_window == window  # type: ignore[attr-defined]
+        assert muxed.send_window == window
         release.set()
