@@ -15,8 +15,9 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.io.exceptions import IncompleteReadError
 
+from tests.support.swarms import open_to
 from wetnode.net.noise_reads import READ_SIZE, BufferedPacketReader
-from wetnode.net.swarm import Swarm, open_swarm
+from wetnode.net.swarm import open_swarm
 
 ECHO = "/wetnode-test/noise-reads/1.0.0"
 
@@ -79,13 +80,6 @@ async def _echo(stream: INetStream) -> None:
     await stream.close()
 
 
-async def _connected(a: Swarm, b: Swarm) -> INetStream:
-    b.handle(ECHO, _echo)
-    (addr,) = b.addrs()
-    await a.connect(b.peer_id, [addr.decapsulate(f"/p2p/{b.peer_id}")])
-    return await a.open_stream(b.peer_id, ECHO)
-
-
 def _packet_reader(stream: INetStream) -> Any:
     return stream.muxed_conn.secured_conn.conn.read_writer  # type: ignore[attr-defined]
 
@@ -93,7 +87,7 @@ def _packet_reader(stream: INetStream) -> Any:
 async def test_the_swarms_connections_read_packets_in_bulk_and_carry_any_size():
     async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
         with trio.fail_after(60):
-            stream = await _connected(a, b)
+            stream = await open_to(a, b, ECHO, _echo)
             assert isinstance(_packet_reader(stream), BufferedPacketReader)
             for size in (1, 64, 65_519, 65_520, 200_000, 1 << 20):
                 payload = bytes(range(256)) * (size // 256) + b"z" * (size % 256)

@@ -16,6 +16,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.network.stream.exceptions import StreamReset
 
+from tests.support.swarms import join
 from wetnode.net.pump import pump
 from wetnode.net.swarm import open_swarm
 
@@ -59,8 +60,7 @@ async def test_a_peer_that_never_reads_answers_has_that_stream_reset_and_keeps_i
     async with open_swarm(port=0, host="127.0.0.1") as a, open_swarm(port=0, host="127.0.0.1") as b:
         b.handle(ANSWERS, answers)
         b.handle(PING, ping)
-        (addr,) = b.addrs()
-        await a.connect(b.peer_id, [addr.decapsulate(f"/p2p/{b.peer_id}")])
+        await join(a, b)
         stalled = await a.open_stream(b.peer_id, ANSWERS)
         # The stream is open (negotiated); from now on this side never reads it.
         with trio.fail_after(STALL_BOUND):

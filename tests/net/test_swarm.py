@@ -6,6 +6,7 @@ import pytest
 import trio
 from libp2p.network.stream.exceptions import StreamEOF, StreamReset
 
+from tests.support.swarms import join
 from wetnode.errors import PortInUse
 from wetnode.net.swarm import open_swarm
 
@@ -50,8 +51,7 @@ async def test_a_stream_handler_that_fails_ends_its_stream_only():
     ):
         server.handle("/broken/1", broken)
         server.handle("/echo/1", echo)
-        (addr,) = server.addrs()
-        await client.connect(server.peer_id, [addr.decapsulate(f"/p2p/{server.peer_id}")])
+        await join(client, server)
         with trio.fail_after(30):
             bad = await client.open_stream(server.peer_id, "/broken/1")
             await bad.write(b"x")

@@ -16,6 +16,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.stream_muxer.yamux.yamux import TYPE_WINDOW_UPDATE
 
+from tests.support.swarms import join
 from wetnode.net.swarm import Swarm, open_swarm
 
 ECHO = "/wetnode-test/credit/1.0.0"
@@ -25,13 +26,13 @@ WINDOW = 256 * 1024  # yamux's initial receive window
 def count_window_updates(muxed_conn: Any, counts: list[int]) -> None:
     """Count the credit-only WINDOW_UPDATE frames this connection writes (no flags: not a
     stream's opening, acknowledgement, close or reset)."""
-    write: Callable[[bytes], Awaitable[None]] = muxed_conn._write_frame
+    write: Callable[..., Awaitable[None]] = muxed_conn._write_frame
 
-    async def counting(frame: bytes) -> None:
+    async def counting(frame: bytes, **options: Any) -> None:
         _version, kind, flags, _stream, delta = struct.unpack_from("!BBHII", frame)
         if kind == TYPE_WINDOW_UPDATE and flags == 0:
             counts.append(delta)
-        await write(frame)
+        await write(frame, **options)
 
     muxed_conn._write_frame = counting
 
@@ -52,8 +53,7 @@ async def exchange(swarm: Swarm, server: Swarm, send: bytes, rounds: int) -> tup
         await stream.close()
 
     server.handle(ECHO, echo)
-    (addr,) = server.addrs()
-    await swarm.connect(server.peer_id, [addr.decapsulate(f"/p2p/{server.peer_id}")])
+    await join(swarm, server)
     with trio.fail_after(60):
         stream = await swarm.open_stream(server.peer_id, ECHO)
         count_window_updates(stream.muxed_conn, client_updates)

@@ -8,7 +8,7 @@ methods run.  Each test runs both ways and expects the same outcome.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,12 +17,12 @@ from libp2p.abc import INetStream
 from libp2p.network.stream.exceptions import StreamEOF, StreamReset
 from libp2p.stream_muxer.yamux import yamux as libp2p_yamux
 
+from tests.support.swarms import open_to
 from wetnode.net.muxer import Yamux
-from wetnode.net.swarm import Swarm, open_swarm
+from wetnode.net.swarm import StreamHandler, Swarm, open_swarm
 
 PROTOCOL = "/wetnode-test/yamux-lean/1.0.0"
 BOUND = 30.0  # seconds for each exchange
-Handler = Callable[[INetStream], Awaitable[None]]
 
 
 @pytest.fixture(params=["lean", "traced"])
@@ -37,11 +37,8 @@ def yamux_logging(request: pytest.FixtureRequest) -> Iterator[str]:
         logger.setLevel(level)
 
 
-async def _open(a: Swarm, b: Swarm, handler: Handler) -> INetStream:
-    b.handle(PROTOCOL, handler)
-    (addr,) = b.addrs()
-    await a.connect(b.peer_id, [addr.decapsulate(f"/p2p/{b.peer_id}")])
-    stream = await a.open_stream(b.peer_id, PROTOCOL)
+async def _open(a: Swarm, b: Swarm, handler: StreamHandler) -> INetStream:
+    stream = await open_to(a, b, PROTOCOL, handler)
     assert type(stream.muxed_conn) is Yamux
     return stream
 
@@ -110,7 +107,7 @@ async def test_many_requests_on_many_streams_are_each_answered(yamux_logging: st
     assert answered == 200
 
 
-def _sink(received: bytearray, total: int, done: trio.Event) -> Handler:
+def _sink(received: bytearray, total: int, done: trio.Event) -> StreamHandler:
     async def handler(stream: INetStream) -> None:
         while len(received) < total:
             received.extend(await stream.read(1 << 20))

@@ -16,6 +16,7 @@ from libp2p.abc import INetStream
 from libp2p.io.exceptions import IOException
 from libp2p.stream_muxer.yamux.yamux import DEFAULT_WINDOW_SIZE, TYPE_DATA, YAMUX_HEADER_FORMAT
 
+from tests.support.swarms import open_to
 from wetnode.net.swarm import Swarm, open_swarm
 
 UNREAD = "/wetnode-test/unread/1.0.0"
@@ -27,10 +28,7 @@ async def _stalled_stream(a: Swarm, b: Swarm, release: trio.Event) -> INetStream
     async def unread(_stream: INetStream) -> None:
         await release.wait()  # never reads: the window is all the peer may send
 
-    b.handle(UNREAD, unread)
-    (addr,) = b.addrs()
-    await a.connect(b.peer_id, [addr.decapsulate(f"/p2p/{b.peer_id}")])
-    return await a.open_stream(b.peer_id, UNREAD)
+    return await open_to(a, b, UNREAD, unread)
 
 
 async def _send_raw(stream: INetStream, total: int) -> None:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from typing import Any
+from typing import Any, cast
 
 import trio
 from libp2p.abc import IMuxedConn
@@ -97,19 +97,11 @@ class BatchedCreditStream(YamuxStream):
             finally:
                 self.__dict__["_writing"] -= 1
         frame = _DATA_HEADER.pack(0, _libp2p_yamux.TYPE_DATA, 0, self.stream_id, size) + data
-        conn = self.conn
+        self.send_window -= size
         self.__dict__["_writing"] = 1
         try:
-            self.send_window -= size
-            try:  # in line with the others; acquiring is a schedule point
-                await conn._write_lock.acquire()
-            except BaseException:  # cancelled before the frame was queued: nothing sent
-                self.send_window += size
-                raise
-            try:
-                await conn.secured_conn.write(frame)
-            finally:
-                conn._write_lock.release()
+            # Only this module's `Yamux` makes these streams.
+            await cast(Yamux, self.conn)._write_frame(frame, window_of=self)
         finally:
             self.__dict__["_writing"] -= 1
 
@@ -143,11 +135,22 @@ class BatchedCreditStream(YamuxStream):
 class Yamux(Libp2pYamux):
     """py-libp2p's yamux connection whose streams are `BatchedCreditStream`s."""
 
-    async def _write_frame(self, data: bytes) -> None:
-        if _traced(logging.DEBUG):
+    async def _write_frame(self, data: bytes, window_of: YamuxStream | None = None) -> None:
+        """Write one frame, one at a time (acquiring the lock is a schedule point).  With
+        ``window_of``, a DATA frame cancelled before it was queued gives that stream back
+        the send window it took."""
+        if window_of is None and _traced(logging.DEBUG):
             return await super()._write_frame(data)
-        async with self._write_lock:  # one frame at a time; acquiring is a schedule point
+        try:
+            await self._write_lock.acquire()
+        except BaseException:  # nothing of the frame was sent
+            if window_of is not None:
+                window_of.send_window += len(data) - _libp2p_yamux.HEADER_SIZE
+            raise
+        try:
             await self.secured_conn.write(data)
+        finally:
+            self._write_lock.release()
 
     async def _read_data_body(self, length: int) -> bytes:
         with trio.CancelScope(deadline=trio.current_time() + DATA_READ_TIMEOUT) as scope:

@@ -37,7 +37,7 @@ class BufferedPacketReader(NoisePacketReadWriter):
         buffer = self._buffer
         while True:
             if len(buffer) >= LENGTH_BYTES:
-                end = LENGTH_BYTES + int.from_bytes(buffer[:LENGTH_BYTES], "big")
+                end = LENGTH_BYTES + _body_length(buffer)
                 if len(buffer) >= end:
                     packet = bytes(buffer[LENGTH_BYTES:end])
                     del buffer[:end]
@@ -48,6 +48,11 @@ class BufferedPacketReader(NoisePacketReadWriter):
             buffer += data
 
 
+def _body_length(held: bytearray) -> int:
+    """The body length a packet's prefix, at the start of ``held``, announces."""
+    return held[0] << 8 | held[1]
+
+
 def _ended(held: bytearray) -> IncompleteReadError:
     """The stream ended with ``held`` read: py-libp2p's error for its read that was cut
     short, the length's or the body's (so ending right after a length is, as there, a
@@ -55,7 +60,7 @@ def _ended(held: bytearray) -> IncompleteReadError:
     if len(held) < LENGTH_BYTES:
         expected, received = LENGTH_BYTES, len(held)
     else:
-        expected = int.from_bytes(held[:LENGTH_BYTES], "big")
+        expected = _body_length(held)
         received = len(held) - LENGTH_BYTES
     return IncompleteReadError(
         f"the connection ended {received} of {expected} bytes into a Noise read",

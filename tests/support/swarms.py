@@ -1,0 +1,23 @@
+"""Two in-process swarms joined: the connection and stream set-up the net tests share."""
+
+from __future__ import annotations
+
+from libp2p.abc import INetStream
+
+from wetnode.net.swarm import StreamHandler, Swarm
+
+
+async def join(client: Swarm, server: Swarm) -> None:
+    """Connect ``client`` to ``server`` at the address ``server`` listens on."""
+    (addr,) = server.addrs()
+    await client.connect(server.peer_id, [addr.decapsulate(f"/p2p/{server.peer_id}")])
+
+
+async def open_to(
+    client: Swarm, server: Swarm, protocol: str, handler: StreamHandler
+) -> INetStream:
+    """``server`` serving ``protocol`` with ``handler``; ``client`` joined to it and its
+    stream on that protocol opened."""
+    server.handle(protocol, handler)
+    await join(client, server)
+    return await client.open_stream(server.peer_id, protocol)
