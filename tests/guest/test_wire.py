@@ -106,6 +106,40 @@ def test_oversized_frames_abort_before_buffering(data: bytes) -> None:
     assert abort.which() == "abort"
 
 
+def _bootstrap_frames(*question_ids: int) -> list[bytes]:
+    frames = []
+    for qid in question_ids:
+        mb, msg = R.Message.new_message()
+        msg.init("bootstrap").questionId = qid
+        frames.append(mb.to_bytes())
+    return frames
+
+
+def test_a_stream_cut_anywhere_decodes_to_the_same_messages() -> None:
+    frames = [*_bootstrap_frames(1, 2, 3), framed(words(struct_ptr(0, 1, 0), 7), words(9))]
+    stream = b"".join(frames)
+    for cut in range(len(stream) + 1):
+        decoder = wire.FrameDecoder()
+        got = decoder.feed(stream[:cut]) + decoder.feed(stream[cut:])
+        assert [bytes(m.segments[0]) for m in got[:3]] == [f[8:] for f in frames[:3]], cut
+        assert len(got) == 4 and bytes(got[3].segments[1]) == words(9), cut
+        assert decoder.pending == 0
+    decoder = wire.FrameDecoder()
+    one_by_one = [m for i in range(len(stream)) for m in decoder.feed(stream[i : i + 1])]
+    assert len(one_by_one) == 4 and decoder.pending == 0
+
+
+def test_messages_read_from_a_buffer_the_caller_reuses_keep_their_bytes() -> None:
+    first, second = _bootstrap_frames(5, 6)
+    buf = bytearray(first + second[:5])
+    decoder = wire.FrameDecoder()
+    (m,) = decoder.feed(buf)
+    buf[:] = bytes(len(buf))  # a transport refilling its read buffer
+    (n,) = decoder.feed(memoryview(bytearray(second[5:])))
+    assert R.Message.read(m).bootstrap.questionId == 5
+    assert R.Message.read(n).bootstrap.questionId == 6
+
+
 def test_truncated_frame_waits_then_eof_disconnects() -> None:
     conn = Connection()
     mb, msg = R.Message.new_message()

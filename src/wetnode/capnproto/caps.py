@@ -99,6 +99,13 @@ class BrokenCap(Cap):
         return f"<broken {self.error!r}>"
 
 
+_Served = tuple[
+    Any, type[schema.Struct], type[schema.Struct], tuple[tuple[str, Callable[[Any], Any]], ...]
+]
+"""A served method: its implementation, params and results classes, and a (name,
+reader) per params field."""
+
+
 class LocalCap(Cap):
     """A capability served by a Python object in this vat (a TypedServer)."""
 
@@ -108,23 +115,32 @@ class LocalCap(Cap):
         for iface in server._interfaces().values():
             for m in iface.METHODS:
                 self._methods[(iface.ID, m.ordinal)] = (getattr(server, m.name, None), m)
+        self._served: dict[tuple[int, int], _Served] = {}
 
     def deliver(self, d: Delivery) -> None:
         _loop.current_loop().spawn(self._serve(d))
 
-    async def _serve(self, d: Delivery) -> None:
-        try:
-            impl, m = self._methods.get((d.interface_id, d.method_id), (None, None))
+    def _method(self, d: Delivery) -> _Served:
+        """How to serve the call's method, worked out on its first call."""
+        key = (d.interface_id, d.method_id)
+        served = self._served.get(key)
+        if served is None:
+            impl, m = self._methods.get(key, (None, None))
             if impl is None or m is None:
                 raise Unimplemented(
                     f"{type(self.server).__name__} does not implement method {d.method_id} "
                     f"of interface 0x{d.interface_id:016x}"
                 )
-            params_cls = schema.struct_class(m.params)
-            results_cls = schema.struct_class(m.results)
+            params, results = m.classes()
+            getters = tuple((f.name, getattr(params.Reader, f.name).fget) for f in params.FIELDS)
+            served = self._served[key] = (impl, params, results, getters)
+        return served
+
+    async def _serve(self, d: Delivery) -> None:
+        try:
+            impl, params_cls, results_cls, getters = self._method(d)
             params = params_cls.Reader(d.params.struct() or schema.empty_struct(d.params.msg))
-            kwargs = {f.name: getattr(params, f.name) for f in params_cls.FIELDS}
-            value = impl(**kwargs)
+            value = impl(**{name: get(params) for name, get in getters})
             if inspect.isawaitable(value):
                 value = await value
             mb = wire.MessageBuilder()

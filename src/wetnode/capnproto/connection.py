@@ -16,6 +16,7 @@ proves the earlier ones arrived, so call order is preserved.
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -176,7 +177,7 @@ class Connection:
         qid = self.tables.new_question_id()
         mb, payload, ptr = messages.call(qid, target, interface_id, method_id)
         content(ptr)
-        exports = self._write_cap_table(R.Payload.Builder(payload), mb.caps)
+        exports = self._write_cap_table(payload, mb.caps)
         pending.remote = self
         pending.question_id = qid
         self.tables.asked(qid, pending, exports)
@@ -185,11 +186,12 @@ class Connection:
 
     # ------------------------------------------------- capability tables
 
-    def _write_cap_table(self, payload: Any, caps: list[Any]) -> list[int]:
+    def _write_cap_table(self, payload: wire.StructBuilder, caps: list[Any]) -> list[int]:
         exported: list[int] = []
         if not caps:
             return exported
-        for desc, obj in zip(payload.init("capTable", len(caps)), caps, strict=True):
+        descs = R.Payload.Builder(payload).init("capTable", len(caps))
+        for desc, obj in zip(descs, caps, strict=True):
             cap = as_cap(obj).resolved()
             if isinstance(cap, ImportCap) and cap.conn is self and not cap.released:
                 desc.receiverHosted = cap.import_id
@@ -255,14 +257,14 @@ class Connection:
     # ------------------------------------------------------ incoming messages
 
     def _handle(self, msg: wire.MessageReader) -> None:
-        m = R.Message.read(msg)
-        kind = m.which()
-        handler = getattr(self, "_on_" + kind, None)
-        if handler is None:
-            log.info("answering unimplemented for RPC message %s", kind)
+        root = msg.root().struct() or schema.empty_struct(msg)
+        member = _HANDLERS.get(root.get(_U16, _MESSAGE_UNION))
+        if member is None:
+            log.info("answering unimplemented for RPC message %s", R.Message.Reader(root).which())
             self._out.append(messages.unimplemented(msg))
             return
-        handler(getattr(m, kind), msg)
+        handler, body, slot = member
+        handler(self, body(root.struct(slot) or schema.empty_struct(msg)), msg)
 
     def _content(self, payload: Any, msg: wire.MessageReader) -> wire.Ptr:
         msg.caps = self._read_cap_table(payload.capTable)
@@ -329,7 +331,7 @@ class Connection:
             except wire.DecodeError as exc:
                 error = Failed(f"results could not be copied: {exc}")
             else:
-                answer.result_exports = self._write_cap_table(R.Payload.Builder(payload), mb.caps)
+                answer.result_exports = self._write_cap_table(payload, mb.caps)
                 self._out.append(mb.to_bytes())
         if error is not None:
             self._out.append(messages.exception_return(answer.question_id, as_rpc_error(error)))
@@ -384,7 +386,7 @@ class Connection:
         """Settle a question: embargo paths that came home, send Finish, resolve."""
         if self.error is not None:
             return
-        if result is not None:
+        if result is not None and q.pipelined:
             for path in sorted(q.pipelined):
                 index = cap_index_at(result, path)
                 if index is not None and not self._points_to_peer(result.msg.caps[index]):
@@ -437,6 +439,24 @@ class Connection:
                 "senderLoopback disembargo on a capability that does not point back"
             )
         self._out.append(messages.disembargo(target, "receiverLoopback", ctx.senderLoopback))
+
+
+_U16 = struct.Struct("<H")
+_MESSAGE_UNION = R.Message.DISCRIMINANT_OFFSET
+
+
+def _handlers() -> dict[int, tuple[Callable[..., None], type[schema.StructReaderView], int]]:
+    """Message union member -> (its ``_on_`` handler, its body's reader, the body's slot).
+    Members without a handler are answered ``unimplemented``."""
+    table = {}
+    for f in R.Message.FIELDS:
+        handler = getattr(Connection, "_on_" + f.name, None)
+        if handler is not None:
+            table[f.discriminant] = (handler, schema.struct_class(f.type[1]).Reader, f.offset)
+    return table
+
+
+_HANDLERS = _handlers()
 
 
 def _transfer(source: Any, dest: Pending) -> None:

@@ -51,13 +51,21 @@ class Field:
 
 
 class Method:
-    __slots__ = ("name", "ordinal", "params", "results")
+    __slots__ = ("_classes", "name", "ordinal", "params", "results")
 
     def __init__(self, name: str, ordinal: int, params: int, results: int) -> None:
         self.name = name
         self.ordinal = ordinal
         self.params = params
         self.results = results
+        self._classes: tuple[type[Struct], type[Struct]] | None = None
+
+    def classes(self) -> tuple[type[Struct], type[Struct]]:
+        """Its params and results structs, looked up on first use (they may be defined
+        after the interface) and kept: every call of the method needs them."""
+        if self._classes is None:
+            self._classes = (struct_class(self.params), struct_class(self.results))
+        return self._classes
 
 
 def struct_class(type_id: int) -> type[Struct]:
@@ -491,17 +499,19 @@ class TypedClient:
 
 def _client_method(interface_id: int, m: Method) -> Callable[..., Any]:
     def call(self: TypedClient, *args: Any, **kwargs: Any) -> Any:
-        params = struct_class(m.params)
-        names = [f.name for f in params.FIELDS]
-        if len(args) > len(names):
-            raise TypeError(f"{m.name}() takes {len(names)} arguments, got {len(args)}")
-        values = dict(zip(names, args, strict=False))
-        values.update(kwargs)
+        params, results = m.classes()
+        values = kwargs
+        if args:
+            fields = params.FIELDS
+            if len(args) > len(fields):
+                raise TypeError(f"{m.name}() takes {len(fields)} arguments, got {len(args)}")
+            values = {f.name: arg for f, arg in zip(fields, args, strict=False)}
+            values.update(kwargs)
 
         def build(b: wire.StructBuilder) -> None:
             fill(params.Builder(b), values)
 
-        return self.cap.call(interface_id, m.ordinal, params, struct_class(m.results), build)
+        return self.cap.call(interface_id, m.ordinal, params, results, build)
 
     call.__name__ = m.name
     return call

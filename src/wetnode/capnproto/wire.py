@@ -79,6 +79,8 @@ def frame_header(buf: bytes | bytearray | memoryview, start: int = 0) -> tuple[i
     header = (4 + 4 * count + 7) & ~7
     if avail < header:
         return None
+    if count == 1:  # what both RPC implementations send for all but large messages
+        return 8, _U32.unpack_from(buf, start + 4)[0]
     return header, sum(struct.unpack_from(f"<{count}I", buf, start + 4))
 
 
@@ -130,19 +132,30 @@ class FrameDecoder:
     def __init__(self) -> None:
         self._buf = bytearray()
 
-    def feed(self, data: bytes) -> list[MessageReader]:
-        self._buf += data
+    def feed(self, data: bytes | bytearray | memoryview) -> list[MessageReader]:
+        """The messages completed by ``data``.  When nothing was left over from the last
+        feed, whole messages are read in place from ``data`` (bytes cannot change under
+        a reader) and only a trailing part is kept: a read usually ends on a message
+        boundary, so usually nothing is copied.  A message arriving in parts is
+        collected, and copied once when it is whole."""
+        if self._buf:
+            self._buf += data
+            if frame_length(self._buf) is None:  # still no whole message: no copy yet
+                return []
+            view = memoryview(bytes(self._buf))
+            self._buf.clear()
+        else:
+            view = memoryview(data if isinstance(data, bytes) else bytes(data))
         out = []
         pos = 0
-        while pos < len(self._buf):  # usually the bytes end on a message boundary
-            length = frame_length(self._buf, pos)
+        while pos < len(view):
+            length = frame_length(view, pos)
             if length is None:
                 break
-            frame = bytes(self._buf[pos : pos + length])
-            out.append(MessageReader(split_segments(frame)))
+            out.append(MessageReader(split_segments(view[pos : pos + length])))
             pos += length
-        if pos:
-            del self._buf[:pos]
+        if pos < len(view):
+            self._buf += view[pos:]
         return out
 
     @property
@@ -317,12 +330,13 @@ def read_struct(msg: MessageReader, seg_id: int, index: int, depth: int) -> Stru
     if depth <= 0:
         raise DecodeError("nesting limit exceeded")
     word = _u64_at(msg.segments[seg_id], index * 8)[0]
-    if word & 3 == 0 and word:  # near struct pointer: the common case, inlined
+    if not word:
+        return None
+    if word & 3 == 0:  # near struct pointer: the common case, inlined
         target = index + 1 + _signed30(word)
     else:
         found = msg.resolve(seg_id, index)
-        if found is None:
-            return None
+        assert found is not None  # only a null word resolves to nothing
         seg_id, target, word = found
         if word & 3 != 0:
             raise DecodeError("expected a struct pointer")
@@ -342,12 +356,17 @@ def read_struct(msg: MessageReader, seg_id: int, index: int, depth: int) -> Stru
 def read_list(msg: MessageReader, seg_id: int, index: int, depth: int) -> ListReader | None:
     if depth <= 0:
         raise DecodeError("nesting limit exceeded")
-    found = msg.resolve(seg_id, index)
-    if found is None:
+    word = _u64_at(msg.segments[seg_id], index * 8)[0]
+    if not word:
         return None
-    seg_id, target, word = found
-    if word & 3 != 1:
-        raise DecodeError("expected a list pointer")
+    if word & 3 == 1:  # near list pointer: the common case, inlined
+        target = index + 1 + _signed30(word)
+    else:
+        found = msg.resolve(seg_id, index)
+        assert found is not None  # only a null word resolves to nothing
+        seg_id, target, word = found
+        if word & 3 != 1:
+            raise DecodeError("expected a list pointer")
     size = (word >> 32) & 7
     count = word >> 35
     seg_len = len(msg.segments[seg_id])

@@ -51,6 +51,8 @@ from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS, GUEST_MEMORY
 from wetnode.net.flow import CallFlow, FlowError, FlowLimits
 
 log = logging.getLogger(__name__)
+COALESCE_BYTES = 64 * 1024
+"""Pieces of a message up to this size are sent to the guest together."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._writes_held = False  # the transport holds more than its high-water mark
         self._stall: asyncio.TimerHandle | None = None
         self._written = 0  # bytes handed to the transport
+        self._held: list[bytes] = []  # the first pieces of a small message pycapnp is writing
         self._sent_when_armed = 0  # of those, how many had left when the stall clock started
 
     # -- the socket transport's protocol ----------------------------------------
@@ -146,14 +149,34 @@ class MeteredLink(asyncio.BufferedProtocol):
         if transport is None or transport.is_closing():
             return  # ended: pycapnp learns of it from connection_lost
         self._flow.from_vat(data)
+        held = self._held
+        if held or self._flow.vat_mid_message:
+            # pycapnp writes a message's segment table and its segments as pieces of
+            # their own: a small message goes to the guest in one send (one wake-up and
+            # one read for the guest, not two).  The rest of a message always follows.
+            size = len(data) + sum(map(len, held))
+            if self._flow.vat_mid_message and size <= COALESCE_BYTES:
+                held.append(bytes(data))
+                return
+            if size <= COALESCE_BYTES:
+                data = b"".join([*held, data])
+            else:  # a large message: its table first, its segments as they are (no copy)
+                self._hand(transport, b"".join(held))
+            held.clear()
+        self._hand(transport, data)
+
+    def _hand(self, transport: asyncio.Transport, data: bytes) -> None:
+        """Give ``data`` to the socket's transport, within the results bound."""
+        if transport.is_closing():
+            return
         self._written += len(data)  # first: the write may pause us, which starts the clock
         transport.write(data)
-        held, bound = transport.get_write_buffer_size(), self._limits.results_bytes
-        if bound is not None and held > bound:
+        backlog, bound = transport.get_write_buffer_size(), self._limits.results_bytes
+        if bound is not None and backlog > bound:
             log.warning(
                 "guest %s left %.1f MiB of results unread, past its %d MiB (--guest-memory;"
                 " await fewer large calls at a time): its channel is closed",
-                self._name, held / (1 << 20), bound >> 20,
+                self._name, backlog / (1 << 20), bound >> 20,
             )  # fmt: skip
             self._end()
             return
