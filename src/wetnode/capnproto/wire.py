@@ -326,20 +326,31 @@ class StructReader:
         return Ptr(self.msg, self.seg_id, self.ptr_index + n, self.depth).cap_index()
 
 
-def read_struct(msg: MessageReader, seg_id: int, index: int, depth: int) -> StructReader | None:
-    if depth <= 0:
-        raise DecodeError("nesting limit exceeded")
+def _pointer(
+    msg: MessageReader, seg_id: int, index: int, kind: int
+) -> tuple[int, int, int] | None:
+    """(segment, target word, pointer word) of the pointer of ``kind`` (0 struct, 1 list)
+    at word ``index``; None for a null pointer.  A near pointer, the common case, is
+    read here; a far one through `MessageReader.resolve`."""
     word = _u64_at(msg.segments[seg_id], index * 8)[0]
     if not word:
         return None
-    if word & 3 == 0:  # near struct pointer: the common case, inlined
-        target = index + 1 + _signed30(word)
-    else:
-        found = msg.resolve(seg_id, index)
-        assert found is not None  # only a null word resolves to nothing
-        seg_id, target, word = found
-        if word & 3 != 0:
-            raise DecodeError("expected a struct pointer")
+    if word & 3 == kind:
+        return seg_id, index + 1 + _signed30(word), word
+    found = msg.resolve(seg_id, index)
+    assert found is not None  # only a null word resolves to nothing
+    if found[2] & 3 != kind:
+        raise DecodeError(f"expected a {('struct', 'list')[kind]} pointer")
+    return found
+
+
+def read_struct(msg: MessageReader, seg_id: int, index: int, depth: int) -> StructReader | None:
+    if depth <= 0:
+        raise DecodeError("nesting limit exceeded")
+    found = _pointer(msg, seg_id, index, 0)
+    if found is None:
+        return None
+    seg_id, target, word = found
     data_words = (word >> 32) & 0xFFFF
     ptr_count = word >> 48
     size = data_words + ptr_count
@@ -356,17 +367,10 @@ def read_struct(msg: MessageReader, seg_id: int, index: int, depth: int) -> Stru
 def read_list(msg: MessageReader, seg_id: int, index: int, depth: int) -> ListReader | None:
     if depth <= 0:
         raise DecodeError("nesting limit exceeded")
-    word = _u64_at(msg.segments[seg_id], index * 8)[0]
-    if not word:
+    found = _pointer(msg, seg_id, index, 1)
+    if found is None:
         return None
-    if word & 3 == 1:  # near list pointer: the common case, inlined
-        target = index + 1 + _signed30(word)
-    else:
-        found = msg.resolve(seg_id, index)
-        assert found is not None  # only a null word resolves to nothing
-        seg_id, target, word = found
-        if word & 3 != 1:
-            raise DecodeError("expected a list pointer")
+    seg_id, target, word = found
     size = (word >> 32) & 7
     count = word >> 35
     seg_len = len(msg.segments[seg_id])
