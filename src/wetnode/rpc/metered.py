@@ -24,6 +24,9 @@ stands between it and pycapnp's protocol, on the vat thread:
   counted: the results of calls admitted before reading stopped.  Past
   ``results_bytes`` (the guest's own memory limit: it could not hold more
   either) the guest is ended.
+* pycapnp writes each message as pieces (its segment table, then its
+  segments): a message under ``COALESCE_BYTES`` goes to the socket in one
+  write, so the guest wakes and reads once per message, not twice.
 
 A guest that takes none of its results for ``drain_timeout`` seconds while
 the backlog is held is ended too (one that takes some is slow, not stuck,
