@@ -109,7 +109,9 @@ class BatchedCreditStream(YamuxStream):
         async with self.window_lock:
             buffered = len(self.conn.stream_buffers.get(self.stream_id, b""))
             shortfall = self.target_recv_window - (self.recv_window + buffered)
-            if shortfall < max(self._grow_threshold(), 1):
+            # Half the window, as go-yamux (py-libp2p's `_grow_threshold` is the same by
+            # default, but reads two environment variables on every read).
+            if shortfall < max(self.target_recv_window // 2, 1):
                 return
         # Short by half or more: py-libp2p's own path tops the window up in one frame
         # (and lets its auto-tuning grow the window on a fast stream).

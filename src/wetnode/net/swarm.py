@@ -46,6 +46,7 @@ from wetnode.errors import PortInUse
 from wetnode.net import muxer
 from wetnode.net.admission import Admission, NoAutoConnect, cap_negotiations
 from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
+from wetnode.net.stream_lock import lean
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class Swarm:
     async def open_stream(self, peer_id: ID, protocol: str) -> INetStream:
         """A new stream to a connected peer, negotiated to ``protocol``."""
         with trio.fail_after(CONNECT_TIMEOUT):
-            return await self.host.new_stream(peer_id, [TProtocol(protocol)])
+            return lean(await self.host.new_stream(peer_id, [TProtocol(protocol)]))
 
     def handle(self, protocol: str, handler: StreamHandler) -> None:
         """Serve inbound streams of ``protocol`` with ``handler`` (one task per stream)."""
