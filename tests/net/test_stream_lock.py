@@ -10,7 +10,7 @@ import trio
 import trio.testing
 from libp2p.abc import INetStream
 
-from tests.support.swarms import open_to
+from tests.support.swarms import open_to, read_exactly
 from wetnode.net.stream_lock import StateLock
 from wetnode.net.swarm import open_swarm
 
@@ -63,10 +63,7 @@ async def test_streams_the_swarm_opens_and_serves_carry_the_lean_lock_and_echo()
             stream = await open_to(a, b, ECHO, echo)
             for message in (b"x", b"y" * 1000):
                 await stream.write(message)
-                got = b""
-                while len(got) < len(message):
-                    got += await stream.read(len(message) - len(got))
-                assert got == message
+                assert await read_exactly(stream, len(message)) == message
             await stream.close()
             assert isinstance(stream._state_lock, StateLock)  # type: ignore[attr-defined]
             assert isinstance(served[0]._state_lock, StateLock)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.stream_muxer.yamux.yamux import TYPE_WINDOW_UPDATE
 
-from tests.support.swarms import join
+from tests.support.swarms import join, read_exactly
 from wetnode.net.swarm import Swarm, open_swarm
 
 ECHO = "/wetnode-test/credit/1.0.0"
@@ -59,10 +59,7 @@ async def exchange(swarm: Swarm, server: Swarm, send: bytes, rounds: int) -> tup
         count_window_updates(stream.muxed_conn, client_updates)
         for _ in range(rounds):
             await stream.write(send)
-            got = b""
-            while len(got) < len(send):
-                got += await stream.read(len(send) - len(got))
-            assert got == send
+            assert await read_exactly(stream, len(send)) == send
         await stream.close()
     return len(client_updates), len(server_updates)
 

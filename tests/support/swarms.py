@@ -21,3 +21,11 @@ async def open_to(
     server.handle(protocol, handler)
     await join(client, server)
     return await client.open_stream(server.peer_id, protocol)
+
+
+async def read_exactly(stream: INetStream, size: int) -> bytes:
+    """``size`` bytes from ``stream``, however the muxer splits them."""
+    got = b""
+    while len(got) < size:
+        got += await stream.read(size - len(got))
+    return got
