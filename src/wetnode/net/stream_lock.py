@@ -2,9 +2,10 @@
 
 `NetStream.read` and `write` take a `trio.Lock` around a check of the
 stream's state on every call, and the check itself never awaits.  An
-uncontended `trio.Lock.acquire` still passes through trio's scheduler twice
-(a cancellation checkpoint, then a cancel-shielded one), so a small RPC
-call paid four scheduler passes a stream, two each way, for nothing.
+uncontended `trio.Lock.acquire` still yields to trio's scheduler once (a
+cancel-shielded checkpoint), so a small RPC call paid a scheduler pass for
+each read and each write at each end of its stream, for nothing.  (The read
+or write that follows is a checkpoint of its own.)
 `StateLock` takes the lock at once when it is free and only waits (through
 the trio lock) when another task holds it, as the stream's close does while
 it tells the swarm: the state the check reads is the same either way.
