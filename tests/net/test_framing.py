@@ -1,7 +1,8 @@
-"""The pump's coalescer releases whole Cap'n Proto messages, and nothing is lost."""
+"""The vat's coalescer releases whole Cap'n Proto messages, and nothing is lost."""
 
 from __future__ import annotations
 
+from wetnode.capnproto.wire import frame_header
 from wetnode.net.framing import Coalescer
 from wetnode.rpc import schema
 
@@ -49,6 +50,17 @@ def test_a_large_message_streams_as_it_arrives_and_the_next_boundary_is_kept() -
     assert all(out), "every chunk of the large message goes out at once"
     assert coalescer.feed(small[:8]) == b""  # back to whole messages after it
     assert coalescer.feed(small[8:]) == small
+
+
+def test_bytes_already_whole_and_a_large_messages_rest_come_back_uncopied() -> None:
+    whole = _message(5) + _two_segments(2, 3)
+    coalescer = Coalescer(stream_above=64 * 1024)
+    assert coalescer.feed(whole) is whole
+    big = _message(200_000)
+    table = big[: frame_header(big)[0]]  # type: ignore[index]
+    assert coalescer.feed(table) == table  # a large message's table goes out at once
+    rest = big[len(table) :]
+    assert coalescer.feed(rest) is rest
 
 
 def test_an_implausible_segment_table_passes_bytes_through() -> None:

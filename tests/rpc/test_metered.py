@@ -17,7 +17,7 @@ import trio
 from tests.support.echo import Echo
 from wetnode.net.limits import FlowLimits
 from wetnode.rpc import schema
-from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, MeteredLink
+from wetnode.rpc.metered import ChannelLimits
 from wetnode.rpc.vat import Vat, open_vat
 
 MIB = 1 << 20
@@ -203,64 +203,3 @@ async def test_a_guest_that_reads_its_results_slowly_is_not_ended_while_they_pil
             nursery.cancel_scope.cancel()
     assert lengths == [256 * 1024] * 12
     assert "took none of its results" not in caplog.text
-
-
-class _Reader(asyncio.BufferedProtocol):
-    """pycapnp's side of a link, reduced to what this test needs: a buffer."""
-
-    def get_buffer(self, sizehint: int) -> bytearray:
-        return bytearray(max(sizehint, 1))
-
-    def buffer_updated(self, nbytes: int) -> None:
-        pass
-
-
-def _message(payload_words: int) -> tuple[bytes, bytes]:
-    """A one-segment Return as pycapnp writes it: its segment table, then the segment."""
-    from wetnode.capnproto.messages import results_return
-
-    mb, _, ptr = results_return(7)
-    ptr.init_struct(payload_words, 0)
-    frame = mb.to_bytes()
-    return frame[:8], frame[8:]
-
-
-def _written_by_link(pieces: list[list[bytes]]) -> list[bytes]:
-    """What reaches the guest's end after each batch of pieces the link is given: once
-    the batch has been written, what its socket holds, then what follows until the
-    bytes the link was given so far are all there."""
-
-    async def run() -> list[bytes]:
-        host_end, guest = socket.socketpair()
-        guest.setblocking(False)
-        loop = asyncio.get_running_loop()
-        link = MeteredLink("tester", host_end, _Reader(), DEFAULT_CHANNEL_LIMITS)
-        await loop.create_connection(lambda: link, sock=host_end)
-        seen, given, received = [], 0, 0
-        for batch in pieces:
-            for piece in batch:
-                link.write(piece)
-                given += len(piece)
-            got = b""
-            with suppress(BlockingIOError):
-                got = guest.recv(1 << 22)
-            while received + len(got) < given and len(got) > 0:
-                got += await asyncio.wait_for(loop.sock_recv(guest, 1 << 22), 10)
-            received += len(got)
-            seen.append(got)
-        link.close()
-        guest.close()
-        return seen
-
-    return asyncio.run(run())
-
-
-def test_a_small_message_written_in_pieces_reaches_the_guest_in_one_send():
-    table, segment = _message(4)
-    assert _written_by_link([[table], [segment]]) == [b"", table + segment]
-
-
-def test_whole_messages_and_one_in_pieces_all_arrive_intact():
-    first, second = _message(1), _message(300_000)  # the second one is ~2.3 MiB
-    before = first[0] + first[1] + second[0]
-    assert _written_by_link([[before], [second[1]]]) == [b"", before + second[1]]

@@ -107,11 +107,6 @@ class _Messages:
             self._table.clear()
             self._length = None
 
-    @property
-    def mid_message(self) -> bool:
-        """True when the bytes fed so far end inside a message."""
-        return self._length is not None or bool(self._table)
-
     def _read_table(self, view: memoryview) -> memoryview:
         """Take the segment table a word at a time until it is whole; return what is left.
 
@@ -144,11 +139,6 @@ class CallFlow:
     @property
     def open_calls(self) -> int:
         return len(self._open)
-
-    @property
-    def vat_mid_message(self) -> bool:
-        """True when the vat's bytes counted so far end inside a message."""
-        return self._from_vat.mid_message
 
     @property
     def full(self) -> bool:

@@ -1,12 +1,14 @@
 """Where whole Cap'n Proto messages end in a byte stream (sans-IO).
 
 pycapnp sends each message in two writes: the segment table (8 bytes for a
-one-segment message), then the segments.  When the pump wakes between them
-(two threads, two cores), the libp2p stream gets two frames where one would
-do: two Noise encryptions, two yamux headers, two TCP sends and two wake-ups
-on the far side, for one small call.  ``Coalescer`` holds bytes back until
-they end on a message boundary, so each write to the stream carries whole
-messages.
+one-segment message), then the segments.  Sent as they come, the far end
+(a guest, or the trio pump in front of a libp2p stream) wakes on the table
+alone and must read again; behind the pump, a wake between the two would
+also put two frames on the stream where one would do: two Noise
+encryptions, two yamux headers, two TCP sends and two wake-ups on the far
+side, for one small call.  ``Coalescer`` holds bytes back until they end on
+a message boundary, so each send carries whole messages; every link of the
+vat (``wetnode.rpc.link``) writes through one.
 
 The segment table is read by ``wetnode.capnproto.wire.frame_header``, the
 one parser of Cap'n Proto stream framing.  Only the vat's own output passes
@@ -37,7 +39,18 @@ class Coalescer:
         self._passthrough = False  # the framing made no sense: stop looking
 
     def feed(self, data: bytes) -> bytes:
-        """Add ``data``; return the bytes ready to send (possibly empty)."""
+        """Add ``data``; return the bytes ready to send (possibly empty).
+
+        ``data`` itself comes back, uncopied, when it is all ready: whole
+        messages starting on a boundary (most writes), or the rest of a large
+        message's bytes.
+        """
+        if not self._pending and not self._passthrough:
+            if self._skip >= len(data):
+                self._skip -= len(data)
+                return data
+            if not self._skip and self._whole(data):
+                return data
         out = bytearray()
         if self._skip:
             head = data[: self._skip]
@@ -68,6 +81,18 @@ class Coalescer:
         out = bytes(self._pending)
         self._pending.clear()
         return out
+
+    def _whole(self, data: bytes) -> bool:
+        """True when ``data`` is whole messages, ending on a boundary."""
+        position = 0
+        try:
+            while (table := frame_header(data, position)) is not None:
+                position += table[0] + 8 * table[1]
+                if position >= len(data):
+                    return position == len(data)
+        except DecodeError:
+            return False  # the general path finds it again and passes bytes through
+        return False
 
     def _message_end(self, start: int) -> int | None:
         """The offset just past the message at ``start``; None until its table is here."""

@@ -4,15 +4,15 @@ pycapnp reads and writes a real socket on its own asyncio thread (see
 wetnode.rpc.vat); libp2p streams live on trio.  Each Cap'n Proto connection
 over the network is therefore a ``socket.socketpair()``: the vat speaks RPC
 on one end, and this pump copies bytes between the other end and the libp2p
-stream.  Bytes from the vat go out in whole messages (``Coalescer``: pycapnp
-writes each message in two pieces, and one stream frame per message halves
-the frames of a small call); bytes from the peer are passed on untouched:
-framing errors are pycapnp's to find, and when it drops the connection the
-pump sees end-of-file.  Both directions are counted (``wetnode.net.flow``):
-while the peer has too many calls open, the pump stops reading its stream
-until Returns go back; bytes from the peer that cannot be counted reset the
-stream.  A ``watcher`` (the audit log's, `wetnode.net.audit_tap`) sees each
-message the count decodes, so recording a call costs no second decode.
+stream.  The vat sends whole messages (``wetnode.rpc.link``), so what one
+read of its socket returns goes out as one stream frame; bytes from the peer
+are passed on untouched: framing errors are pycapnp's to find, and when it
+drops the connection the pump sees end-of-file.  Both directions are
+counted (``wetnode.net.flow``): while the peer has too many calls open, the
+pump stops reading its stream until Returns go back; bytes from the peer
+that cannot be counted reset the stream.  A ``watcher`` (the audit log's,
+`wetnode.net.audit_tap`) sees each message the count decodes, so recording
+a call costs no second decode.
 
 Shutdown order matters:
 
@@ -42,7 +42,6 @@ from libp2p.io.exceptions import IOException
 from libp2p.stream_muxer.exceptions import MuxedStreamError
 
 from wetnode.net.flow import DEFAULT_FLOW_LIMITS, CallFlow, FlowError, FlowLimits, Watcher
-from wetnode.net.framing import Coalescer
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +119,11 @@ async def _stream_to_socket(
 async def _socket_to_stream(
     sock: trio.socket.SocketType, stream: INetStream, window: _Window
 ) -> None:
-    coalescer = Coalescer()
     try:
         while data := await sock.recv(CHUNK):
             window.returned(data)
-            if ready := coalescer.feed(data):
-                with trio.CancelScope(shield=True):
-                    await stream.write(ready)
-        if rest := coalescer.flush():
             with trio.CancelScope(shield=True):
-                await stream.write(rest)
+                await stream.write(data)
     except (IOException, MuxedStreamError) as exc:  # only the stream's write raises these
         # yamux's 5 s window timeout (a peer that does not read its answers) or a reset:
         # the answers are cut short, so the peer must see a reset, never a clean end.

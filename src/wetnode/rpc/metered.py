@@ -24,19 +24,16 @@ stands between it and pycapnp's protocol, on the vat thread:
   counted: the results of calls admitted before reading stopped.  Past
   ``results_bytes`` (the guest's own memory limit: it could not hold more
   either) the guest is ended.
-* pycapnp writes each message as pieces (its segment table, then its
-  segments): a message under ``COALESCE_BYTES`` goes to the socket in one
-  write, so the guest wakes and reads once per message, not twice.
+* each message pycapnp writes in pieces goes to the guest in one send, as
+  on every link of the vat (``wetnode.rpc.link``): the guest wakes and
+  reads once per message, not twice.
 
 A guest that takes none of its results for ``drain_timeout`` seconds while
 the backlog is held is ended too (one that takes some is slow, not stuck,
 however many more results arrive meanwhile): its channel is shut down, which
 the guest sees as the host going away, with one line naming it.
 
-``MeteredLink`` is the socket transport's protocol and, to pycapnp's
-protocol, its transport: it implements the transport methods that protocol
-calls (pycapnp 2.x: ``pause_reading``, ``resume_reading``, ``write``,
-``is_closing``, ``close``, ``can_write_eof``, ``write_eof``).
+``MeteredLink`` is a ``Link``: pycapnp's protocol sees it as its transport.
 """
 
 from __future__ import annotations
@@ -48,14 +45,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-import capnp
-
 from wetnode.cell.limits import DRAIN_TIMEOUT, GUEST_FLOW_LIMITS, GUEST_MEMORY
 from wetnode.net.flow import CallFlow, FlowError, FlowLimits
+from wetnode.rpc.link import Link, link_stream
 
 log = logging.getLogger(__name__)
-COALESCE_BYTES = 64 * 1024
-"""Pieces of a message up to this size are sent to the guest together."""
 
 
 @dataclass(frozen=True)
@@ -71,33 +65,28 @@ class ChannelLimits:
 DEFAULT_CHANNEL_LIMITS = ChannelLimits()
 
 
-class MeteredLink(asyncio.BufferedProtocol):
+class MeteredLink(Link):
     """Counts one guest's calls between the socket's transport and pycapnp's protocol."""
 
-    def __init__(
-        self, name: str, sock: socket.socket, inner: Any, limits: ChannelLimits
-    ) -> None:
+    def __init__(self, name: str, sock: socket.socket, inner: Any, limits: ChannelLimits) -> None:
+        super().__init__(inner)
         self._name = name
         self._sock = sock  # kept to shut it down: the guest's end may be a dup (pid0's is)
-        self._inner = inner  # pycapnp's protocol
         self._limits = limits
         self._flow = CallFlow(limits.flow)
-        self._transport: asyncio.Transport | None = None
         self._buffer = memoryview(b"")  # what the transport is filling for pycapnp
         self._wanted = False  # pycapnp asked for bytes
         self._writes_held = False  # the transport holds more than its high-water mark
         self._stall: asyncio.TimerHandle | None = None
         self._written = 0  # bytes handed to the transport
-        self._held: list[bytes] = []  # the first pieces of a small message pycapnp is writing
         self._sent_when_armed = 0  # of those, how many had left when the stall clock started
 
     # -- the socket transport's protocol ----------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
         transport.pause_reading()  # until pycapnp asks
-        self._inner.connection_made(self)
+        super().connection_made(transport)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         self._buffer = memoryview(self._inner.get_buffer(sizehint))
@@ -114,14 +103,10 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._inner.buffer_updated(nbytes)
         self._steer()
 
-    def eof_received(self) -> bool | None:
-        return self._inner.eof_received()  # type: ignore[no-any-return]
-
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         self._shutdown()
-        self._inner.connection_lost(exc)
-        self._transport = None
+        super().connection_lost(exc)
 
     # Not passed on to pycapnp: its writes are never held back (they are counted below).
     def pause_writing(self) -> None:
@@ -144,31 +129,13 @@ class MeteredLink(asyncio.BufferedProtocol):
         self._wanted = True
         self._steer()
 
-    def write(self, data: bytes) -> None:
+    def _counted(self, data: bytes) -> None:
         # A Return closes its question here; reading resumes (`_steer`) only once the
         # transport's backlog is back under its water marks.  The backlog itself is
         # bounded by ``results_bytes``.
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return  # ended: pycapnp learns of it from connection_lost
         self._flow.from_vat(data)
-        held = self._held
-        if held or self._flow.vat_mid_message:
-            # pycapnp writes a message's segment table and its segments as pieces of
-            # their own: a small message goes to the guest in one send (one wake-up and
-            # one read for the guest, not two).  The rest of a message always follows.
-            size = len(data) + sum(map(len, held))
-            if self._flow.vat_mid_message and size <= COALESCE_BYTES:
-                held.append(bytes(data))
-                return
-            if size <= COALESCE_BYTES:
-                data = b"".join([*held, data])
-            else:  # a large message: its table first, its segments as they are (no copy)
-                self._hand(transport, b"".join(held))
-            held.clear()
-        self._hand(transport, data)
 
-    def _hand(self, transport: asyncio.Transport, data: bytes) -> None:
+    def _send(self, transport: asyncio.Transport, data: bytes) -> None:
         """Give ``data`` to the socket's transport, within the results bound."""
         if transport.is_closing():
             return
@@ -185,22 +152,12 @@ class MeteredLink(asyncio.BufferedProtocol):
             return
         self._steer()
 
-    def is_closing(self) -> bool:
-        return self._transport is None or self._transport.is_closing()
-
     def close(self) -> None:
         # Shut down first: the guest must see the channel end even while it is blocked
         # in a write, and a transport still holding results would wait for them to go.
         self._shutdown()
         if self._transport is not None:
             self._transport.close()
-
-    def can_write_eof(self) -> bool:
-        return self._transport is not None and self._transport.can_write_eof()
-
-    def write_eof(self) -> None:
-        if self._transport is not None:
-            self._transport.write_eof()
 
     # -- helpers -----------------------------------------------------------------
 
@@ -263,16 +220,6 @@ class MeteredLink(asyncio.BufferedProtocol):
 async def metered_stream(sock: socket.socket, name: str, limits: ChannelLimits) -> Any:
     """(On the vat) pycapnp's stream over ``sock``, read through a ``MeteredLink``.
 
-    Takes ownership of ``sock``.  ``AsyncIoStream._connect`` is how pycapnp
-    builds the stream of an accepted connection: its protocol hands the
-    stream to the callback once it has a transport, here the link.
+    Takes ownership of ``sock``.
     """
-    streams: list[Any] = []
-    inner = capnp.AsyncIoStream._connect(streams.append)
-    loop = asyncio.get_running_loop()
-    try:
-        await loop.create_connection(lambda: MeteredLink(name, sock, inner, limits), sock=sock)
-    except BaseException:
-        sock.close()
-        raise
-    return streams[0]
+    return await link_stream(sock, lambda inner: MeteredLink(name, sock, inner, limits))

@@ -53,6 +53,7 @@ import outcome
 import trio
 
 from wetnode.rpc import reasons
+from wetnode.rpc.link import link_stream
 from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, metered_stream
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,7 @@ class Vat:
     ) -> Connection:
         """Speak two-party RPC on a connected socket; offer ``bootstrap``.
 
+        pycapnp's writes reach the socket in whole messages (``rpc/link.py``).
         A ``guest``'s channel (named for the log) is read through a
         ``MeteredLink``, which bounds its calls in flight and the results it
         leaves unread by ``limits``.  Takes ownership of ``sock``.  Must run
@@ -302,7 +304,7 @@ class Vat:
         stops, if nobody did before.
         """
         if guest is None:
-            stream = await capnp.AsyncIoStream.create_connection(sock=sock)
+            stream = await link_stream(sock)
         else:
             stream = await metered_stream(sock, guest, limits)
         if bootstrap is None:  # pycapnp's server side insists on a bootstrap

@@ -1,0 +1,96 @@
+"""Every link of the vat sends pycapnp's messages whole: one send per small message.
+
+Both kinds are checked: the plain ``Link`` every remote stream's connection
+is read through, and the guest's ``MeteredLink``.  The far end of a real
+socket pair is read right after each batch of pieces the link is given, so
+a piece sent on its own would be seen alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+import pytest
+
+from wetnode.capnproto.messages import results_return
+from wetnode.rpc.link import Link
+from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, MeteredLink
+
+MakeLink = Callable[[socket.socket, Any], Link]
+LINKS: dict[str, MakeLink] = {
+    "plain": lambda _sock, inner: Link(inner),
+    "metered": lambda sock, inner: MeteredLink("tester", sock, inner, DEFAULT_CHANNEL_LIMITS),
+}
+
+
+class _Reader(asyncio.BufferedProtocol):
+    """pycapnp's side of a link, reduced to what this test needs: a buffer."""
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return bytearray(max(sizehint, 1))
+
+    def buffer_updated(self, nbytes: int) -> None:
+        pass
+
+
+def _message(payload_words: int) -> tuple[bytes, bytes]:
+    """A one-segment Return as pycapnp writes it: its segment table, then the segment."""
+    mb, _, ptr = results_return(7)
+    ptr.init_struct(payload_words, 0)
+    frame = mb.to_bytes()
+    return frame[:8], frame[8:]
+
+
+def _written_by_link(make: MakeLink, pieces: list[list[bytes]]) -> list[bytes]:
+    """What reaches the far end after each batch of pieces the link is given: once
+    the batch has been written, what its socket holds, then what follows until the
+    bytes the link was given so far are all there."""
+
+    async def run() -> list[bytes]:
+        near, far = socket.socketpair()
+        far.setblocking(False)
+        loop = asyncio.get_running_loop()
+        link = make(near, _Reader())
+        await loop.create_connection(lambda: link, sock=near)
+        seen, given, received = [], 0, 0
+        for batch in pieces:
+            for piece in batch:
+                link.write(piece)
+                given += len(piece)
+            got = b""
+            with suppress(BlockingIOError):
+                got = far.recv(1 << 22)
+            while received + len(got) < given and len(got) > 0:
+                got += await asyncio.wait_for(loop.sock_recv(far, 1 << 22), 10)
+            received += len(got)
+            seen.append(got)
+        link.close()
+        far.close()
+        return seen
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", LINKS)
+def test_a_small_message_written_in_pieces_reaches_the_far_end_in_one_send(kind: str) -> None:
+    table, segment = _message(4)
+    assert _written_by_link(LINKS[kind], [[table], [segment]]) == [b"", table + segment]
+
+
+@pytest.mark.parametrize("kind", LINKS)
+def test_a_whole_message_is_not_held_behind_a_large_one_and_both_arrive_intact(
+    kind: str,
+) -> None:
+    first, second = _message(1), _message(300_000)  # the second one is ~2.3 MiB
+    before = first[0] + first[1] + second[0]
+    assert _written_by_link(LINKS[kind], [[before], [second[1]]]) == [before, second[1]]
+
+
+@pytest.mark.parametrize("kind", LINKS)
+def test_whole_messages_given_at_once_go_out_at_once(kind: str) -> None:
+    messages = [b"".join(_message(words)) for words in (1, 2, 3)]
+    assert _written_by_link(LINKS[kind], [messages]) == [b"".join(messages)]
