@@ -94,3 +94,49 @@ def test_a_whole_message_is_not_held_behind_a_large_one_and_both_arrive_intact(
 def test_whole_messages_given_at_once_go_out_at_once(kind: str) -> None:
     messages = [b"".join(_message(words)) for words in (1, 2, 3)]
     assert _written_by_link(LINKS[kind], [messages]) == [b"".join(messages)]
+
+
+class _Taker(_Reader):
+    """Records what it is given, as pycapnp's protocol would take it."""
+
+    def __init__(self) -> None:
+        self.taken = bytearray()
+        self._last = bytearray()
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        self._last = bytearray(sizehint if sizehint > 0 else 100)  # as pycapnp's overflow
+        return self._last
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.taken += self._last[:nbytes]
+
+
+@pytest.mark.parametrize("kind", LINKS)
+def test_reading_goes_on_between_two_reads_and_stops_only_when_bytes_come_unasked(
+    kind: str,
+) -> None:
+    async def run() -> list[bool]:
+        near, far = socket.socketpair()
+        loop = asyncio.get_running_loop()
+        taker = _Taker()
+        link = LINKS[kind](near, taker)
+        transport, _ = await loop.create_connection(lambda: link, sock=near)
+        states = [transport.is_reading()]  # nothing asked yet: not reading
+        link.resume_reading()  # pycapnp asks for bytes
+        link.pause_reading()  # its read is fulfilled; the next one comes soon
+        states.append(transport.is_reading())  # still reading: no epoll_ctl twice a message
+        unasked = b"".join(_message(1))  # a whole message: the meter counts it
+        far.sendall(unasked)
+        for _ in range(100):  # the loop reads them on its next passes
+            if taker.taken:
+                break
+            await asyncio.sleep(0)
+        states.append(transport.is_reading())  # bytes came with no read waiting: paused
+        link.resume_reading()
+        states.append(transport.is_reading())
+        assert bytes(taker.taken) == unasked  # handed on, for pycapnp's overflow buffer
+        link.close()
+        far.close()
+        return states
+
+    assert asyncio.run(run()) == [False, True, False, True]

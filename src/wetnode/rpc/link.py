@@ -10,6 +10,14 @@ through ``wetnode.net.framing.Coalescer``, so each send carries whole
 messages: a message up to 64 KiB goes out in one send, a larger one as it
 comes (uncopied), and bytes already whole pass through untouched.
 
+pycapnp also pauses the transport each time a read it asked for is
+fulfilled and resumes it for the next one, moments later: two ``epoll_ctl``
+calls and asyncio's selector bookkeeping per message.  A ``Link`` goes on
+reading across that gap and pauses only when bytes do arrive while pycapnp
+has no read waiting; pycapnp keeps those in its own overflow buffer (one
+read, at most the size it offers for it) and takes them with its next read,
+and reading resumes when it asks again.
+
 Every connection the vat makes is read through a ``Link``; a guest's channel
 through ``MeteredLink`` (``wetnode.rpc.metered``), which adds the guest's
 bounds.  To pycapnp's protocol a ``Link`` is its transport: it implements
@@ -36,15 +44,21 @@ class Link(asyncio.BufferedProtocol):
         self._inner = inner  # pycapnp's protocol
         self._transport: asyncio.Transport | None = None
         self._coalescer = Coalescer()
+        self._wanted = False  # pycapnp has a read waiting
+        self._stopped = True  # bytes came with no read waiting: read again only when asked
 
     # -- the socket transport's protocol ----------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        transport.pause_reading()  # until pycapnp asks
         self._inner.connection_made(self)
 
     def get_buffer(self, sizehint: int) -> Any:
+        if not self._wanted:  # pycapnp takes these into its overflow buffer
+            self._stopped = True
+            self._steer()
         return self._inner.get_buffer(sizehint)
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -66,12 +80,12 @@ class Link(asyncio.BufferedProtocol):
     # -- the transport pycapnp's protocol writes to -----------------------------
 
     def pause_reading(self) -> None:
-        if self._transport is not None:
-            self._transport.pause_reading()
+        self._wanted = False  # the transport reads on: see the module's docstring
 
     def resume_reading(self) -> None:
-        if self._transport is not None:
-            self._transport.resume_reading()
+        self._wanted = True
+        self._stopped = False
+        self._steer()
 
     def write(self, data: bytes) -> None:
         transport = self._transport
@@ -97,7 +111,24 @@ class Link(asyncio.BufferedProtocol):
         if self._transport is not None:
             self._transport.write_eof()
 
+    def _steer(self) -> None:
+        """Read the socket unless bytes came unasked (until pycapnp asks) or
+        ``_may_read`` says no."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        read = (self._wanted or not self._stopped) and self._may_read()
+        if read != transport.is_reading():
+            if read:
+                transport.resume_reading()
+            else:
+                transport.pause_reading()
+
     # -- what a subclass adds ------------------------------------------------------
+
+    def _may_read(self) -> bool:
+        """Whether the peer's bytes may be read now, pycapnp's wishes aside."""
+        return True
 
     def _counted(self, data: bytes) -> None:
         """See ``data`` as pycapnp writes it, before it is held or sent."""

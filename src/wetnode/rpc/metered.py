@@ -14,7 +14,8 @@ stands between it and pycapnp's protocol, on the vat thread:
   buffer pycapnp asked the transport to fill, so nothing is copied); bytes
   that cannot be counted end the link and never reach pycapnp;
 * a Return pycapnp writes closes its question;
-* the socket is read only while pycapnp wants bytes, the guest's open calls
+* the socket is read only while pycapnp reads (and across the moments
+  between two of its reads, as every ``Link`` does), the guest's open calls
   are under the bound (``--guest-max-calls``, ``--guest-max-bytes``) and the
   transport's backlog of results is under its water marks (it paused our
   writes past the high one and resumed them under the low one).  Past that
@@ -75,7 +76,6 @@ class MeteredLink(Link):
         self._limits = limits
         self._flow = CallFlow(limits.flow)
         self._buffer = memoryview(b"")  # what the transport is filling for pycapnp
-        self._wanted = False  # pycapnp asked for bytes
         self._writes_held = False  # the transport holds more than its high-water mark
         self._stall: asyncio.TimerHandle | None = None
         self._written = 0  # bytes handed to the transport
@@ -83,13 +83,8 @@ class MeteredLink(Link):
 
     # -- the socket transport's protocol ----------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.pause_reading()  # until pycapnp asks
-        super().connection_made(transport)
-
     def get_buffer(self, sizehint: int) -> memoryview:
-        self._buffer = memoryview(self._inner.get_buffer(sizehint))
+        self._buffer = memoryview(super().get_buffer(sizehint))
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -120,14 +115,6 @@ class MeteredLink(Link):
         self._steer()
 
     # -- the transport pycapnp's protocol writes to -----------------------------
-
-    def pause_reading(self) -> None:
-        self._wanted = False
-        self._steer()
-
-    def resume_reading(self) -> None:
-        self._wanted = True
-        self._steer()
 
     def _counted(self, data: bytes) -> None:
         # A Return closes its question here; reading resumes (`_steer`) only once the
@@ -161,17 +148,9 @@ class MeteredLink(Link):
 
     # -- helpers -----------------------------------------------------------------
 
-    def _steer(self) -> None:
-        """Read the guest's socket exactly while pycapnp wants bytes and the bound has room."""
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return
-        read = self._wanted and not self._writes_held and not self._flow.full
-        if read != transport.is_reading():
-            if read:
-                transport.resume_reading()
-            else:
-                transport.pause_reading()
+    def _may_read(self) -> bool:
+        """Read the guest's socket only while the bound has room and results drain."""
+        return not self._writes_held and not self._flow.full
 
     def _arm(self) -> None:
         """Start (or restart) the stall clock while results wait for the guest."""
