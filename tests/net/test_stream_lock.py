@@ -9,6 +9,7 @@ from __future__ import annotations
 import trio
 import trio.testing
 from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
 
 from tests.support.swarms import open_to, read_exactly
 from wetnode.net.stream_lock import StateLock
@@ -49,7 +50,7 @@ async def test_a_held_state_lock_makes_the_next_task_wait_until_it_is_released()
     assert order == ["first, still holding", "second"]
 
 
-async def test_streams_the_swarm_opens_and_serves_carry_the_lean_lock_and_echo():
+async def test_every_stream_of_the_swarm_in_and_out_carries_the_lean_lock_and_echoes():
     served: list[INetStream] = []
 
     async def echo(stream: INetStream) -> None:
@@ -67,3 +68,7 @@ async def test_streams_the_swarm_opens_and_serves_carry_the_lean_lock_and_echo()
             await stream.close()
             assert isinstance(stream._state_lock, StateLock)  # type: ignore[attr-defined]
             assert isinstance(served[0]._state_lock, StateLock)  # type: ignore[attr-defined]
+            # A stream opened on the host itself, as bitswap opens its own, has it too.
+            direct = await a.host.new_stream(b.peer_id, [TProtocol(ECHO)])
+            assert isinstance(direct._state_lock, StateLock)  # type: ignore[attr-defined]
+            await direct.close()

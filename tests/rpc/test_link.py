@@ -27,14 +27,22 @@ LINKS: dict[str, MakeLink] = {
 }
 
 
-class _Reader(asyncio.BufferedProtocol):
-    """pycapnp's side of a link, reduced to what this test needs: a buffer."""
+class _Taker(asyncio.BufferedProtocol):
+    """pycapnp's side of a link, reduced to what these tests need: it takes what it
+    is given, as pycapnp's protocol would, and says when something came."""
+
+    def __init__(self) -> None:
+        self.taken = bytearray()
+        self.arrived = asyncio.Event()
+        self._last = bytearray()
 
     def get_buffer(self, sizehint: int) -> bytearray:
-        return bytearray(max(sizehint, 1))
+        self._last = bytearray(sizehint if sizehint > 0 else 100)  # as pycapnp's overflow
+        return self._last
 
     def buffer_updated(self, nbytes: int) -> None:
-        pass
+        self.taken += self._last[:nbytes]
+        self.arrived.set()
 
 
 def _message(payload_words: int) -> tuple[bytes, bytes]:
@@ -54,7 +62,7 @@ def _written_by_link(make: MakeLink, pieces: list[list[bytes]]) -> list[bytes]:
         near, far = socket.socketpair()
         far.setblocking(False)
         loop = asyncio.get_running_loop()
-        link = make(near, _Reader())
+        link = make(near, _Taker())
         await loop.create_connection(lambda: link, sock=near)
         seen, given, received = [], 0, 0
         for batch in pieces:
@@ -96,21 +104,6 @@ def test_whole_messages_given_at_once_go_out_at_once(kind: str) -> None:
     assert _written_by_link(LINKS[kind], [messages]) == [b"".join(messages)]
 
 
-class _Taker(_Reader):
-    """Records what it is given, as pycapnp's protocol would take it."""
-
-    def __init__(self) -> None:
-        self.taken = bytearray()
-        self._last = bytearray()
-
-    def get_buffer(self, sizehint: int) -> bytearray:
-        self._last = bytearray(sizehint if sizehint > 0 else 100)  # as pycapnp's overflow
-        return self._last
-
-    def buffer_updated(self, nbytes: int) -> None:
-        self.taken += self._last[:nbytes]
-
-
 @pytest.mark.parametrize("kind", LINKS)
 def test_reading_goes_on_between_two_reads_and_stops_only_when_bytes_come_unasked(
     kind: str,
@@ -127,10 +120,7 @@ def test_reading_goes_on_between_two_reads_and_stops_only_when_bytes_come_unaske
         states.append(transport.is_reading())  # still reading: no epoll_ctl twice a message
         unasked = b"".join(_message(1))  # a whole message: the meter counts it
         far.sendall(unasked)
-        for _ in range(100):  # the loop reads them on its next passes
-            if taker.taken:
-                break
-            await asyncio.sleep(0)
+        await asyncio.wait_for(taker.arrived.wait(), 10)
         states.append(transport.is_reading())  # bytes came with no read waiting: paused
         link.resume_reading()
         states.append(transport.is_reading())

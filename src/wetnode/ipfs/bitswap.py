@@ -54,7 +54,6 @@ from wetnode.ipfs.cid import Cid
 from wetnode.ipfs.embedded import EmbeddedBackend
 from wetnode.ipfs.errors import ContentNotFound, IpfsError
 from wetnode.ipfs.wantlist import Wantlist
-from wetnode.net.stream_lock import lean
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +303,7 @@ class Bitswap:
     async def _open(self, peer: ID) -> INetStream | None:
         try:
             with trio.fail_after(STREAM_TIMEOUT):
-                return lean(await self._host.new_stream(peer, PROTOCOLS))
+                return await self._host.new_stream(peer, PROTOCOLS)
         except Exception as exc:
             log.info("bitswap: %s does not take a bitswap stream: %s", peer, exc)
             self._refused[peer] = trio.current_time()

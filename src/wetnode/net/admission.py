@@ -47,7 +47,6 @@ from libp2p.utils.varint import read_varint_prefixed_bytes_limited
 from multiaddr import Multiaddr
 
 from wetnode.net.limits import ConnLimits
-from wetnode.net.stream_lock import lean
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +188,7 @@ class Admission:
             return
         self._streams[conn] = open_now + 1
         try:
-            await self._serve_stream(lean(stream))
+            await self._serve_stream(stream)
         except Exception as exc:  # a handler's bug: py-libp2p would end the whole swarm with it
             log.warning("a stream of peer %s failed and was reset: %r", conn.peer_id, exc)
             log.debug("the stream's failure", exc_info=True)

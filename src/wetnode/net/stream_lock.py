@@ -9,6 +9,12 @@ or write that follows is a checkpoint of its own.)
 `StateLock` takes the lock at once when it is free and only waits (through
 the trio lock) when another task holds it, as the stream's close does while
 it tells the swarm: the state the check reads is the same either way.
+
+`install` gives every stream of a network one, in the network's own
+"stream opened" notification: py-libp2p sends it as it creates the stream,
+in and out, before protocol negotiation or any handler has it, so no task is
+inside the old lock when it is replaced, and streams opened anywhere (the
+swarm's, bitswap's, py-libp2p's own identify and ping) are covered.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from __future__ import annotations
 from types import TracebackType
 
 import trio
-from libp2p.abc import INetStream
+from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.network.stream.net_stream import NetStream
+from multiaddr import Multiaddr
 
 
 class StateLock:
@@ -44,10 +51,29 @@ class StateLock:
         self._lock.release()
 
 
-def lean(stream: INetStream) -> INetStream:
-    """``stream`` with a `StateLock` (streams of other kinds are left as they are).
-    Call it only while no task is inside the stream's state lock: on a stream just
-    opened or just handed to its handler."""
-    if isinstance(stream, NetStream):
-        stream._state_lock = StateLock()  # type: ignore[assignment]
-    return stream
+def install(network: INetwork) -> None:
+    """Give every stream ``network`` opens or accepts from now on a `StateLock`."""
+    network.register_notifee(_LeanStreams())
+
+
+class _LeanStreams(INotifee):
+    """Swaps in the lean lock as each stream opens; ignores the other events."""
+
+    async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
+        if isinstance(stream, NetStream):  # streams of other kinds keep their own
+            stream._state_lock = StateLock()  # type: ignore[assignment]
+
+    async def closed_stream(self, network: INetwork, stream: INetStream) -> None:
+        pass
+
+    async def connected(self, network: INetwork, conn: INetConn) -> None:
+        pass
+
+    async def disconnected(self, network: INetwork, conn: INetConn) -> None:
+        pass
+
+    async def listen(self, network: INetwork, multiaddr: Multiaddr) -> None:
+        pass
+
+    async def listen_close(self, network: INetwork, multiaddr: Multiaddr) -> None:
+        pass

@@ -43,10 +43,9 @@ from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 
 from wetnode.config import DEFAULT_LISTEN, DEFAULT_PORT
 from wetnode.errors import PortInUse
-from wetnode.net import muxer
+from wetnode.net import muxer, stream_lock
 from wetnode.net.admission import Admission, NoAutoConnect, cap_negotiations
 from wetnode.net.limits import DEFAULT_CONN_LIMITS, ConnLimits
-from wetnode.net.stream_lock import lean
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class Swarm:
     async def open_stream(self, peer_id: ID, protocol: str) -> INetStream:
         """A new stream to a connected peer, negotiated to ``protocol``."""
         with trio.fail_after(CONNECT_TIMEOUT):
-            return lean(await self.host.new_stream(peer_id, [TProtocol(protocol)]))
+            return await self.host.new_stream(peer_id, [TProtocol(protocol)])
 
     def handle(self, protocol: str, handler: StreamHandler) -> None:
         """Serve inbound streams of ``protocol`` with ``handler`` (one task per stream)."""
@@ -191,6 +190,7 @@ def _build_host(key_pair: KeyPair, limits: ConnLimits) -> tuple[IHost, Admission
     network.auto_connector = NoAutoConnect(swarm=network)
     cap_negotiations(host, network, limits.max_message)
     muxer.install(network)
+    stream_lock.install(network)
     admission = Admission(network, limits)
     admission.install()
     return host, admission

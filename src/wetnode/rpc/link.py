@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import capnp
@@ -138,7 +139,7 @@ class Link(asyncio.BufferedProtocol):
         transport.write(data)
 
 
-async def link_stream(sock: socket.socket, make_link: Any = Link) -> Any:
+async def link_stream(sock: socket.socket, make_link: Callable[[Any], Link] = Link) -> Any:
     """(On the vat) pycapnp's stream over ``sock``, through ``make_link(inner)``.
 
     Takes ownership of ``sock``.  ``AsyncIoStream._connect`` is how pycapnp
