@@ -6,7 +6,10 @@ on 127.0.0.1 and measures, in the same run:
 * latency: a remote ``echo`` call round trip against a raw libp2p stream
   ping-pong of the same size on the same connection (target ratio <= 2),
   both from a Cap'n Proto program's view (calls issued on the vat) and from a
-  trio program's (each call crosses into the vat and back);
+  trio program's (each call crosses into the vat and back); beside each
+  sequential run, the CPU it cost per call by thread, in the node and in this
+  client (trio: libp2p and the pumps; the vat: pycapnp; the guest): the budget
+  of a call, which timings on a noisy machine cannot give;
 * throughput: ByteStream ``write`` of 64 KiB chunks (16 in flight) to a
   ByteStream-exporting node, against a raw libp2p stream echo;
 * load: 50 concurrent clients (one stream and RPC connection each) x 200
@@ -16,8 +19,9 @@ on 127.0.0.1 and measures, in the same run:
 * a real node: ``ww run`` of the default kernel exporting ``executor.echo``,
   grafted by a ``wetnode.client.dial`` client, so each call goes through
   pid0's export (the kernel's allow list, in wasm) to the host and back;
-  against the same raw ping-pong; then one and 50 grafted clients' calls/s,
-  the node's idle RSS, and its RSS across LONG_CALLS more calls.
+  against the same raw ping-pong, with its CPU per call by thread; then one and
+  50 grafted clients' calls/s, the node's idle RSS, and its RSS across
+  LONG_CALLS more calls.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -101,27 +107,55 @@ async def _trio_calls(remote: Remote, n: int) -> list[float]:
 
 
 async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> float:
-    """Print the latency figures; return the raw ping-pong median (us)."""
+    """Print the latency figures, with what each costs the node and this client in CPU by
+    thread; return the raw ping-pong median (us)."""
     peer_id, transport = parse_peer_address(node.address)
     executor = schema.system().Executor
     async with open_remote(swarm, vat, peer_id, [transport], interface=executor) as remote:
         stream = await swarm.open_stream(peer_id, raw_protocol)
         await _ping_pong(stream, 50)
         await remote.run(_vat_calls, 50)
-        raw: list[float] = []
-        on_vat: list[float] = []
-        from_trio: list[float] = []
+        raw, on_vat, from_trio = _CpuTally(node.proc.pid), _CpuTally(node.proc.pid), []
         for _ in range(ROUNDS):
-            raw += await _ping_pong(stream, BLOCK)
-            on_vat += await remote.run(_vat_calls, BLOCK)
+            with raw.block():
+                raw.samples += await _ping_pong(stream, BLOCK)
+            with on_vat.block():
+                on_vat.samples += await remote.run(_vat_calls, BLOCK)
             from_trio += await _trio_calls(remote, BLOCK)
         await stream.close()
-    base = _median_us(raw)
+    base = _median_us(raw.samples)
     print(f"raw libp2p stream ping-pong ({len(PAYLOAD)} B): median {base:7.0f} us")
-    for label, samples in (("issued on the vat", on_vat), ("issued from trio", from_trio)):
+    for label, samples in (("issued on the vat", on_vat.samples), ("issued from trio", from_trio)):
         median = _median_us(samples)
         print(f"remote echo call, {label:18}: median {median:7.0f} us  ratio {median / base:.2f}")
+    print(raw.budget("raw ping-pong, one at a time"))
+    print(on_vat.budget("host path echo, one at a time"))
     return base
+
+
+class _CpuTally:
+    """Timed samples, and the CPU the node (``pid``) and this process spent by thread
+    in the blocks that took them: where a sequential call's time goes, per side."""
+
+    def __init__(self, pid: int) -> None:
+        self.samples: list[float] = []
+        self._pids = {"node": pid, "client": os.getpid()}
+        self._used: dict[str, dict[str, float]] = {side: {} for side in self._pids}
+
+    @contextmanager
+    def block(self) -> Iterator[None]:
+        before = {side: _thread_cpu(pid) for side, pid in self._pids.items()}
+        yield
+        for side, pid in self._pids.items():
+            used = self._used[side]
+            for name, seconds in _delta(before[side], _thread_cpu(pid)).items():
+                used[name] = used.get(name, 0.0) + seconds
+
+    def budget(self, label: str) -> str:
+        """``label``'s node and client CPU per sample, by thread."""
+        node, client = self._used["node"], self._used["client"]
+        calls = len(self.samples)
+        return f"{_budget(f'{label}: node', node, calls)}; {_budget('client', client, calls)}"
 
 
 async def _write_chunks(cap: Any, total: int) -> float:
@@ -231,7 +265,7 @@ async def load(swarm: Swarm, vat: Vat, node: Any, raw: float) -> None:
             f"{_rate_line(label, ok, total, rate, one, raw)}; "
             f"node RSS {node.rss_kib() / 1024:.1f} MiB (before: {before / 1024:.1f} MiB)"
         )
-        print(_budget("host path", cpu, _thread_cpu(node.proc.pid), ok))
+        print(_budget("host path, node", _delta(cpu, _thread_cpu(node.proc.pid)), ok))
 
 
 async def _graft_calls(caps: Any, n: int) -> list[float]:
@@ -271,16 +305,20 @@ def _thread_cpu(pid: int) -> dict[str, float]:
     return seconds
 
 
-def _budget(label: str, before: dict[str, float], after: dict[str, float], calls: int) -> str:
-    """The node's CPU per call by thread: trio (libp2p, pumps), ww-vat (pycapnp), guests."""
-    used = {name: after[name] - before.get(name, 0.0) for name in after}
+def _delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds by thread name spent between two `_thread_cpu` readings."""
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def _budget(label: str, used: dict[str, float], calls: int) -> str:
+    """CPU per call by thread: trio (libp2p, pumps), the vat (pycapnp), guests."""
     parts = [
         f"{name} {seconds / calls * 1e6:.0f}"
         for name, seconds in sorted(used.items(), key=lambda item: -item[1])
         if seconds / calls >= 5e-6
     ]
     total = sum(used.values()) / calls * 1e6
-    return f"{label}, node CPU per call by thread (us): {', '.join(parts)}; total {total:.0f}"
+    return f"{label} CPU per call by thread (us): {', '.join(parts)}; total {total:.0f}"
 
 
 async def _grafted(address: str, clients: int, calls: int) -> tuple[int, float]:
@@ -320,19 +358,22 @@ async def through_pid0(base_us: float, raw: float) -> None:
             idle = _rss_mib(pid)
             async with dial(node.address, graft=True) as remote:
                 await remote.run(_graft_calls, 100)
-                samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
-            median = _median_us(samples)
+                sequential = _CpuTally(pid)
+                with sequential.block():
+                    sequential.samples = await remote.run(_graft_calls, ROUNDS * BLOCK)
+            median = _median_us(sequential.samples)
             print(
                 f"remote echo through a real node's pid0 export: median {median:7.0f} us  "
                 f"ratio {median / base_us:.2f} (to the ping-pong above)"
             )
+            print(sequential.budget("pid0 export echo, one at a time"))
             _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
             print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
             before = _thread_cpu(pid)
             ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
             label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
             print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
-            print(_budget("pid0 export", before, _thread_cpu(pid), ok))
+            print(_budget("pid0 export, node", _delta(before, _thread_cpu(pid)), ok))
             start_rss = _rss_mib(pid)
             ok, rate = await _grafted(node.address, CLIENTS, LONG_CALLS // CLIENTS)
             end_rss = _rss_mib(pid)

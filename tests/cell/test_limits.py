@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import trio
 import trio.socket
 import trio.testing
 
+from tests.support.procfs import thread_names
 from wetnode.cell import EXIT_KILLED, Cell, Engine, Exit, Limits, Stdio, open_cell
 
 
@@ -58,6 +61,13 @@ async def test_stop_wakes_a_guest_blocked_reading_its_channel(engine: Engine, pr
             exit = await cell.wait()
     assert exit.code == EXIT_KILLED
     assert exit.reason == "stopped by the host"
+
+
+async def test_a_running_guest_has_a_thread_the_os_names_after_it(engine: Engine, probe) -> None:
+    async with open_cell(engine, probe("echo")) as cell:
+        await echo_once(cell, b"ping")  # running, blocked in read on its own thread
+        assert "guest probe" in thread_names(os.getpid())  # as top -H and py-spy show it
+        cell.stop()
 
 
 async def test_stop_wakes_a_guest_blocked_reading_piped_stdin(engine: Engine, probe) -> None:

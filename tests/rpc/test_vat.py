@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 import trio
 
 from tests.support.echo import Echo
+from tests.support.procfs import thread_names
 from wetnode.rpc import schema
 from wetnode.rpc.vat import Vat, generation_due, open_vat
 
@@ -56,6 +58,11 @@ async def test_call_crosses_from_trio_to_a_pycapnp_server_and_back():
             return (await cap.echo(text)).response
 
         assert await vat.run(call, "hi") == "hi"
+
+
+async def test_the_vat_thread_carries_its_name_in_the_os():
+    async with open_vat():
+        assert "ww-vat" in thread_names(os.getpid())  # top -H, py-spy, bench net's budget
 
 
 async def test_server_method_can_await_trio_work():
@@ -156,6 +163,7 @@ _CYCLE_ON_THE_VAT = """
 import gc, socket, sys, trio
 sys.path.insert(0, sys.argv[1])
 from tests.support.echo import Echo
+from tests.support.procfs import thread_names
 from wetnode.rpc import schema
 from wetnode.rpc.vat import open_vat
 

@@ -1,6 +1,9 @@
-"""A process's resident memory, read from Linux /proc: tests and benchmarks watch nodes' RSS."""
+"""A process's resident memory and threads, read from Linux /proc: tests and benchmarks
+watch nodes' RSS, and what the OS calls each thread."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def rss_bytes(pid: int) -> int:
@@ -13,3 +16,14 @@ def rss_bytes(pid: int) -> int:
     except FileNotFoundError:
         pass
     raise LookupError(f"process {pid} has no resident memory: it is gone")
+
+
+def thread_names(pid: int) -> list[str]:
+    """The OS names (``comm``) of process ``pid``'s threads, as ``top -H`` shows them."""
+    names = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            names.append((task / "comm").read_text().strip())
+        except OSError:  # the thread ended meanwhile
+            continue
+    return names

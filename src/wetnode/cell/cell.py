@@ -84,7 +84,10 @@ class Cell:
     async def _run(self, limiter: trio.CapacityLimiter) -> None:
         with self._thread_scope:
             self._exit = await trio.to_thread.run_sync(
-                self._guest.run, limiter=limiter, abandon_on_cancel=True
+                self._guest.run,
+                limiter=limiter,
+                abandon_on_cancel=True,
+                thread_name=f"guest {self._guest.name}",  # what top -H and py-spy show
             )
         if self._exit is None:  # abandoned: blocked in a host call past the grace
             reason = self._guest.stop_reason or "stopped by the host"
