@@ -3,14 +3,17 @@
 Both kinds are checked: the plain ``Link`` every remote stream's connection
 is read through, and the guest's ``MeteredLink``.  The far end of a real
 socket pair is read right after each batch of pieces the link is given, so
-a piece sent on its own would be seen alone.
+a piece sent on its own would be seen alone.  They run on the loop the vat
+runs (uvloop's), whose transport must never be paused from inside
+``get_buffer``: libuv then calls a read callback it has just cleared, and
+the process dies (tests/rpc/test_metered.py's pipelined calls did).
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any
 
@@ -19,12 +22,18 @@ import pytest
 from wetnode.capnproto.messages import results_return
 from wetnode.rpc.link import Link
 from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, MeteredLink
+from wetnode.rpc.vat import VAT_LOOP
 
 MakeLink = Callable[[socket.socket, Any], Link]
 LINKS: dict[str, MakeLink] = {
     "plain": lambda _sock, inner: Link(inner),
     "metered": lambda sock, inner: MeteredLink("tester", sock, inner, DEFAULT_CHANNEL_LIMITS),
 }
+
+
+def _on_the_vats_loop(main: Coroutine[Any, Any, Any]) -> Any:
+    with asyncio.Runner(loop_factory=VAT_LOOP) as runner:
+        return runner.run(main)
 
 
 class _Taker(asyncio.BufferedProtocol):
@@ -80,7 +89,7 @@ def _written_by_link(make: MakeLink, pieces: list[list[bytes]]) -> list[bytes]:
         far.close()
         return seen
 
-    return asyncio.run(run())
+    return _on_the_vats_loop(run())
 
 
 @pytest.mark.parametrize("kind", LINKS)
@@ -129,4 +138,4 @@ def test_reading_goes_on_between_two_reads_and_stops_only_when_bytes_come_unaske
         far.close()
         return states
 
-    assert asyncio.run(run()) == [False, True, False, True]
+    assert _on_the_vats_loop(run()) == [False, True, False, True]

@@ -16,7 +16,10 @@ calls and asyncio's selector bookkeeping per message.  A ``Link`` goes on
 reading across that gap and pauses only when bytes do arrive while pycapnp
 has no read waiting; pycapnp keeps those in its own overflow buffer (one
 read, at most the size it offers for it) and takes them with its next read,
-and reading resumes when it asks again.
+and reading resumes when it asks again.  The vat's loop is uvloop's
+(``wetnode.rpc.vat``), so a pause waits until the bytes are handed on
+(``buffer_updated``): libuv, asked to stop while it fills the buffer
+(``get_buffer``), calls the read callback it has just cleared.
 
 Every connection the vat makes is read through a ``Link``; a guest's channel
 through ``MeteredLink`` (``wetnode.rpc.metered``), which adds the guest's
@@ -31,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import capnp
 
@@ -51,19 +54,21 @@ class Link(asyncio.BufferedProtocol):
     # -- the socket transport's protocol ----------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        transport.pause_reading()  # until pycapnp asks
+        self._transport = cast("asyncio.Transport", transport)  # uvloop's is not a subclass
         self._inner.connection_made(self)
+        # Not reading until pycapnp asks: once the loop has started the transport reading,
+        # which uvloop does right after this returns, whatever is paused here.
+        asyncio.get_running_loop().call_soon(self._steer)
 
     def get_buffer(self, sizehint: int) -> Any:
         if not self._wanted:  # pycapnp takes these into its overflow buffer
-            self._stopped = True
-            self._steer()
+            self._stopped = True  # reading pauses once they are in: not here, while the
+            # transport fills the buffer (libuv would call a read callback it just cleared)
         return self._inner.get_buffer(sizehint)
 
     def buffer_updated(self, nbytes: int) -> None:
         self._inner.buffer_updated(nbytes)
+        self._steer()
 
     def eof_received(self) -> bool | None:
         return self._inner.eof_received()  # type: ignore[no-any-return]

@@ -6,8 +6,10 @@ trio-asyncio hosts that loop only with the asyncgen hooks off, and pycapnp
 ran about 5x slower there than on a thread of its own (docs/performance.md,
 "The one-thread design, priced"), so the node runs one asyncio loop in one
 dedicated thread -- the *vat* -- and every pycapnp object lives and dies
-there.  This module is the one bridge between the two
-worlds:
+there.  That loop is uvloop's (libuv, in C): each message costs the vat
+about a quarter less than on asyncio's own loop, whose scheduling and
+socket transports are Python (docs/performance.md, session 13).  This
+module is the one bridge between the two worlds:
 
 * trio -> vat: ``await vat.run(fn, *args)`` runs the coroutine function
   ``fn(*args)`` on the vat loop and returns its result to trio.  Cancelling
@@ -53,6 +55,7 @@ from typing import Any, TypeVar
 import capnp
 import outcome
 import trio
+import uvloop
 
 from wetnode.rpc import reasons
 from wetnode.rpc.link import link_stream
@@ -60,6 +63,7 @@ from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, metered_s
 
 log = logging.getLogger(__name__)
 
+VAT_LOOP = uvloop.new_event_loop  # the vat's asyncio loop: see the module's docstring
 _PR_SET_NAME = 15  # prctl(2): the calling thread's name, up to 15 bytes
 
 T = TypeVar("T")
@@ -215,7 +219,8 @@ class Vat:
             gc.collect()  # this vat's last cycles, while its loop still runs
 
         try:
-            asyncio.run(capnp.run(body()))
+            with asyncio.Runner(loop_factory=VAT_LOOP) as runner:
+                runner.run(capnp.run(body()))
         except BaseException as exc:  # reported to whoever waits next
             self._failure = exc
             log.exception("vat thread failed")
