@@ -68,7 +68,8 @@ class Link(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self._inner.buffer_updated(nbytes)
-        self._steer()
+        if self._stopped:  # the bytes came unasked (``get_buffer``): pause now
+            self._steer()
 
     def eof_received(self) -> bool | None:
         return self._inner.eof_received()  # type: ignore[no-any-return]

@@ -144,7 +144,7 @@ def _name_os_thread(name: str) -> None:
     py-spy and ``bench net``'s CPU budget read it: otherwise a thread keeps the
     name of the one that started it, here whichever trio worker ran ``_start``."""
     if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+        ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 class VatClosed(RuntimeError):
