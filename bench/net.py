@@ -42,7 +42,7 @@ import trio
 from libp2p.peer.id import ID
 
 from bench.timing import echo_round_trips, rate_at_once
-from tests.support.procfs import rss_bytes
+from tests.support.procfs import rss_bytes, thread_cpu_seconds
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
@@ -115,7 +115,8 @@ async def latency(swarm: Swarm, vat: Vat, node: Any, raw_protocol: str) -> float
         stream = await swarm.open_stream(peer_id, raw_protocol)
         await _ping_pong(stream, 50)
         await remote.run(_vat_calls, 50)
-        raw, on_vat, from_trio = _CpuTally(node.proc.pid), _CpuTally(node.proc.pid), []
+        raw, on_vat = _CpuTally(node.proc.pid), _CpuTally(node.proc.pid)
+        from_trio: list[float] = []
         for _ in range(ROUNDS):
             with raw.block():
                 raw.samples += await _ping_pong(stream, BLOCK)
@@ -144,11 +145,11 @@ class _CpuTally:
 
     @contextmanager
     def block(self) -> Iterator[None]:
-        before = {side: _thread_cpu(pid) for side, pid in self._pids.items()}
+        before = {side: thread_cpu_seconds(pid) for side, pid in self._pids.items()}
         yield
         for side, pid in self._pids.items():
             used = self._used[side]
-            for name, seconds in _delta(before[side], _thread_cpu(pid)).items():
+            for name, seconds in _delta(before[side], thread_cpu_seconds(pid)).items():
                 used[name] = used.get(name, 0.0) + seconds
 
     def budget(self, label: str) -> str:
@@ -258,14 +259,14 @@ async def load(swarm: Swarm, vat: Vat, node: Any, raw: float) -> None:
     before = node.rss_kib()
     total = CLIENTS * CALLS_PER_CLIENT
     for run in (1, 2):
-        cpu = _thread_cpu(node.proc.pid)
+        cpu = thread_cpu_seconds(node.proc.pid)
         ok, rate = await _clients(swarm, vat, peer_id, CLIENTS, CALLS_PER_CLIENT)
         label = f"host path, load run {run}: {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
         print(
             f"{_rate_line(label, ok, total, rate, one, raw)}; "
             f"node RSS {node.rss_kib() / 1024:.1f} MiB (before: {before / 1024:.1f} MiB)"
         )
-        print(_budget("host path, node", _delta(cpu, _thread_cpu(node.proc.pid)), ok))
+        print(_budget("host path, node", _delta(cpu, thread_cpu_seconds(node.proc.pid)), ok))
 
 
 async def _graft_calls(caps: Any, n: int) -> list[float]:
@@ -290,23 +291,8 @@ def _compiled_into(kernel: Path, home: Path) -> None:
         engine.load(kernel / "boot" / "main.wasm", "pid0")
 
 
-def _thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds (user + system) of each thread of process ``pid``, summed by name."""
-    tick = os.sysconf("SC_CLK_TCK")
-    seconds: dict[str, float] = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            stat = (task / "stat").read_text()
-        except OSError:  # the thread ended meanwhile
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return seconds
-
-
 def _delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds by thread name spent between two `_thread_cpu` readings."""
+    """CPU seconds by thread name spent between two `thread_cpu_seconds` readings."""
     return {name: after[name] - before.get(name, 0.0) for name in after}
 
 
@@ -369,11 +355,11 @@ async def through_pid0(base_us: float, raw: float) -> None:
             print(sequential.budget("pid0 export echo, one at a time"))
             _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
             print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
-            before = _thread_cpu(pid)
+            before = thread_cpu_seconds(pid)
             ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
             label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
             print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
-            print(_budget("pid0 export, node", _delta(before, _thread_cpu(pid)), ok))
+            print(_budget("pid0 export, node", _delta(before, thread_cpu_seconds(pid)), ok))
             start_rss = _rss_mib(pid)
             ok, rate = await _grafted(node.address, CLIENTS, LONG_CALLS // CLIENTS)
             end_rss = _rss_mib(pid)
