@@ -5,8 +5,10 @@ One real `ww run` of the kernel, started with Python's import-time report on
 line), read up to pid0's ready line.  A node with no ``--stem``, no approvals
 asked for and no ``--mcp`` needs none of the Ethereum stack or the MCP SDK:
 eth_account and eth_keys brought eth_utils, pydantic and py_ecc, ~18 MB of every
-node's RSS.  The RSS itself is measured by `python -m bench net` (docs/performance.md):
-a bound on it here would flap, since how much of the mapped runtime artifact is
+node's RSS.  Nor does it resolve names over HTTPS: dnspython (under py-libp2p)
+imported httpx2, httpcore2 and h2 for that, 3.4 MiB (`wetnode.net.plain_dns`).
+The RSS itself is measured by `python -m bench net` (docs/performance.md): a
+bound on it here would flap, since how much of the mapped runtime artifact is
 resident moves by ~6 MiB from boot to boot (the kernel's page-cache fault-around).
 """
 
@@ -24,7 +26,10 @@ from tests.support.guests import loopback_env
 
 pytestmark = pytest.mark.slow
 
-UNUSED_AT_IDLE = ("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp")
+UNUSED_AT_IDLE = (
+    *("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp"),
+    *("httpx2", "httpcore2", "h2"),
+)
 
 
 def _imports_until_ready(proc: subprocess.Popen, timeout: float = 180) -> set[str]:
@@ -46,7 +51,7 @@ def _imports_until_ready(proc: subprocess.Popen, timeout: float = 180) -> set[st
     raise AssertionError("the node printed no ready line")
 
 
-def test_an_idle_node_loads_neither_the_ethereum_stack_nor_the_mcp_sdk(
+def test_an_idle_node_loads_neither_the_ethereum_stack_the_mcp_sdk_nor_dns_over_https(
     kernel_image: Path, ww_home: Path
 ):
     env = {**loopback_env(ww_home), "PYTHONPROFILEIMPORTTIME": "1"}
@@ -56,5 +61,5 @@ def test_an_idle_node_loads_neither_the_ethereum_stack_nor_the_mcp_sdk(
     finally:
         proc.kill()
         proc.wait(timeout=30)
-    assert "libp2p" in packages  # the report is read: the node did import its stack
+    assert {"libp2p", "dns"} <= packages  # the report is read: the node did import its stack
     assert sorted(packages.intersection(UNUSED_AT_IDLE)) == []
