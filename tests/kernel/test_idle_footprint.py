@@ -14,6 +14,7 @@ resident moves by ~6 MiB from boot to boot (the kernel's page-cache fault-around
 
 from __future__ import annotations
 
+import importlib.util
 import select
 import subprocess
 import time
@@ -62,4 +63,6 @@ def test_an_idle_node_loads_neither_the_ethereum_stack_the_mcp_sdk_nor_dns_over_
         proc.kill()
         proc.wait(timeout=30)
     assert {"libp2p", "dns"} <= packages  # the report is read: the node did import its stack
+    # Installed (the MCP SDK needs httpx2), so dnspython would have imported them.
+    assert all(importlib.util.find_spec(name) for name in ("httpx2", "httpcore2", "h2"))
     assert sorted(packages.intersection(UNUSED_AT_IDLE)) == []
