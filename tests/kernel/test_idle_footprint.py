@@ -27,9 +27,10 @@ from tests.support.guests import loopback_env
 
 pytestmark = pytest.mark.slow
 
+DNS_OVER_HTTPS = ("httpx2", "httpcore2", "h2")
 UNUSED_AT_IDLE = (
     *("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp"),
-    *("httpx2", "httpcore2", "h2"),
+    *DNS_OVER_HTTPS,
 )
 
 
@@ -64,5 +65,5 @@ def test_an_idle_node_loads_neither_the_ethereum_stack_the_mcp_sdk_nor_dns_over_
         proc.wait(timeout=30)
     assert {"libp2p", "dns"} <= packages  # the report is read: the node did import its stack
     # Installed (the MCP SDK needs httpx2), so dnspython would have imported them.
-    assert all(importlib.util.find_spec(name) for name in ("httpx2", "httpcore2", "h2"))
+    assert all(importlib.util.find_spec(name) for name in DNS_OVER_HTTPS)
     assert sorted(packages.intersection(UNUSED_AT_IDLE)) == []

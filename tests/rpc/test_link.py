@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -22,18 +22,13 @@ import pytest
 from wetnode.capnproto.messages import results_return
 from wetnode.rpc.link import Link
 from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, MeteredLink
-from wetnode.rpc.vat import VAT_LOOP
+from wetnode.rpc.vat import run_on_vat_loop
 
 MakeLink = Callable[[socket.socket, Any], Link]
 LINKS: dict[str, MakeLink] = {
     "plain": lambda _sock, inner: Link(inner),
     "metered": lambda sock, inner: MeteredLink("tester", sock, inner, DEFAULT_CHANNEL_LIMITS),
 }
-
-
-def _on_the_vats_loop(main: Coroutine[Any, Any, Any]) -> Any:
-    with asyncio.Runner(loop_factory=VAT_LOOP) as runner:
-        return runner.run(main)
 
 
 class _Taker(asyncio.BufferedProtocol):
@@ -89,7 +84,7 @@ def _written_by_link(make: MakeLink, pieces: list[list[bytes]]) -> list[bytes]:
         far.close()
         return seen
 
-    return _on_the_vats_loop(run())
+    return run_on_vat_loop(run())
 
 
 @pytest.mark.parametrize("kind", LINKS)
@@ -138,4 +133,4 @@ def test_reading_goes_on_between_two_reads_and_stops_only_when_bytes_come_unaske
         far.close()
         return states
 
-    assert _on_the_vats_loop(run()) == [False, True, False, True]
+    assert run_on_vat_loop(run()) == [False, True, False, True]

@@ -48,7 +48,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
 
@@ -63,7 +63,6 @@ from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, metered_s
 
 log = logging.getLogger(__name__)
 
-VAT_LOOP = uvloop.new_event_loop  # the vat's asyncio loop: see the module's docstring
 _PR_SET_NAME = 15  # prctl(2): the calling thread's name, up to 15 bytes
 
 T = TypeVar("T")
@@ -137,6 +136,12 @@ class _CycleCollector:
 
 
 _collector = _CycleCollector()
+
+
+def run_on_vat_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` to its end on a new loop of the vat's kind, uvloop's (see above)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def _name_os_thread(name: str) -> None:
@@ -219,8 +224,7 @@ class Vat:
             gc.collect()  # this vat's last cycles, while its loop still runs
 
         try:
-            with asyncio.Runner(loop_factory=VAT_LOOP) as runner:
-                runner.run(capnp.run(body()))
+            run_on_vat_loop(capnp.run(body()))
         except BaseException as exc:  # reported to whoever waits next
             self._failure = exc
             log.exception("vat thread failed")
