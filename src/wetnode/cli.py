@@ -28,6 +28,7 @@ from typing import NoReturn
 from wetnode import __version__
 from wetnode.commands import UsageError
 from wetnode.errors import ConfigError, WetnodeError
+from wetnode.net.deferred_imports import defer_unused_imports
 from wetnode.net.plain_dns import use_plain_dns
 
 # name -> (module, one-line help)
@@ -72,6 +73,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         sp.set_defaults(_module=module)
         if name == selected:
             use_plain_dns()  # before the subcommand's imports reach dnspython
+            defer_unused_imports()  # and py-libp2p's AutoTLS imports
             importlib.import_module(module).configure(sp)
             add_global_flags_to_actions(sp)
     return parser

@@ -7,6 +7,9 @@ asked for and no ``--mcp`` needs none of the Ethereum stack or the MCP SDK:
 eth_account and eth_keys brought eth_utils, pydantic and py_ecc, ~18 MB of every
 node's RSS.  Nor does it resolve names over HTTPS: dnspython (under py-libp2p)
 imported httpx2, httpcore2 and h2 for that, 3.4 MiB (`wetnode.net.plain_dns`).
+Nor does it ask for certificates over ACME or read IPNS records: py-libp2p's
+AutoTLS and records modules imported httpx, requests and cbor2 for that, with
+httpx's command line, ~7 MB (`wetnode.net.deferred_imports` defers them).
 The RSS itself is measured by `python -m bench net` (docs/performance.md): a
 bound on it here would flap, since how much of the mapped runtime artifact is
 resident moves by ~6 MiB from boot to boot (the kernel's page-cache fault-around).
@@ -28,9 +31,13 @@ from tests.support.guests import loopback_env
 pytestmark = pytest.mark.slow
 
 DNS_OVER_HTTPS = ("httpx2", "httpcore2", "h2")
+DEFERRED = ("httpx", "requests", "cbor2")  # and what they import:
+DEFERRED_DEPENDENCIES = ("click", "pygments", "urllib3", "charset_normalizer")
 UNUSED_AT_IDLE = (
     *("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp"),
     *DNS_OVER_HTTPS,
+    *DEFERRED,
+    *DEFERRED_DEPENDENCIES,
 )
 
 
@@ -53,7 +60,7 @@ def _imports_until_ready(proc: subprocess.Popen, timeout: float = 180) -> set[st
     raise AssertionError("the node printed no ready line")
 
 
-def test_an_idle_node_loads_neither_the_ethereum_stack_the_mcp_sdk_nor_dns_over_https(
+def test_an_idle_node_loads_none_of_the_packages_it_never_calls(
     kernel_image: Path, ww_home: Path
 ):
     env = {**loopback_env(ww_home), "PYTHONPROFILEIMPORTTIME": "1"}
@@ -64,6 +71,6 @@ def test_an_idle_node_loads_neither_the_ethereum_stack_the_mcp_sdk_nor_dns_over_
         proc.kill()
         proc.wait(timeout=30)
     assert {"libp2p", "dns"} <= packages  # the report is read: the node did import its stack
-    # Installed (the MCP SDK needs httpx2), so dnspython would have imported them.
-    assert all(importlib.util.find_spec(name) for name in DNS_OVER_HTTPS)
+    # Installed (the MCP SDK needs httpx2), so dnspython and py-libp2p would have imported them.
+    assert all(importlib.util.find_spec(name) for name in (*DNS_OVER_HTTPS, *DEFERRED))
     assert sorted(packages.intersection(UNUSED_AT_IDLE)) == []
