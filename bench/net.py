@@ -152,6 +152,11 @@ class _CpuTally:
             for name, seconds in _delta(before[side], thread_cpu_seconds(pid)).items():
                 used[name] = used.get(name, 0.0) + seconds
 
+    def node_us(self, prefix: str) -> float:
+        """The node's CPU per sample (us) in its threads named ``prefix``..."""
+        used = self._used["node"]
+        return sum(v for k, v in used.items() if k.startswith(prefix)) / len(self.samples) * 1e6
+
     def budget(self, label: str) -> str:
         """``label``'s node and client CPU per sample, by thread."""
         node, client = self._used["node"], self._used["client"]
@@ -228,6 +233,19 @@ async def _clients(
     return ok, rate
 
 
+async def raw_streams(swarm: Swarm, peer_id: ID, raw_protocol: str) -> float:
+    """CLIENTS raw ping-pong streams at once, CALLS_PER_CLIENT round trips each: per second.
+    What py-libp2p itself carries at that concurrency, with no RPC at all: the most any
+    RPC over it could reach on this machine."""
+
+    async def client(_index: int) -> None:
+        stream = await swarm.open_stream(peer_id, raw_protocol)
+        await _ping_pong(stream, CALLS_PER_CLIENT)
+        await stream.close()
+
+    return await rate_at_once(CLIENTS, CALLS_PER_CLIENT, client)
+
+
 async def _graft_echo(caps: Any, text: str) -> str:
     return (await caps.executor.echo(text)).response
 
@@ -251,9 +269,14 @@ async def raw_capnp_rates(vat: Vat) -> tuple[float, float]:
     return one, many
 
 
-async def load(swarm: Swarm, vat: Vat, node: Any, raw: float) -> None:
+async def load(swarm: Swarm, vat: Vat, node: Any, raw: float, raw_protocol: str) -> None:
     peer_id, transport = parse_peer_address(node.address)
     await swarm.connect(peer_id, [transport])
+    streams = await raw_streams(swarm, peer_id, raw_protocol)
+    print(
+        f"raw libp2p ping-pong, {CLIENTS} streams at once (no RPC): {streams:6.0f} round trips/s"
+        f"  x raw pycapnp TCP {CLIENTS} clients {streams / raw:.2f}"
+    )
     _, one = await _clients(swarm, vat, peer_id, 1, ONE_CLIENT_CALLS)
     print(f"host path, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
     before = node.rss_kib()
@@ -294,6 +317,31 @@ def _compiled_into(kernel: Path, home: Path) -> None:
 def _delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     """CPU seconds by thread name spent between two `thread_cpu_seconds` readings."""
     return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def _ceilings(label: str, node: dict[str, float], calls: int, client_us: float, raw: float) -> str:
+    """The most calls/s each of the node's busiest threads could carry at the CPU per call
+    it spent (a core each), and the most this machine's cores could at the node's and the
+    client's CPU per call together; each beside raw pycapnp's calls/s."""
+    node_us = sum(node.values()) / calls * 1e6
+    threads = [
+        f"{name} {calls / seconds:.0f} ({calls / seconds / raw:.2f})"
+        for name, seconds in sorted(node.items(), key=lambda item: -item[1])
+        if seconds / calls * 1e6 >= node_us / 10
+    ]
+    cores = os.cpu_count() or 1
+    machine = cores / (node_us + client_us) * 1e6
+    return (
+        f"{label}, ceilings in calls/s (x raw pycapnp TCP {CLIENTS} clients): each thread at"
+        f" its CPU per call: {', '.join(threads)}; {cores} cores at the node's and the"
+        f" client's CPU per call: {machine:.0f} ({machine / raw:.2f})"
+    )
+
+
+def _process_cpu_seconds() -> float:
+    """This process's CPU seconds so far, its ended threads' included (times(2))."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _budget(label: str, used: dict[str, float], calls: int) -> str:
@@ -353,13 +401,22 @@ async def through_pid0(base_us: float, raw: float) -> None:
                 f"ratio {median / base_us:.2f} (to the ping-pong above)"
             )
             print(sequential.budget("pid0 export echo, one at a time"))
+            guest_us = sequential.node_us("guest ")
+            print(
+                f"pid0 export, its floor: the guest's CPU alone is {guest_us:.0f} us a call, so a"
+                f" node costing nothing else would be at ratio {1 + guest_us / base_us:.2f}"
+                " (the ping-pong plus that; goal <= 2)"
+            )
             _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
             print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
-            before = thread_cpu_seconds(pid)
+            before, before_client = thread_cpu_seconds(pid), _process_cpu_seconds()
             ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
+            used = _delta(before, thread_cpu_seconds(pid))
+            client_us = (_process_cpu_seconds() - before_client) / ok * 1e6
             label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
             print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
-            print(_budget("pid0 export, node", _delta(before, thread_cpu_seconds(pid)), ok))
+            print(f"{_budget('pid0 export, node', used, ok)}; client total {client_us:.0f}")
+            print(_ceilings("pid0 export", used, ok, client_us, raw))
             start_rss = _rss_mib(pid)
             ok, rate = await _grafted(node.address, CLIENTS, LONG_CALLS // CLIENTS)
             end_rss = _rss_mib(pid)
@@ -380,7 +437,7 @@ async def _main() -> None:
             base = await latency(swarm, vat, node, nodes.RAW_ECHO)
             await throughput(swarm, vat, node, sink, nodes.RAW_ECHO)
             _, raw = await raw_capnp_rates(vat)
-            await load(swarm, vat, node, raw)
+            await load(swarm, vat, node, raw, nodes.RAW_ECHO)
     await through_pid0(base, raw)
 
 

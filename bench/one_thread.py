@@ -55,6 +55,7 @@ from bench.net import (
     _ping_pong,
     _rate_line,
     raw_capnp_rates,
+    raw_streams,
 )
 from bench.timing import echo_round_trips, rate_at_once
 from wetnode.capnproto import loop as capnp_loop
@@ -131,23 +132,11 @@ async def _one_thread_clients(
     return ok, rate
 
 
-async def _raw_streams(swarm: Swarm, peer_id: ID, raw_protocol: str) -> float:
-    """CLIENTS raw ping-pong streams at once, CALLS_PER_CLIENT round trips each: per second.
-    What py-libp2p itself carries at that concurrency, with no RPC at all."""
-
-    async def client(_index: int) -> None:
-        stream = await swarm.open_stream(peer_id, raw_protocol)
-        await _ping_pong(stream, CALLS_PER_CLIENT)
-        await stream.close()
-
-    return await rate_at_once(CLIENTS, CALLS_PER_CLIENT, client)
-
-
 async def _load(swarm: Swarm, vat: Vat, today: ID, one_thread: ID, raw_protocol: str) -> None:
     """One client, then CLIENTS at once, on each path, beside raw pycapnp over TCP and
     raw libp2p streams."""
     _, raw = await raw_capnp_rates(vat)
-    streams = await _raw_streams(swarm, one_thread, raw_protocol)
+    streams = await raw_streams(swarm, one_thread, raw_protocol)
     print(f"raw libp2p ping-pong, {CLIENTS} streams at once: {streams:6.0f} round trips/s")
     total = CLIENTS * CALLS_PER_CLIENT
     for label, clients in (

@@ -63,6 +63,7 @@ from wetnode.rpc.metered import DEFAULT_CHANNEL_LIMITS, ChannelLimits, metered_s
 
 log = logging.getLogger(__name__)
 
+VAT_THREAD = "ww-vat"  # the vat thread's name, in Python and in the OS (top -H, py-spy)
 _PR_SET_NAME = 15  # prctl(2): the calling thread's name, up to 15 bytes
 
 T = TypeVar("T")
@@ -202,7 +203,7 @@ class Vat:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="ww-vat", daemon=True)
+        self._thread = threading.Thread(target=self._main, name=VAT_THREAD, daemon=True)
         self._failure: BaseException | None = None
         self._connections: set[Connection] = set()
 
