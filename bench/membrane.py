@@ -27,7 +27,8 @@ from typing import Any
 import trio
 
 from tests.support.echo import Echo
-from tests.support.procfs import thread_cpu_seconds
+from tests.support.procfs import cpu_named, thread_cpu_seconds
+from wetnode.cell.cell import THREAD_PREFIX
 from wetnode.keys import NodeKey
 from wetnode.membrane import OfflineNetwork, open_membrane_host
 from wetnode.rpc import schema
@@ -116,7 +117,7 @@ async def _run() -> None:
         median_us = statistics.median(samples) * 1e6
         print(f"  {label:36} {median_us:8.1f} us  ratio {median_us / bare_us:5.2f}")
     calls = ROUNDS * CALLS
-    guest_us = sum(v for k, v in pid0_cpu.items() if k.startswith("guest ")) / calls * 1e6
+    guest_us = cpu_named(pid0_cpu, THREAD_PREFIX) / calls * 1e6
     vat_us = pid0_cpu.get(VAT_THREAD, 0.0) / calls * 1e6
     print(
         f"  pid0's floor: its one thread spent {guest_us:.1f} us of CPU a call,"
@@ -140,7 +141,7 @@ async def _pid0_in_wasm(host: Any) -> tuple[list[float], dict[str, float]]:
             link = await host.attach_pid0(cell.channel.dup())
             first = b""
             with trio.fail_after(START_TIMEOUT):
-                while not first.endswith(b"\n"):  # its start is not the calls' cost
+                while not first.endswith(b"\n"):  # not its start, nor its worker thread's past
                     if not (byte := await cell.stdout.receive_some(1)):
                         raise RuntimeError(f"pid0 ended before its timed calls: {first!r}")
                     first += byte

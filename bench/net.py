@@ -42,7 +42,8 @@ import trio
 from libp2p.peer.id import ID
 
 from bench.timing import echo_round_trips, rate_at_once
-from tests.support.procfs import rss_bytes, thread_cpu_seconds
+from tests.support.procfs import cpu_named, rss_bytes, thread_cpu_seconds
+from wetnode.cell.cell import THREAD_PREFIX
 from wetnode.net.dial import Remote, open_remote, parse_peer_address
 from wetnode.net.swarm import Swarm, open_swarm
 from wetnode.rpc import schema
@@ -154,8 +155,7 @@ class _CpuTally:
 
     def node_us(self, prefix: str) -> float:
         """The node's CPU per sample (us) in its threads named ``prefix``..."""
-        used = self._used["node"]
-        return sum(v for k, v in used.items() if k.startswith(prefix)) / len(self.samples) * 1e6
+        return cpu_named(self._used["node"], prefix) / len(self.samples) * 1e6
 
     def budget(self, label: str) -> str:
         """``label``'s node and client CPU per sample, by thread."""
@@ -401,7 +401,7 @@ async def through_pid0(base_us: float, raw: float) -> None:
                 f"ratio {median / base_us:.2f} (to the ping-pong above)"
             )
             print(sequential.budget("pid0 export echo, one at a time"))
-            guest_us = sequential.node_us("guest ")
+            guest_us = sequential.node_us(THREAD_PREFIX)
             print(
                 f"pid0 export, its floor: the guest's CPU alone is {guest_us:.0f} us a call, so a"
                 f" node costing nothing else would be at ratio {1 + guest_us / base_us:.2f}"

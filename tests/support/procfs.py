@@ -43,3 +43,9 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
         fields = stat[stat.rindex(")") + 2 :].split()
         seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return seconds
+
+
+def cpu_named(seconds: dict[str, float], prefix: str) -> float:
+    """The CPU seconds, of a ``thread_cpu_seconds`` reading or a difference of two, of the
+    threads whose names begin with ``prefix``."""
+    return sum(used for name, used in seconds.items() if name.startswith(prefix))

@@ -35,6 +35,7 @@ from wetnode.cell.spec import EXIT_KILLED, Exit, GuestSpec
 from wetnode.notice import with_elapsed
 
 STOP_GRACE = 0.5  # seconds a stopped guest has to end before its thread is abandoned
+THREAD_PREFIX = "guest "  # a guest thread's name is this and the guest's (top -H, py-spy)
 
 
 class Cell:
@@ -87,7 +88,7 @@ class Cell:
                 self._guest.run,
                 limiter=limiter,
                 abandon_on_cancel=True,
-                thread_name=f"guest {self._guest.name}",  # what top -H and py-spy show
+                thread_name=f"{THREAD_PREFIX}{self._guest.name}",
             )
         if self._exit is None:  # abandoned: blocked in a host call past the grace
             reason = self._guest.stop_reason or "stopped by the host"
