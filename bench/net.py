@@ -338,12 +338,6 @@ def _ceilings(label: str, node: dict[str, float], calls: int, client_us: float, 
     )
 
 
-def _process_cpu_seconds() -> float:
-    """This process's CPU seconds so far, its ended threads' included (times(2))."""
-    times = os.times()
-    return times.user + times.system
-
-
 def _budget(label: str, used: dict[str, float], calls: int) -> str:
     """CPU per call by thread: trio (libp2p, pumps), the vat (pycapnp), guests."""
     parts = [
@@ -409,10 +403,10 @@ async def through_pid0(base_us: float, raw: float) -> None:
             )
             _, one = await _grafted(node.address, 1, ONE_CLIENT_CALLS)
             print(f"pid0 export, 1 client x {ONE_CLIENT_CALLS} calls: {one:6.0f} calls/s")
-            before, before_client = thread_cpu_seconds(pid), _process_cpu_seconds()
+            before, before_client = thread_cpu_seconds(pid), time.process_time()
             ok, rate = await _grafted(node.address, CLIENTS, CALLS_PER_CLIENT)
             used = _delta(before, thread_cpu_seconds(pid))
-            client_us = (_process_cpu_seconds() - before_client) / ok * 1e6
+            client_us = (time.process_time() - before_client) / ok * 1e6  # ended threads too
             label = f"pid0 export, {CLIENTS} clients x {CALLS_PER_CLIENT} calls"
             print(_rate_line(label, ok, CLIENTS * CALLS_PER_CLIENT, rate, one, raw))
             print(f"{_budget('pid0 export, node', used, ok)}; client total {client_us:.0f}")

@@ -27,12 +27,17 @@ import pytest
 from node_process import free_port, start_node
 
 from tests.support.guests import loopback_env
+from wetnode.net.deferred_imports import DEFERRED
 
 pytestmark = pytest.mark.slow
 
 DNS_OVER_HTTPS = ("httpx2", "httpcore2", "h2")
-DEFERRED = ("httpx", "requests", "cbor2")  # and what they import:
-DEFERRED_DEPENDENCIES = ("click", "pygments", "urllib3", "charset_normalizer")
+DEFERRED_DEPENDENCIES = (  # what the deferred packages import: deferred with them
+    "click",
+    "pygments",
+    "urllib3",
+    "charset_normalizer",
+)
 UNUSED_AT_IDLE = (
     *("eth_account", "eth_keys", "eth_utils", "pydantic", "py_ecc", "web3", "mcp"),
     *DNS_OVER_HTTPS,
@@ -60,9 +65,7 @@ def _imports_until_ready(proc: subprocess.Popen, timeout: float = 180) -> set[st
     raise AssertionError("the node printed no ready line")
 
 
-def test_an_idle_node_loads_none_of_the_packages_it_never_calls(
-    kernel_image: Path, ww_home: Path
-):
+def test_an_idle_node_loads_none_of_the_packages_it_never_calls(kernel_image: Path, ww_home: Path):
     env = {**loopback_env(ww_home), "PYTHONPROFILEIMPORTTIME": "1"}
     proc = start_node(["--port", str(free_port()), str(kernel_image)], env)
     try:
